@@ -1,0 +1,134 @@
+import {
+  MetricSeries,
+  type ChartDataPoint,
+  type HealthStatus,
+  type Metric,
+  type MetricSample,
+  type Settings,
+  type TimeRange,
+} from "../../schema";
+import { RecordStore } from "../store/records";
+
+export const RANGE_MS: Record<TimeRange, number> = {
+  "1h": 3_600_000,
+  "24h": 86_400_000,
+  "7d": 604_800_000,
+  "30d": 2_592_000_000,
+};
+
+/** Points per chart: enough for a smooth line, small enough to send on every change. */
+const CHART_BUCKETS = 120;
+/** A series not updated for this long is shown offline instead of as a fresh number. */
+const STALE_AFTER_MS = 10 * 60_000;
+const RETENTION_MS = RANGE_MS["30d"];
+
+/**
+ * Metric series and their points. Cards are derived on read from the points, so a card's
+ * value, change and trend always match the history a chart shows.
+ */
+export class Metrics {
+  private readonly series: RecordStore<typeof MetricSeries>;
+
+  constructor(private readonly sql: SqlStorage) {
+    this.series = new RecordStore(sql, "metric-series", MetricSeries, (s) => s.id);
+  }
+
+  ingest(samples: MetricSample[], source: string, now: Date): void {
+    for (const sample of samples) {
+      const at = sample.timestamp ? Date.parse(sample.timestamp) : now.getTime();
+      const existing = this.series.get(sample.metric);
+      const newest =
+        existing && Date.parse(existing.updatedAt) > at
+          ? existing.updatedAt
+          : new Date(at).toISOString();
+      this.series.put({
+        id: sample.metric,
+        label: sample.label ?? existing?.label ?? sample.metric,
+        unit: sample.unit ?? existing?.unit,
+        source,
+        updatedAt: newest,
+      });
+      this.sql.exec(
+        "INSERT OR REPLACE INTO metric_points (metric_id, ts, value) VALUES (?, ?, ?)",
+        sample.metric,
+        at,
+        sample.value,
+      );
+    }
+    this.sql.exec("DELETE FROM metric_points WHERE ts < ?", now.getTime() - RETENTION_MS);
+  }
+
+  has(metricId: string): boolean {
+    return this.series.get(metricId) !== undefined;
+  }
+
+  cards(range: TimeRange, thresholds: Settings["thresholds"], now: Date): Metric[] {
+    return this.series
+      .list()
+      .sort((a, b) => a.label.localeCompare(b.label))
+      .flatMap((series) => {
+        const latest = this.pointAt(series.id, "<=", now.getTime(), "DESC");
+        if (!latest) return [];
+        const base =
+          this.pointAt(series.id, ">=", now.getTime() - RANGE_MS[range], "ASC") ?? latest;
+        const change =
+          base.value === 0 ? 0 : ((latest.value - base.value) / Math.abs(base.value)) * 100;
+        const fresh = now.getTime() - latest.ts <= STALE_AFTER_MS;
+        return [
+          {
+            id: series.id,
+            label: series.label,
+            value: latest.value,
+            change: Math.round(change * 100) / 100,
+            trend: Math.abs(change) < 1 ? "stable" : change > 0 ? "up" : "down",
+            status: fresh ? statusFor(series.id, latest.value, thresholds) : "offline",
+            unit: series.unit,
+            source: series.source,
+            updatedAt: new Date(latest.ts).toISOString(),
+          } satisfies Metric,
+        ];
+      });
+  }
+
+  /** Averages per bucket across the range, oldest first. */
+  chart(metricId: string, range: TimeRange, now: Date): ChartDataPoint[] {
+    const span = RANGE_MS[range];
+    const bucket = Math.max(1000, Math.floor(span / CHART_BUCKETS));
+    return this.sql
+      .exec<{ b: number; v: number }>(
+        `SELECT (ts / ?) * ? AS b, AVG(value) AS v FROM metric_points
+         WHERE metric_id = ? AND ts > ? AND ts <= ? GROUP BY ts / ? ORDER BY b`,
+        bucket,
+        bucket,
+        metricId,
+        now.getTime() - span,
+        now.getTime(),
+        bucket,
+      )
+      .toArray()
+      .map((row) => ({ timestamp: new Date(row.b).toISOString(), value: row.v }));
+  }
+
+  private pointAt(id: string, op: "<=" | ">=", ts: number, order: "ASC" | "DESC") {
+    const row = this.sql
+      .exec<{ ts: number; value: number }>(
+        `SELECT ts, value FROM metric_points WHERE metric_id = ? AND ts ${op} ? ORDER BY ts ${order} LIMIT 1`,
+        id,
+        ts,
+      )
+      .next();
+    return row.done ? undefined : row.value;
+  }
+}
+
+/** cpu/memory/disk metrics are judged against the workspace thresholds (percent). */
+function statusFor(id: string, value: number, thresholds: Settings["thresholds"]): HealthStatus {
+  const key = (["cpu", "memory", "disk"] as const).find(
+    (k) => id === k || id.startsWith(`${k}.`) || id.startsWith(`${k}_`),
+  );
+  if (!key) return "healthy";
+  const limit = thresholds[key];
+  if (value >= limit) return "critical";
+  if (value >= limit - 10) return "warning";
+  return "healthy";
+}

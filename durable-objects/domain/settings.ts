@@ -1,0 +1,78 @@
+import { DEFAULT_SETTINGS, StoredSettings, type Settings, type SettingsInput } from "../../schema";
+import type { SecretBox } from "../store/secret-box";
+
+const KEY = "settings";
+
+const DEFAULT_STORED: StoredSettings = {
+  notifications: DEFAULT_SETTINGS.notifications,
+  thresholds: DEFAULT_SETTINGS.thresholds,
+  integrations: { github: { enabled: false }, aws: { enabled: false }, slack: { enabled: false } },
+};
+
+export function loadSettings(sql: SqlStorage): StoredSettings {
+  const row = sql.exec<{ value: string }>("SELECT value FROM meta WHERE key = ?", KEY).next();
+  return row.done ? DEFAULT_STORED : StoredSettings.parse(JSON.parse(row.value.value));
+}
+
+export function saveSettings(sql: SqlStorage, settings: StoredSettings): void {
+  sql.exec("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", KEY, JSON.stringify(settings));
+}
+
+/** Omitted secret → keep; `null` → clear; a string → seal with the current key. */
+async function nextSecret(
+  box: SecretBox,
+  current: string | undefined,
+  input: string | null | undefined,
+): Promise<string | undefined> {
+  if (input === undefined) return current;
+  if (input === null) return undefined;
+  return box.seal(input);
+}
+
+export async function mergeSettings(
+  box: SecretBox,
+  current: StoredSettings,
+  input: SettingsInput,
+): Promise<StoredSettings> {
+  const gh = input.integrations?.github;
+  const aws = input.integrations?.aws;
+  const slack = input.integrations?.slack;
+  const cur = current.integrations;
+  return {
+    notifications: { ...current.notifications, ...input.notifications },
+    thresholds: { ...current.thresholds, ...input.thresholds },
+    integrations: {
+      github: {
+        enabled: gh?.enabled ?? cur.github.enabled,
+        token: await nextSecret(box, cur.github.token, gh?.token),
+      },
+      aws: {
+        enabled: aws?.enabled ?? cur.aws.enabled,
+        accessKey: await nextSecret(box, cur.aws.accessKey, aws?.accessKey),
+        secretKey: await nextSecret(box, cur.aws.secretKey, aws?.secretKey),
+      },
+      slack: {
+        enabled: slack?.enabled ?? cur.slack.enabled,
+        webhookUrl: await nextSecret(box, cur.slack.webhookUrl, slack?.webhookUrl),
+      },
+    },
+  };
+}
+
+/** The readable view: secrets become "is one set". */
+export function viewSettings(stored: StoredSettings): Settings {
+  const { github, aws, slack } = stored.integrations;
+  return {
+    notifications: stored.notifications,
+    thresholds: stored.thresholds,
+    integrations: {
+      github: { enabled: github.enabled, tokenSet: github.token !== undefined },
+      aws: {
+        enabled: aws.enabled,
+        accessKeySet: aws.accessKey !== undefined,
+        secretKeySet: aws.secretKey !== undefined,
+      },
+      slack: { enabled: slack.enabled, webhookUrlSet: slack.webhookUrl !== undefined },
+    },
+  };
+}

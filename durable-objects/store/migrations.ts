@@ -1,0 +1,52 @@
+/**
+ * Versioned SQLite migrations for the workspace object. Run once per wake-up inside
+ * `blockConcurrencyWhile` (the only place Cloudflare allows schema changes to race-free).
+ * Append new entries; never edit a shipped one.
+ */
+const MIGRATIONS: readonly string[] = [
+  // 1: workspace identity, access control, event log, records, settings, audit.
+  `
+  CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+  CREATE TABLE tokens (
+    id TEXT PRIMARY KEY, name TEXT NOT NULL, role TEXT NOT NULL, hash TEXT NOT NULL UNIQUE,
+    created_at TEXT NOT NULL, created_by TEXT NOT NULL, last_used_at TEXT, revoked_at TEXT
+  );
+  CREATE TABLE sessions (
+    hash TEXT PRIMARY KEY, token_id TEXT NOT NULL, expires_at INTEGER NOT NULL
+  );
+  CREATE TABLE tickets (
+    hash TEXT PRIMARY KEY, token_id TEXT NOT NULL, expires_at INTEGER NOT NULL
+  );
+  CREATE TABLE events (
+    seq INTEGER PRIMARY KEY, type TEXT NOT NULL, payload TEXT NOT NULL, ts TEXT NOT NULL
+  );
+  CREATE TABLE records (
+    kind TEXT NOT NULL, id TEXT NOT NULL, data TEXT NOT NULL, sort_key TEXT NOT NULL,
+    PRIMARY KEY (kind, id)
+  );
+  CREATE INDEX records_by_sort ON records (kind, sort_key DESC);
+  CREATE TABLE metric_points (
+    metric_id TEXT NOT NULL, ts INTEGER NOT NULL, value REAL NOT NULL,
+    PRIMARY KEY (metric_id, ts)
+  );
+  CREATE TABLE audit (
+    id INTEGER PRIMARY KEY AUTOINCREMENT, ts TEXT NOT NULL, actor TEXT NOT NULL,
+    action TEXT NOT NULL, target TEXT NOT NULL, before TEXT, after TEXT
+  );
+  CREATE TABLE schedule (job TEXT PRIMARY KEY, next_at INTEGER NOT NULL);
+  `,
+];
+
+export function migrate(sql: SqlStorage): void {
+  sql.exec("CREATE TABLE IF NOT EXISTS _migrations (version INTEGER PRIMARY KEY)");
+  const row = sql.exec<{ v: number | null }>("SELECT MAX(version) AS v FROM _migrations").one();
+  const current = row.v ?? 0;
+  MIGRATIONS.forEach((ddl, index) => {
+    const version = index + 1;
+    if (version <= current) return;
+    sql.exec(ddl);
+    sql.exec("INSERT INTO _migrations (version) VALUES (?)", version);
+  });
+}
+
+export const SCHEMA_VERSION = MIGRATIONS.length;

@@ -1,0 +1,63 @@
+/**
+ * AES-256-GCM encryption of integration secrets at rest. Ciphertexts carry the id of the
+ * key that sealed them (`v1.<kid>.<iv>.<ct>`), so after a rotation the previous key still
+ * opens old values until they are re-sealed.
+ */
+export class SecretBox {
+  private constructor(
+    private readonly keys: Map<string, CryptoKey>,
+    private readonly current: string,
+  ) {}
+
+  /** `primary` and `previous` are base64-encoded 32-byte keys. */
+  static async from(primary: string, previous: string[] = []): Promise<SecretBox> {
+    const keys = new Map<string, CryptoKey>();
+    const currentId = await SecretBox.add(keys, primary);
+    for (const key of previous) if (key) await SecretBox.add(keys, key);
+    return new SecretBox(keys, currentId);
+  }
+
+  async seal(plaintext: string): Promise<string> {
+    const iv = crypto.getRandomValues(new Uint8Array(12));
+    const key = this.keys.get(this.current)!;
+    const ct = await crypto.subtle.encrypt(
+      { name: "AES-GCM", iv },
+      key,
+      new TextEncoder().encode(plaintext),
+    );
+    return ["v1", this.current, toB64(iv), toB64(new Uint8Array(ct))].join(".");
+  }
+
+  async open(sealed: string): Promise<string> {
+    const [version, kid, iv, ct] = sealed.split(".");
+    const key = kid === undefined ? undefined : this.keys.get(kid);
+    if (version !== "v1" || !key || !iv || !ct)
+      throw new Error("secret sealed with an unknown key");
+    const pt = await crypto.subtle.decrypt({ name: "AES-GCM", iv: fromB64(iv) }, key, fromB64(ct));
+    return new TextDecoder().decode(pt);
+  }
+
+  needsReseal(sealed: string): boolean {
+    return sealed.split(".")[1] !== this.current;
+  }
+
+  private static async add(keys: Map<string, CryptoKey>, b64: string): Promise<string> {
+    const raw = fromB64(b64);
+    if (raw.byteLength !== 32) throw new Error("SECRETS_KEY must be 32 bytes, base64-encoded");
+    const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", raw));
+    const kid = Array.from(digest.slice(0, 4), (b) => b.toString(16).padStart(2, "0")).join("");
+    keys.set(
+      kid,
+      await crypto.subtle.importKey("raw", raw, "AES-GCM", false, ["encrypt", "decrypt"]),
+    );
+    return kid;
+  }
+}
+
+function toB64(bytes: Uint8Array): string {
+  return btoa(String.fromCharCode(...bytes));
+}
+
+function fromB64(text: string): Uint8Array<ArrayBuffer> {
+  return Uint8Array.from(atob(text), (c) => c.charCodeAt(0));
+}

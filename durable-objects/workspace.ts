@@ -1,0 +1,453 @@
+import { DurableObject } from "cloudflare:workers";
+import {
+  ActivityItem,
+  Alert,
+  AwsService,
+  ClientFrame,
+  Deployment,
+  Incident,
+  MAX_CLIENT_FRAME_BYTES,
+  Pipeline,
+  PING_FRAME,
+  PRINCIPAL_HEADER,
+  PONG_FRAME,
+  Principal,
+  SecurityScan,
+  Web3Network,
+  fail,
+  ok,
+  type AuditRecord,
+  type AuditQuery,
+  type ApiToken,
+  type ChangeEvent,
+  type ChartDataPoint,
+  type CreateTokenBody,
+  type Deployment as DeploymentRecord,
+  type DeploymentQuery,
+  type IncidentQuery,
+  type IssuedToken,
+  type Metric,
+  type MetricSamplesBody,
+  type Outcome,
+  type SecurityQuery,
+  type Settings,
+  type SettingsInput,
+  type Snapshot,
+  type SourceStatus,
+  type TimeRange,
+  type WorkspaceInfo,
+} from "../schema";
+import {
+  SOCKET_TAG,
+  attachmentOf,
+  broadcast,
+  closeQuietly,
+  isReservedCloseCode,
+  sendFrame,
+  type SocketAttachment,
+} from "./connections";
+import { Metrics } from "./domain/metrics";
+import { loadSettings, mergeSettings, saveSettings, viewSettings } from "./domain/settings";
+import { Sources } from "./domain/sources";
+import { AccessStore, type Credential } from "./store/access";
+import { AuditLog } from "./store/audit";
+import { EventLog } from "./store/event-log";
+import { migrate } from "./store/migrations";
+import { RecordStore } from "./store/records";
+import { SecretBox } from "./store/secret-box";
+
+const HEARTBEAT_MS = 30_000;
+const byTimestamp = (r: { timestamp: string }) => r.timestamp;
+
+/**
+ * One workspace: its state in SQLite, its live sockets, its event log. Every query and
+ * command is a typed RPC method; `fetch()` only upgrades WebSockets.
+ */
+export class Workspace extends DurableObject<Env> {
+  private readonly sql: SqlStorage;
+  private readonly log: EventLog;
+  private readonly access: AccessStore;
+  private readonly audit: AuditLog;
+  private readonly metrics: Metrics;
+  private readonly sources: Sources;
+  private readonly alerts: RecordStore<typeof Alert>;
+  private readonly incidents: RecordStore<typeof Incident>;
+  private readonly deployments: RecordStore<typeof Deployment>;
+  private readonly pipelines: RecordStore<typeof Pipeline>;
+  private readonly awsServices: RecordStore<typeof AwsService>;
+  private readonly web3: RecordStore<typeof Web3Network>;
+  private readonly activity: RecordStore<typeof ActivityItem>;
+  private readonly security: RecordStore<typeof SecurityScan>;
+  private secretBox?: SecretBox;
+
+  constructor(ctx: DurableObjectState, env: Env) {
+    super(ctx, env);
+    this.sql = ctx.storage.sql;
+    void ctx.blockConcurrencyWhile(async () => migrate(this.sql));
+    this.log = new EventLog(this.sql);
+    this.access = new AccessStore(this.sql, () => this.info()?.id ?? "");
+    this.audit = new AuditLog(this.sql);
+    this.metrics = new Metrics(this.sql);
+    this.sources = new Sources(this.sql);
+    this.alerts = new RecordStore(this.sql, "alert", Alert, (a) => a.lastSeen);
+    this.incidents = new RecordStore(this.sql, "incident", Incident, (i) => i.createdAt);
+    this.deployments = new RecordStore(this.sql, "deployment", Deployment, byTimestamp);
+    this.pipelines = new RecordStore(
+      this.sql,
+      "pipeline",
+      Pipeline,
+      (p) => p.startedAt ?? p.updatedAt ?? "",
+    );
+    this.awsServices = new RecordStore(this.sql, "aws-service", AwsService, (s) => s.id);
+    this.web3 = new RecordStore(this.sql, "web3-network", Web3Network, (n) => n.id);
+    this.activity = new RecordStore(this.sql, "activity", ActivityItem, byTimestamp);
+    this.security = new RecordStore(this.sql, "security-scan", SecurityScan, byTimestamp);
+    // Existing clients send this exact text every 30 s; answer it without waking the object.
+    ctx.setWebSocketAutoResponse(new WebSocketRequestResponsePair(PING_FRAME, PONG_FRAME));
+  }
+
+  // ── Workspace lifecycle and access ────────────────────────────────────────────────
+
+  /**
+   * Creates the workspace and returns its first admin token (shown once).
+   * @example await env.WORKSPACE.getByName("demo").create({ id: "demo", name: "Demo" }, "admin")
+   */
+  async create(
+    info: { id: string; name: string },
+    adminName: string,
+  ): Promise<Outcome<IssuedToken>> {
+    if (this.info())
+      return fail(409, "workspace_exists", `Workspace '${info.id}' already exists.`, "id");
+    const now = new Date();
+    const record: WorkspaceInfo = { ...info, createdAt: now.toISOString() };
+    this.sql.exec("INSERT INTO meta (key, value) VALUES ('workspace', ?)", JSON.stringify(record));
+    const token = await this.access.issueToken(adminName, "admin", "operator", now);
+    this.audit.record("operator", "workspace.create", info.id, { after: record }, now);
+    this.audit.record(
+      "operator",
+      "token.create",
+      token.id,
+      { after: { name: adminName, role: "admin" } },
+      now,
+    );
+    return ok(token);
+  }
+
+  info(): WorkspaceInfo | undefined {
+    const row = this.sql
+      .exec<{ value: string }>("SELECT value FROM meta WHERE key = 'workspace'")
+      .next();
+    return row.done ? undefined : (JSON.parse(row.value.value) as WorkspaceInfo);
+  }
+
+  /** Resolves a token, session or socket ticket to its principal; undefined when invalid. */
+  async authenticate(credential: Credential): Promise<Principal | undefined> {
+    if (!this.info()) return undefined;
+    return this.access.resolve(credential, new Date());
+  }
+
+  async openSession(
+    token: string,
+  ): Promise<Outcome<{ session: string; expiresAt: string; principal: Principal }>> {
+    const now = new Date();
+    const principal = await this.authenticate({ kind: "token", secret: token });
+    if (!principal)
+      return fail(401, "invalid_token", "That token is not valid for this workspace.", "token");
+    const { secret, expiresAt } = await this.access.openSession(principal.tokenId, now);
+    this.audit.record(principal, "session.open", principal.tokenId, {}, now);
+    return ok({ session: secret, expiresAt: expiresAt.toISOString(), principal });
+  }
+
+  async closeSession(actor: Principal, session: string): Promise<void> {
+    await this.access.closeSession(session);
+    this.audit.record(actor, "session.close", actor.tokenId, {}, new Date());
+  }
+
+  async issueSocketTicket(actor: Principal): Promise<{ ticket: string; expiresAt: string }> {
+    const { ticket, expiresAt } = await this.access.issueTicket(actor.tokenId, new Date());
+    return { ticket, expiresAt: expiresAt.toISOString() };
+  }
+
+  listTokens(): ApiToken[] {
+    return this.access.listTokens();
+  }
+
+  async createToken(actor: Principal, body: CreateTokenBody): Promise<IssuedToken> {
+    const now = new Date();
+    const token = await this.access.issueToken(body.name, body.role, actor.name, now);
+    this.audit.record(
+      actor,
+      "token.create",
+      token.id,
+      { after: { name: body.name, role: body.role } },
+      now,
+    );
+    return token;
+  }
+
+  revokeToken(actor: Principal, id: string): Outcome<ApiToken> {
+    const before = this.access.getToken(id);
+    if (!before) return fail(404, "not_found", `No token with id '${id}'.`, "id");
+    const now = new Date();
+    this.access.revokeToken(id, now);
+    const after = this.access.getToken(id)!;
+    this.audit.record(actor, "token.revoke", id, { before, after }, now);
+    for (const ws of this.ctx.getWebSockets(SOCKET_TAG)) {
+      if (attachmentOf(ws)?.principal.tokenId === id) closeQuietly(ws, 1008, "token revoked");
+    }
+    return ok(after);
+  }
+
+  auditPage(query: AuditQuery): AuditRecord[] {
+    return this.audit.page(query.limit, query.before);
+  }
+
+  // ── Reads ─────────────────────────────────────────────────────────────────────────
+
+  snapshot(): Snapshot {
+    const info = this.info();
+    const settings = loadSettings(this.sql);
+    return {
+      workspace: { id: info?.id ?? "", name: info?.name ?? "" },
+      seq: this.log.lastSeq,
+      metrics: this.metrics.cards("1h", settings.thresholds, new Date()),
+      alerts: this.alerts.list(200),
+      incidents: this.incidents.list(100),
+      deployments: this.deployments.list(50),
+      pipelines: this.pipelines.list(20),
+      awsServices: this.awsServices.list(),
+      web3Networks: this.web3.list(),
+      activity: this.activity.list(50),
+      security: this.security.list(50),
+      sources: this.sources.list(settings),
+    };
+  }
+
+  listMetrics(range: TimeRange): Metric[] {
+    return this.metrics.cards(range, loadSettings(this.sql).thresholds, new Date());
+  }
+
+  chart(metricId: string, range: TimeRange): Outcome<ChartDataPoint[]> {
+    if (!this.metrics.has(metricId))
+      return fail(404, "not_found", `No metric '${metricId}'.`, "metricId");
+    return ok(this.metrics.chart(metricId, range, new Date()));
+  }
+
+  listAlerts(): Alert[] {
+    return this.alerts.list(500);
+  }
+
+  listIncidents(query: IncidentQuery): Incident[] {
+    return this.incidents
+      .list(500)
+      .filter((i) => !query.status || (query.status === "resolved") === (i.status === "resolved"))
+      .filter((i) => !query.severity || i.severity === query.severity);
+  }
+
+  listDeployments(query: DeploymentQuery): DeploymentRecord[] {
+    return this.deployments
+      .list(1000)
+      .filter((d) => !query.environment || d.environment === query.environment)
+      .slice(0, query.limit);
+  }
+
+  listPipelines(limit: number): Pipeline[] {
+    return this.pipelines.list(limit);
+  }
+
+  getPipeline(id: string): Outcome<Pipeline> {
+    const pipeline = this.pipelines.get(id);
+    return pipeline ? ok(pipeline) : fail(404, "not_found", `No pipeline '${id}'.`, "id");
+  }
+
+  listSecurity(query: SecurityQuery): SecurityScan[] {
+    return this.security
+      .list(1000)
+      .filter((s) => !query.status || s.status === query.status)
+      .slice(0, query.limit);
+  }
+
+  listAwsServices(): AwsService[] {
+    return this.awsServices.list();
+  }
+
+  listWeb3(): Web3Network[] {
+    return this.web3.list();
+  }
+
+  listActivity(limit: number): ActivityItem[] {
+    return this.activity.list(limit);
+  }
+
+  listSources(): SourceStatus[] {
+    return this.sources.list(loadSettings(this.sql));
+  }
+
+  getSettings(): Settings {
+    return viewSettings(loadSettings(this.sql));
+  }
+
+  /** Counts for the Prometheus endpoint and the status page. */
+  stats(): { sockets: number; seq: number; storageBytes: number } {
+    return {
+      sockets: this.ctx.getWebSockets(SOCKET_TAG).length,
+      seq: this.log.lastSeq,
+      storageBytes: this.sql.databaseSize,
+    };
+  }
+
+  // ── Commands ──────────────────────────────────────────────────────────────────────
+
+  async updateSettings(actor: Principal, input: SettingsInput): Promise<Outcome<Settings>> {
+    const box = await this.box();
+    if (!box)
+      return fail(503, "secrets_key_missing", "SECRETS_KEY is not configured on the server.");
+    const before = loadSettings(this.sql);
+    const after = await mergeSettings(box, before, input);
+    const now = new Date();
+    saveSettings(this.sql, after);
+    this.audit.record(
+      actor,
+      "settings.update",
+      "settings",
+      { before: viewSettings(before), after: viewSettings(after) },
+      now,
+    );
+    this.publish({ type: "sources", payload: this.sources.list(after) }, now);
+    this.publish(
+      { type: "metrics", payload: this.metrics.cards("1h", after.thresholds, now) },
+      now,
+    );
+    return ok(viewSettings(after));
+  }
+
+  ingestMetricSamples(actor: Principal, body: MetricSamplesBody): { accepted: number } {
+    const now = new Date();
+    this.metrics.ingest(body.samples, body.source, now);
+    this.publish({ type: "metrics", payload: this.listMetrics("1h") }, now);
+    return { accepted: body.samples.length };
+  }
+
+  // ── Live sockets ──────────────────────────────────────────────────────────────────
+
+  /** Upgrades a WebSocket the Worker has already authenticated. */
+  override async fetch(request: Request): Promise<Response> {
+    const principal = Principal.safeParse(
+      JSON.parse(request.headers.get(PRINCIPAL_HEADER) ?? "null"),
+    );
+    if (request.headers.get("Upgrade")?.toLowerCase() !== "websocket" || !principal.success) {
+      return new Response("Expected an authenticated WebSocket upgrade", { status: 400 });
+    }
+    const { 0: client, 1: server } = new WebSocketPair();
+    const lastSeqParam = new URL(request.url).searchParams.get("lastSeq");
+    const attachment: SocketAttachment = {
+      opsdeck: 1,
+      principal: principal.data,
+      connectedSeq: this.log.lastSeq,
+      connectedAt: new Date().toISOString(),
+    };
+    this.ctx.acceptWebSocket(server, [SOCKET_TAG]);
+    server.serializeAttachment(attachment);
+    const lastSeq = lastSeqParam === null ? undefined : Number(lastSeqParam);
+    this.catchUp(server, Number.isSafeInteger(lastSeq) && lastSeq! >= 0 ? lastSeq : undefined);
+    await this.ensureHeartbeat();
+    return new Response(null, { status: 101, webSocket: client });
+  }
+
+  override async webSocketMessage(ws: WebSocket, message: string | ArrayBuffer): Promise<void> {
+    try {
+      const size =
+        typeof message === "string"
+          ? new TextEncoder().encode(message).byteLength
+          : message.byteLength;
+      if (size > MAX_CLIENT_FRAME_BYTES) return closeQuietly(ws, 1009, "frame too large");
+      if (typeof message !== "string") return closeQuietly(ws, 1003, "text frames only");
+      const frame = ClientFrame.safeParse(safeJson(message));
+      if (!frame.success) {
+        return this.sendError(
+          ws,
+          "invalid_frame",
+          "Expected {type:'ping'|'pong'|'resume', …} JSON.",
+        );
+      }
+      if (frame.data.type === "resume") this.catchUp(ws, frame.data.lastSeq);
+      else if (frame.data.type === "ping") ws.send(PONG_FRAME);
+    } catch (error) {
+      console.error("Workspace:webSocketMessage", error instanceof Error ? error.message : error);
+    }
+  }
+
+  override async webSocketClose(ws: WebSocket, code: number, reason: string): Promise<void> {
+    // Reciprocate so workerd releases the socket instead of leaving it half-open.
+    if (!isReservedCloseCode(code)) closeQuietly(ws, code, reason);
+  }
+
+  override async webSocketError(ws: WebSocket, error: unknown): Promise<void> {
+    console.warn("Workspace:webSocketError", error instanceof Error ? error.message : error);
+    closeQuietly(ws, 1011, "socket error");
+  }
+
+  /** Alarm: the heartbeat ping (and, later, collectors). Idempotent: re-derives what is due. */
+  override async alarm(): Promise<void> {
+    const sockets = this.ctx.getWebSockets(SOCKET_TAG).length;
+    if (sockets === 0) return;
+    broadcast(this.ctx, {
+      type: "ping",
+      payload: null,
+      seq: this.log.lastSeq,
+      ts: new Date().toISOString(),
+    });
+    await this.ctx.storage.setAlarm(Date.now() + HEARTBEAT_MS);
+  }
+
+  // ── Internals ─────────────────────────────────────────────────────────────────────
+
+  /** Appends to the event log and fans out; the storage write and sends share one output gate. */
+  private publish(event: ChangeEvent, now: Date): void {
+    broadcast(this.ctx, this.log.append(event, now));
+  }
+
+  private catchUp(ws: WebSocket, lastSeq: number | undefined): void {
+    const missed = lastSeq === undefined ? undefined : this.log.since(lastSeq);
+    if (missed) {
+      for (const frame of missed) sendFrame(ws, frame);
+      return;
+    }
+    const snapshot = this.snapshot();
+    sendFrame(ws, {
+      type: "snapshot",
+      payload: snapshot,
+      seq: snapshot.seq,
+      ts: new Date().toISOString(),
+    });
+  }
+
+  private sendError(ws: WebSocket, code: string, message: string): void {
+    sendFrame(ws, {
+      type: "error",
+      payload: { code, message },
+      seq: this.log.lastSeq,
+      ts: new Date().toISOString(),
+    });
+  }
+
+  private async ensureHeartbeat(): Promise<void> {
+    if ((await this.ctx.storage.getAlarm()) === null)
+      await this.ctx.storage.setAlarm(Date.now() + HEARTBEAT_MS);
+  }
+
+  private async box(): Promise<SecretBox | undefined> {
+    const [primary, ...previous] = (this.env.SECRETS_KEY ?? "").split(",").map((k) => k.trim());
+    if (!primary) return undefined;
+    this.secretBox ??= await SecretBox.from(primary, previous);
+    return this.secretBox;
+  }
+}
+
+function safeJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,18 @@
+import { z } from "zod";
+import { HealthStatus, RecordId, Timestamp } from "./common";
+
+export const ActivityItem = z.object({
+  id: RecordId,
+  type: z.enum(["deployment", "alert", "security", "incident"]),
+  title: z.string().max(1024),
+  description: z.string().max(10_000),
+  user: z.string().max(200).optional(),
+  timestamp: Timestamp,
+  status: HealthStatus.optional(),
+});
+export type ActivityItem = z.infer<typeof ActivityItem>;
+
+export const LimitQuery = z.object({
+  limit: z.coerce.number().int().min(1).max(500).default(50),
+});
+export type LimitQuery = z.infer<typeof LimitQuery>;

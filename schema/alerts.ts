@@ -1,0 +1,38 @@
+import { z } from "zod";
+import { RecordId, Severity, Text, Timestamp } from "./common";
+
+export const AlertStatus = z.enum(["firing", "acknowledged", "resolved", "suppressed"]);
+export type AlertStatus = z.infer<typeof AlertStatus>;
+
+export const Link = z.object({ href: z.string().max(2000), text: z.string().max(200) });
+export type Link = z.infer<typeof Link>;
+
+/** Contract `Alert` (id…source) plus the normalised lifecycle fields, all additive. */
+export const Alert = z.object({
+  id: RecordId,
+  title: z.string().max(1024),
+  message: z.string().max(10_000),
+  severity: Severity,
+  timestamp: Timestamp,
+  acknowledged: z.boolean(),
+  source: z.string().max(100),
+  status: AlertStatus,
+  fingerprint: z.string().max(200).optional(),
+  group: z.string().max(1000).optional(),
+  labels: z.record(z.string(), z.string()).default({}),
+  annotations: z.record(z.string(), z.string()).default({}),
+  links: z.array(Link).default([]),
+  runbook: z.string().max(2000).optional(),
+  count: z.number().int().nonnegative().default(1),
+  firstSeen: Timestamp,
+  lastSeen: Timestamp,
+  resolvedAt: Timestamp.optional(),
+  acknowledgedBy: z.string().max(200).optional(),
+  acknowledgedAt: Timestamp.optional(),
+  notes: z.array(z.object({ at: Timestamp, by: z.string(), text: z.string() })).default([]),
+  incidentId: RecordId.optional(),
+});
+export type Alert = z.infer<typeof Alert>;
+
+export const AcknowledgeAlertBody = z.object({ notes: Text(10_000).optional() }).strict();
+export type AcknowledgeAlertBody = z.infer<typeof AcknowledgeAlertBody>;

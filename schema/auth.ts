@@ -1,0 +1,53 @@
+import { z } from "zod";
+import { RecordId, Text, Timestamp, WorkspaceSlug } from "./common";
+
+/** Ordered: each role can do everything the ones before it can. */
+export const Role = z.enum(["viewer", "operator", "admin"]);
+export type Role = z.infer<typeof Role>;
+
+export const ROLE_RANK: Record<Role, number> = { viewer: 0, operator: 1, admin: 2 };
+
+/** Who is calling, as the workspace object resolved it. Recorded in the audit trail. */
+export const Principal = z.object({
+  tokenId: RecordId,
+  name: z.string(),
+  role: Role,
+});
+export type Principal = z.infer<typeof Principal>;
+
+export const ApiToken = z.object({
+  id: RecordId,
+  name: z.string(),
+  role: Role,
+  createdAt: Timestamp,
+  createdBy: z.string(),
+  lastUsedAt: Timestamp.optional(),
+  revokedAt: Timestamp.optional(),
+});
+export type ApiToken = z.infer<typeof ApiToken>;
+
+export const TokenName = Text(100)
+  .min(1)
+  .regex(/^[\p{L}\p{N} ._@-]+$/u, "letters, digits, spaces and . _ @ - only");
+
+export const CreateTokenBody = z.object({ name: TokenName, role: Role }).strict();
+export type CreateTokenBody = z.infer<typeof CreateTokenBody>;
+
+/** A freshly minted token: the only time its secret is ever shown. */
+export const IssuedToken = ApiToken.extend({ token: z.string() });
+export type IssuedToken = z.infer<typeof IssuedToken>;
+
+export const CreateWorkspaceBody = z
+  .object({ id: WorkspaceSlug, name: Text(200).min(1), adminName: TokenName.default("admin") })
+  .strict();
+export type CreateWorkspaceBody = z.infer<typeof CreateWorkspaceBody>;
+
+export const WorkspaceInfo = z.object({
+  id: WorkspaceSlug,
+  name: z.string(),
+  createdAt: Timestamp,
+});
+export type WorkspaceInfo = z.infer<typeof WorkspaceInfo>;
+
+export const LoginBody = z.object({ token: z.string().min(1).max(200) }).strict();
+export type LoginBody = z.infer<typeof LoginBody>;

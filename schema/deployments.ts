@@ -1,0 +1,39 @@
+import { z } from "zod";
+import { Provenance, RecordId, Timestamp } from "./common";
+
+export const Environment = z.enum(["production", "staging", "preview"]);
+export type Environment = z.infer<typeof Environment>;
+
+export const RunStatus = z.enum(["pending", "running", "success", "failed"]);
+export type RunStatus = z.infer<typeof RunStatus>;
+
+/** Contract `Deployment` plus repository and links (additive). `duration` is seconds. */
+export const Deployment = z.object({
+  id: RecordId,
+  name: z.string().max(300),
+  environment: Environment,
+  status: RunStatus,
+  branch: z.string().max(300),
+  commit: z.string().max(100),
+  author: z.string().max(200),
+  timestamp: Timestamp,
+  duration: z.number().nonnegative(),
+  repository: z.string().max(300).optional(),
+  url: z.string().max(2000).optional(),
+  logUrl: z.string().max(2000).optional(),
+  ...Provenance,
+});
+export type Deployment = z.infer<typeof Deployment>;
+
+export const DeploymentQuery = z.object({
+  environment: Environment.optional(),
+  limit: z.coerce.number().int().min(1).max(500).default(50),
+});
+export type DeploymentQuery = z.infer<typeof DeploymentQuery>;
+
+export const DeploymentLog = z.object({
+  time: Timestamp,
+  level: z.enum(["info", "success", "error"]),
+  message: z.string(),
+});
+export type DeploymentLog = z.infer<typeof DeploymentLog>;

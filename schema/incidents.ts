@@ -1,0 +1,46 @@
+import { z } from "zod";
+import { RecordId, Severity, Text, Timestamp } from "./common";
+
+export const IncidentStatus = z.enum(["investigating", "identified", "monitoring", "resolved"]);
+export type IncidentStatus = z.infer<typeof IncidentStatus>;
+
+export const IncidentUpdate = z.object({
+  at: Timestamp,
+  by: z.string().max(200),
+  status: IncidentStatus,
+  message: z.string().max(10_000),
+});
+export type IncidentUpdate = z.infer<typeof IncidentUpdate>;
+
+export const Incident = z.object({
+  id: RecordId,
+  title: z.string().max(500),
+  description: z.string().max(10_000),
+  severity: Severity,
+  status: IncidentStatus,
+  alertIds: z.array(RecordId),
+  createdAt: Timestamp,
+  updatedAt: Timestamp,
+  resolvedAt: Timestamp.optional(),
+  createdBy: z.string().max(200),
+  timeline: z.array(IncidentUpdate),
+});
+export type Incident = z.infer<typeof Incident>;
+
+/** Contract body for `POST api/incidents`; `alertIds` adds incidents from several alerts. */
+export const CreateIncidentBody = z
+  .object({
+    alertId: RecordId.optional(),
+    alertIds: z.array(RecordId).max(100).optional(),
+    title: Text(500).min(1),
+    description: Text(10_000).default(""),
+    severity: Severity,
+  })
+  .strict();
+export type CreateIncidentBody = z.infer<typeof CreateIncidentBody>;
+
+export const IncidentQuery = z.object({
+  status: z.enum(["open", "resolved"]).optional(),
+  severity: Severity.optional(),
+});
+export type IncidentQuery = z.infer<typeof IncidentQuery>;

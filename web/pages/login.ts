@@ -1,0 +1,17 @@
+import { html } from "../html";
+import { Layout } from "../layout";
+
+export function LoginPage(props: { workspace: string; error?: string }) {
+  return html`<${Layout} title=${`Sign in · ${props.workspace} · Opsdeck`}>
+    <main class="login">
+      <h1>Opsdeck</h1>
+      <p>Sign in to workspace <strong>${props.workspace}</strong> with an API token.</p>
+      ${props.error ? html`<p class="error" role="alert">${props.error}</p>` : null}
+      <form method="post" action=${`/w/${props.workspace}/login`}>
+        <label for="token">Token</label>
+        <input id="token" name="token" type="password" autocomplete="current-password" required />
+        <button type="submit">Sign in</button>
+      </form>
+    </main>
+  <//>`;
+}

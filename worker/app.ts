@@ -1,0 +1,102 @@
+import { bodyLimit } from "hono/body-limit";
+import { requestId } from "hono/request-id";
+import { secureHeaders } from "hono/secure-headers";
+import type { AppEnv } from "./env";
+import { ApiError, onError, problem } from "./errors";
+import { jsonBody } from "./middleware/json-body";
+import { openapiGuard } from "./middleware/operator";
+import { router } from "./openapi";
+import { activityRoutes } from "./routes/activity";
+import { alertRoutes } from "./routes/alerts";
+import { auditRoutes } from "./routes/audit";
+import { dashboardRoutes } from "./routes/dashboard";
+import { deploymentRoutes } from "./routes/deployments";
+import { healthRoutes } from "./routes/health";
+import { incidentRoutes } from "./routes/incidents";
+import { inventoryRoutes } from "./routes/inventory";
+import { metricsRoutes } from "./routes/metrics";
+import { pipelineRoutes } from "./routes/pipelines";
+import { prometheusRoutes } from "./routes/prometheus";
+import { securityRoutes } from "./routes/security";
+import { sessionRoutes } from "./routes/session";
+import { settingsRoutes } from "./routes/settings";
+import { socketRoutes } from "./routes/sockets";
+import { statusRoutes } from "./routes/status";
+import { tokenRoutes } from "./routes/tokens";
+import { workspaceRoutes } from "./routes/workspaces";
+
+/** JSON API bodies are small; anything larger is refused before it is read (413). */
+const API_BODY_LIMIT = 1024 * 1024;
+
+const apiBodyLimit = bodyLimit({
+  maxSize: API_BODY_LIMIT,
+  onError: () => {
+    throw new ApiError(
+      413,
+      "payload_too_large",
+      `Request bodies are limited to ${API_BODY_LIMIT} bytes.`,
+    );
+  },
+});
+
+const api = router()
+  .route("/", sessionRoutes)
+  .route("/", metricsRoutes)
+  .route("/", alertRoutes)
+  .route("/", incidentRoutes)
+  .route("/", deploymentRoutes)
+  .route("/", pipelineRoutes)
+  .route("/", securityRoutes)
+  .route("/", inventoryRoutes)
+  .route("/", activityRoutes)
+  .route("/", settingsRoutes)
+  .route("/", statusRoutes)
+  .route("/", auditRoutes)
+  .route("/", tokenRoutes);
+
+export const app = router();
+
+app.use(requestId());
+app.use(
+  secureHeaders({
+    contentSecurityPolicy: {
+      defaultSrc: ["'self'"],
+      scriptSrc: ["'self'"],
+      styleSrc: ["'self'"],
+      imgSrc: ["'self'", "data:"],
+      connectSrc: ["'self'"],
+      frameAncestors: ["'none'"],
+      baseUri: ["'none'"],
+      formAction: ["'self'"],
+    },
+  }),
+);
+
+app.route("/", healthRoutes);
+app.use("/openapi.json", openapiGuard);
+app.doc31("/openapi.json", {
+  openapi: "3.1.0",
+  info: {
+    title: "Opsdeck API",
+    version: "1",
+    description:
+      "Workspace API under /w/{workspace}/api. Authenticate with 'Authorization: Bearer <token>' or the session cookie. Errors are RFC 9457 problem+json.",
+  },
+});
+for (const path of ["/api/*", "/w/:workspace/api/*"]) app.use(path, apiBodyLimit, jsonBody);
+app.route("/api/workspaces", workspaceRoutes);
+app.route("/w/:workspace/api", api);
+app.route("/w/:workspace", socketRoutes);
+app.route("/w/:workspace", prometheusRoutes);
+app.route("/", dashboardRoutes);
+
+app.notFound((c) =>
+  problem(
+    c,
+    new ApiError(404, "not_found", `No route for ${c.req.method} ${new URL(c.req.url).pathname}.`),
+  ),
+);
+app.onError(onError);
+
+export type App = typeof app;
+export type { AppEnv };

@@ -1,0 +1,117 @@
+import type { Context } from "hono";
+import { HTTPException } from "hono/http-exception";
+import type { ContentfulStatusCode } from "hono/utils/http-status";
+import type { z } from "zod";
+import type { Failure, Outcome, Problem } from "../schema";
+import type { AppEnv } from "./env";
+
+const TITLES: Record<number, string> = {
+  400: "Bad Request",
+  401: "Unauthorized",
+  403: "Forbidden",
+  404: "Not Found",
+  409: "Conflict",
+  410: "Gone",
+  413: "Content Too Large",
+  415: "Unsupported Media Type",
+  422: "Unprocessable Content",
+  426: "Upgrade Required",
+  429: "Too Many Requests",
+  500: "Internal Server Error",
+  502: "Bad Gateway",
+  503: "Service Unavailable",
+};
+
+/**
+ * An error that becomes an RFC 9457 problem response: a stable `code` for machines and a
+ * `detail` for people that says what was wrong and how to fix it.
+ * @example throw new ApiError(403, "forbidden", "Acknowledging needs the operator role.")
+ */
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    readonly detail: string,
+    readonly issues?: Problem["issues"],
+    readonly headers?: Record<string, string>,
+  ) {
+    super(detail);
+  }
+
+  static from(failure: Failure): ApiError {
+    const issues = failure.field ? [{ path: failure.field, message: failure.detail }] : undefined;
+    return new ApiError(failure.status, failure.code, failure.detail, issues);
+  }
+
+  static validation(error: z.ZodError, target: string): ApiError {
+    const issues = error.issues.map((issue) => ({
+      path: [target, ...issue.path.map(String)].join("."),
+      message: issue.message,
+    }));
+    const first = issues[0];
+    const detail = first ? `${first.path}: ${first.message}` : "The request is not valid.";
+    return new ApiError(400, "validation_failed", detail, issues);
+  }
+}
+
+/** Unwraps a workspace method's outcome, turning an expected failure into its problem. */
+export function unwrap<T>(outcome: Outcome<T>): T {
+  if (!outcome.ok) throw ApiError.from(outcome);
+  return outcome.value;
+}
+
+export function problem(c: Context<AppEnv>, error: ApiError): Response {
+  const body: Problem = {
+    type: `urn:opsdeck:problem:${error.code}`,
+    title: TITLES[error.status] ?? "Error",
+    status: error.status,
+    detail: error.detail,
+    code: error.code,
+    instance: new URL(c.req.url).pathname,
+    requestId: c.get("requestId"),
+    ...(error.issues ? { issues: error.issues } : {}),
+  };
+  return c.body(JSON.stringify(body), error.status as ContentfulStatusCode, {
+    "Content-Type": "application/problem+json",
+    ...error.headers,
+  });
+}
+
+/** `app.onError`: every failure leaves as problem+json; unexpected ones say nothing internal. */
+export function onError(err: Error, c: Context<AppEnv>): Response {
+  if (err instanceof ApiError) return problem(c, err);
+  if (err instanceof HTTPException) {
+    const code =
+      err.status === 413
+        ? "payload_too_large"
+        : err.status === 401
+          ? "unauthenticated"
+          : "http_error";
+    return problem(c, new ApiError(err.status, code, err.message || TITLES[err.status] || "Error"));
+  }
+  if (isOverloaded(err)) {
+    return problem(
+      c,
+      new ApiError(
+        503,
+        "overloaded",
+        "The workspace is overloaded; try again shortly.",
+        undefined,
+        { "Retry-After": "5" },
+      ),
+    );
+  }
+  console.error(`request ${c.get("requestId")} failed:`, err.message);
+  return problem(
+    c,
+    new ApiError(
+      500,
+      "internal_error",
+      `Something went wrong. Quote request id ${c.get("requestId")} when reporting it.`,
+    ),
+  );
+}
+
+function isOverloaded(err: Error): boolean {
+  return "overloaded" in err && err.overloaded === true;
+}

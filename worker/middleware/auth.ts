@@ -1,0 +1,95 @@
+import type { Context } from "hono";
+import { getCookie } from "hono/cookie";
+import { createMiddleware } from "hono/factory";
+import { ROLE_RANK, WorkspaceSlug, type Role } from "../../schema";
+import type { AppEnv } from "../env";
+import { ApiError } from "../errors";
+
+export const SESSION_COOKIE = "opsdeck_session";
+
+type Credential = { kind: "token" | "session" | "ticket"; secret: string };
+
+/** Credentials name their workspace (`odk.<workspace>.<random>`), so a foreign one is refused here. */
+export function workspaceOfSecret(secret: string): string | undefined {
+  const parts = secret.split(".");
+  return parts.length === 3 ? parts[1] : undefined;
+}
+
+function credentialFrom(c: Context<AppEnv>, allowTicket: boolean): Credential | undefined {
+  const header = c.req.header("Authorization");
+  if (header) {
+    const match = /^Bearer\s+(\S+)$/i.exec(header);
+    if (!match?.[1])
+      throw new ApiError(401, "unauthenticated", "Authorization must be 'Bearer <token>'.");
+    return { kind: "token", secret: match[1] };
+  }
+  const ticket = allowTicket ? c.req.query("ticket") : undefined;
+  if (ticket) return { kind: "ticket", secret: ticket };
+  const session = getCookie(c, SESSION_COOKIE);
+  return session ? { kind: "session", secret: session } : undefined;
+}
+
+/** The workspace named in the path, validated; unknown shapes are plain 404s. */
+export function workspaceParam(c: Context<AppEnv>): string {
+  const parsed = WorkspaceSlug.safeParse(c.req.param("workspace"));
+  if (!parsed.success) throw new ApiError(404, "not_found", "No such workspace.");
+  return parsed.data;
+}
+
+/** Cookie-authenticated writes must come from our own origin (CSRF). */
+function assertSameOrigin(c: Context<AppEnv>): void {
+  const origin = c.req.header("Origin");
+  const self = new URL(c.req.url).origin;
+  if (origin ? origin === self : c.req.header("Sec-Fetch-Site") === "same-origin") return;
+  throw new ApiError(
+    403,
+    "csrf_rejected",
+    "Cross-site request refused: send it from the Opsdeck page or with a bearer token.",
+  );
+}
+
+const SAFE_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
+
+/**
+ * Authenticates the caller against the workspace in the path and requires `minRole`.
+ * A credential minted for another workspace is refused without touching any object.
+ * @example app.get("/w/:workspace/api/alerts", authorize("viewer"), handler)
+ */
+export function authorize(minRole: Role, options: { allowTicket?: boolean } = {}) {
+  return createMiddleware<AppEnv>(async (c, next) => {
+    const id = workspaceParam(c);
+    const credential = credentialFrom(c, options.allowTicket ?? false);
+    if (!credential)
+      throw new ApiError(
+        401,
+        "unauthenticated",
+        "Sign in, or send 'Authorization: Bearer <token>'.",
+        undefined,
+        { "WWW-Authenticate": 'Bearer realm="opsdeck"' },
+      );
+    if (workspaceOfSecret(credential.secret) !== id)
+      throw new ApiError(404, "not_found", "No such workspace.");
+    if (credential.kind === "session" && !SAFE_METHODS.has(c.req.method)) assertSameOrigin(c);
+    const stub = c.env.WORKSPACE.getByName(id);
+    const principal = await stub.authenticate(credential);
+    if (!principal)
+      throw new ApiError(
+        401,
+        "unauthenticated",
+        "The credential is invalid, expired or revoked.",
+        undefined,
+        { "WWW-Authenticate": 'Bearer realm="opsdeck", error="invalid_token"' },
+      );
+    if (ROLE_RANK[principal.role] < ROLE_RANK[minRole]) {
+      throw new ApiError(
+        403,
+        "forbidden",
+        `This needs the ${minRole} role; '${principal.name}' is ${principal.role}.`,
+      );
+    }
+    c.set("workspace", { id, stub });
+    c.set("principal", principal);
+    c.set("credentialKind", credential.kind);
+    await next();
+  });
+}

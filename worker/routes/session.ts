@@ -1,0 +1,79 @@
+import { createRoute } from "@hono/zod-openapi";
+import { deleteCookie, getCookie, setCookie } from "hono/cookie";
+import type { Context } from "hono";
+import { z } from "zod";
+import { LoginBody, Principal } from "../../schema";
+import type { AppEnv } from "../env";
+import { ApiError, unwrap } from "../errors";
+import { SESSION_COOKIE, authorize, workspaceOfSecret, workspaceParam } from "../middleware/auth";
+import { problemResponses, router } from "../openapi";
+import { WorkspaceParams, json, jsonBody } from "./params";
+
+function cookieOptions(c: Context<AppEnv>, workspace: string) {
+  return {
+    path: `/w/${workspace}`,
+    httpOnly: true,
+    secure: new URL(c.req.url).protocol === "https:",
+    sameSite: "Lax" as const,
+  };
+}
+
+/** Browser sign-in: a token is exchanged for an HttpOnly session cookie scoped to the workspace. */
+export const sessionRoutes = router()
+  .openapi(
+    createRoute({
+      method: "post",
+      path: "/session",
+      summary: "Sign in: exchange an API token for a session cookie",
+      request: { params: WorkspaceParams, ...jsonBody(LoginBody) },
+      responses: {
+        200: json(z.object({ principal: Principal, expiresAt: z.string() })),
+        ...problemResponses,
+      },
+    }),
+    async (c) => {
+      const workspace = workspaceParam(c);
+      const { token } = c.req.valid("json");
+      if (workspaceOfSecret(token) !== workspace) {
+        throw new ApiError(401, "invalid_token", "That token is not valid for this workspace.", [
+          { path: "json.token", message: "not a token of this workspace" },
+        ]);
+      }
+      const opened = unwrap(await c.env.WORKSPACE.getByName(workspace).openSession(token));
+      setCookie(c, SESSION_COOKIE, opened.session, {
+        ...cookieOptions(c, workspace),
+        expires: new Date(opened.expiresAt),
+      });
+      return c.json({ principal: opened.principal, expiresAt: opened.expiresAt }, 200);
+    },
+  )
+  .openapi(
+    createRoute({
+      method: "delete",
+      path: "/session",
+      summary: "Sign out: the session ends on the server too",
+      middleware: [authorize("viewer")] as const,
+      request: { params: WorkspaceParams },
+      responses: { 200: json(z.object({ success: z.literal(true) })), ...problemResponses },
+    }),
+    async (c) => {
+      const session = getCookie(c, SESSION_COOKIE);
+      if (session) await c.var.workspace.stub.closeSession(c.var.principal, session);
+      deleteCookie(c, SESSION_COOKIE, cookieOptions(c, c.var.workspace.id));
+      return c.json({ success: true as const }, 200);
+    },
+  )
+  .openapi(
+    createRoute({
+      method: "post",
+      path: "/ws-ticket",
+      summary: "A single-use, 60-second ticket for opening the live socket (?ticket=…)",
+      middleware: [authorize("viewer")] as const,
+      request: { params: WorkspaceParams },
+      responses: {
+        200: json(z.object({ ticket: z.string(), expiresAt: z.string() })),
+        ...problemResponses,
+      },
+    }),
+    async (c) => c.json(await c.var.workspace.stub.issueSocketTicket(c.var.principal), 200),
+  );

@@ -1,0 +1,29 @@
+import { createRoute } from "@hono/zod-openapi";
+import { z } from "zod";
+import { CreateWorkspaceBody, IssuedToken, WorkspaceInfo } from "../../schema";
+import { unwrap } from "../errors";
+import { requireOperator } from "../middleware/operator";
+import { problemResponses, router } from "../openapi";
+import { json, jsonBody } from "./params";
+
+export const workspaceRoutes = router().openapi(
+  createRoute({
+    method: "post",
+    path: "/",
+    summary: "Create a workspace (operator credential); returns its first admin token once",
+    middleware: [requireOperator] as const,
+    request: jsonBody(CreateWorkspaceBody),
+    responses: {
+      201: json(z.object({ workspace: WorkspaceInfo, adminToken: IssuedToken }), "Created"),
+      409: { description: "A workspace with that id exists" },
+      ...problemResponses,
+    },
+  }),
+  async (c) => {
+    const body = c.req.valid("json");
+    const stub = c.env.WORKSPACE.getByName(body.id);
+    const adminToken = unwrap(await stub.create({ id: body.id, name: body.name }, body.adminName));
+    const workspace = (await stub.info())!;
+    return c.json({ workspace, adminToken }, 201);
+  },
+);
