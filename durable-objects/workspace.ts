@@ -22,6 +22,10 @@ import {
   type ChangeEvent,
   type ChartDataPoint,
   type CreateTokenBody,
+  type CreateWebhookIntegrationBody,
+  type IssuedWebhookIntegration,
+  type RotateWebhookBody,
+  type WebhookIntegration,
   type Deployment as DeploymentRecord,
   type DeploymentQuery,
   type IncidentQuery,
@@ -55,6 +59,7 @@ import { EventLog } from "./store/event-log";
 import { migrate } from "./store/migrations";
 import { RecordStore } from "./store/records";
 import { SecretBox } from "./store/secret-box";
+import { WebhookIntegrations } from "./store/webhook-integrations";
 
 const HEARTBEAT_MS = 30_000;
 const byTimestamp = (r: { timestamp: string }) => r.timestamp;
@@ -78,6 +83,7 @@ export class Workspace extends DurableObject<Env> {
   private readonly web3: RecordStore<typeof Web3Network>;
   private readonly activity: RecordStore<typeof ActivityItem>;
   private readonly security: RecordStore<typeof SecurityScan>;
+  private readonly webhooks: WebhookIntegrations;
   private secretBox?: SecretBox;
 
   constructor(ctx: DurableObjectState, env: Env) {
@@ -86,6 +92,7 @@ export class Workspace extends DurableObject<Env> {
     void ctx.blockConcurrencyWhile(async () => migrate(this.sql));
     this.log = new EventLog(this.sql);
     this.access = new AccessStore(this.sql, () => this.info()?.id ?? "");
+    this.webhooks = new WebhookIntegrations(this.sql, () => this.info()?.id ?? "");
     this.audit = new AuditLog(this.sql);
     this.metrics = new Metrics(this.sql);
     this.sources = new Sources(this.sql);
@@ -202,6 +209,65 @@ export class Workspace extends DurableObject<Env> {
     return this.audit.page(query.limit, query.before);
   }
 
+  // ── Webhook integrations ──────────────────────────────────────────────────────────
+
+  listWebhookIntegrations(): WebhookIntegration[] {
+    return this.webhooks.list(new Date());
+  }
+
+  /** Creates a sender integration; its credential is in this result only. */
+  async createWebhookIntegration(
+    actor: Principal,
+    body: CreateWebhookIntegrationBody,
+  ): Promise<Outcome<IssuedWebhookIntegration>> {
+    const box = await this.box();
+    if (!box)
+      return fail(503, "secrets_key_missing", "SECRETS_KEY is not configured on the server.");
+    const now = new Date();
+    const issued = await this.webhooks.create(box, body, actor.name, now);
+    this.audit.record(
+      actor,
+      "webhook.create",
+      issued.integration.id,
+      { after: issued.integration },
+      now,
+    );
+    this.publish({ type: "sources", payload: this.listSources() }, now);
+    return ok(issued);
+  }
+
+  async rotateWebhookIntegration(
+    actor: Principal,
+    id: string,
+    body: RotateWebhookBody,
+  ): Promise<Outcome<IssuedWebhookIntegration>> {
+    const box = await this.box();
+    if (!box)
+      return fail(503, "secrets_key_missing", "SECRETS_KEY is not configured on the server.");
+    const now = new Date();
+    const before = this.webhooks.get(id, now);
+    const rotated = await this.webhooks.rotate(box, id, body, now);
+    if (rotated.ok)
+      this.audit.record(
+        actor,
+        "webhook.rotate",
+        id,
+        { before, after: rotated.value.integration },
+        now,
+      );
+    return rotated;
+  }
+
+  deleteWebhookIntegration(actor: Principal, id: string): Outcome<{ id: string }> {
+    const now = new Date();
+    const before = this.webhooks.get(id, now);
+    if (!before || !this.webhooks.delete(id))
+      return fail(404, "not_found", `No webhook integration '${id}'.`, "id");
+    this.audit.record(actor, "webhook.delete", id, { before }, now);
+    this.publish({ type: "sources", payload: this.listSources() }, now);
+    return ok({ id });
+  }
+
   // ── Reads ─────────────────────────────────────────────────────────────────────────
 
   snapshot(): Snapshot {
@@ -219,7 +285,7 @@ export class Workspace extends DurableObject<Env> {
       web3Networks: this.web3.list(),
       activity: this.activity.list(50),
       security: this.security.list(50),
-      sources: this.sources.list(settings),
+      sources: this.sources.list(settings, this.webhooks.kinds()),
     };
   }
 
@@ -280,7 +346,7 @@ export class Workspace extends DurableObject<Env> {
   }
 
   listSources(): SourceStatus[] {
-    return this.sources.list(loadSettings(this.sql));
+    return this.sources.list(loadSettings(this.sql), this.webhooks.kinds());
   }
 
   getSettings(): Settings {
@@ -313,7 +379,7 @@ export class Workspace extends DurableObject<Env> {
       { before: viewSettings(before), after: viewSettings(after) },
       now,
     );
-    this.publish({ type: "sources", payload: this.sources.list(after) }, now);
+    this.publish({ type: "sources", payload: this.listSources() }, now);
     this.publish(
       { type: "metrics", payload: this.metrics.cards("1h", after.thresholds, now) },
       now,

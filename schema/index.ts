@@ -14,3 +14,4 @@ export * from "./auth";
 export * from "./problem";
 export * from "./frames";
 export * from "./audit";
+export * from "./integrations";

@@ -13,6 +13,7 @@ import { dashboardRoutes } from "./routes/dashboard";
 import { deploymentRoutes } from "./routes/deployments";
 import { healthRoutes } from "./routes/health";
 import { incidentRoutes } from "./routes/incidents";
+import { integrationRoutes } from "./routes/integrations";
 import { inventoryRoutes } from "./routes/inventory";
 import { metricsRoutes } from "./routes/metrics";
 import { pipelineRoutes } from "./routes/pipelines";
@@ -52,7 +53,8 @@ const api = router()
   .route("/", settingsRoutes)
   .route("/", statusRoutes)
   .route("/", auditRoutes)
-  .route("/", tokenRoutes);
+  .route("/", tokenRoutes)
+  .route("/", integrationRoutes);
 
 export const app = router();
 

@@ -1,4 +1,4 @@
-import { SourceId, SourceStatus, type StoredSettings } from "../../schema";
+import { SourceId, SourceStatus, type StoredSettings, type WebhookKind } from "../../schema";
 import { RecordStore } from "../store/records";
 
 /**
@@ -16,9 +16,9 @@ export class Sources {
     this.reports.put(status);
   }
 
-  list(settings: StoredSettings): SourceStatus[] {
+  list(settings: StoredSettings, webhookKinds: ReadonlySet<WebhookKind>): SourceStatus[] {
     return SourceId.options.map((id) => {
-      const configured = isConfigured(id, settings);
+      const configured = isConfigured(id, settings) || webhookKinds.has(id as WebhookKind);
       const stored = this.reports.get(id);
       if (!configured) return { id, status: "not_configured" };
       return stored ?? { id, status: "pending" };

@@ -1,4 +1,5 @@
 import { ApiToken, type IssuedToken, type Principal, type Role } from "../../schema";
+import { randomSecret, sha256Hex } from "../lib/crypto";
 
 const SESSION_TTL_MS = 12 * 60 * 60 * 1000;
 const TICKET_TTL_MS = 60 * 1000;
@@ -8,21 +9,6 @@ export type Credential =
   | { kind: "token"; secret: string }
   | { kind: "session"; secret: string }
   | { kind: "ticket"; secret: string };
-
-/** `<kind>.<workspace>.<256 random bits>`: the Worker can refuse a foreign credential unopened. */
-export function randomSecret(kind: "odk" | "ods" | "odt", workspace: string): string {
-  const bytes = crypto.getRandomValues(new Uint8Array(32));
-  const random = btoa(String.fromCharCode(...bytes))
-    .replaceAll("+", "-")
-    .replaceAll("/", "_")
-    .replaceAll("=", "");
-  return `${kind}.${workspace}.${random}`;
-}
-
-export async function sha256Hex(text: string): Promise<string> {
-  const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(text));
-  return [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, "0")).join("");
-}
 
 type TokenRow = {
   id: string;

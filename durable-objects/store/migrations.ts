@@ -35,6 +35,21 @@ const MIGRATIONS: readonly string[] = [
   );
   CREATE TABLE schedule (job TEXT PRIMARY KEY, next_at INTEGER NOT NULL);
   `,
+  // 2: webhook integrations (secrets sealed, or hashed where only equality is needed) and the
+  // delivery ids already applied, for idempotent redelivery.
+  `
+  CREATE TABLE webhook_integrations (
+    id TEXT PRIMARY KEY, kind TEXT NOT NULL, name TEXT NOT NULL,
+    secret_sealed TEXT, secret_hash TEXT, previous_sealed TEXT, previous_hash TEXT,
+    previous_until INTEGER, options TEXT, created_at TEXT NOT NULL, created_by TEXT NOT NULL,
+    stats TEXT NOT NULL
+  );
+  CREATE INDEX webhook_integrations_by_hash ON webhook_integrations (secret_hash);
+  CREATE TABLE deliveries (
+    key TEXT PRIMARY KEY, integration_id TEXT NOT NULL, received_at INTEGER NOT NULL
+  );
+  CREATE INDEX deliveries_by_time ON deliveries (received_at);
+  `,
 ];
 
 export function migrate(sql: SqlStorage): void {

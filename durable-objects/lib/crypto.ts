@@ -1,0 +1,48 @@
+/** Small Web Crypto helpers shared by access control and webhook verification. */
+
+const encoder = new TextEncoder();
+
+export function toHex(bytes: Uint8Array): string {
+  return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+/** `<kind>.<workspace>.<256 random bits>`: the Worker can route or refuse a credential unopened. */
+export function randomSecret(
+  kind: "odk" | "ods" | "odt" | "amk" | "pdk" | "whs",
+  workspace: string,
+): string {
+  const bytes = crypto.getRandomValues(new Uint8Array(32));
+  const random = btoa(String.fromCharCode(...bytes))
+    .replaceAll("+", "-")
+    .replaceAll("/", "_")
+    .replaceAll("=", "");
+  return `${kind}.${workspace}.${random}`;
+}
+
+export async function sha256Hex(text: string): Promise<string> {
+  return toHex(new Uint8Array(await crypto.subtle.digest("SHA-256", encoder.encode(text))));
+}
+
+export async function hmacSha256Hex(
+  secret: string,
+  data: string | Uint8Array<ArrayBuffer>,
+): Promise<string> {
+  const key = await crypto.subtle.importKey(
+    "raw",
+    encoder.encode(secret),
+    { name: "HMAC", hash: "SHA-256" },
+    false,
+    ["sign"],
+  );
+  const bytes = typeof data === "string" ? encoder.encode(data) : data;
+  return toHex(new Uint8Array(await crypto.subtle.sign("HMAC", key, bytes)));
+}
+
+/** Equal-time comparison of two strings (e.g. hex digests) of any length. */
+export function constantTimeEqual(a: string, b: string): boolean {
+  const x = encoder.encode(a);
+  const y = encoder.encode(b);
+  let diff = x.length ^ y.length;
+  for (let i = 0; i < Math.max(x.length, y.length); i++) diff |= (x[i] ?? 0) ^ (y[i] ?? 0);
+  return diff === 0;
+}
