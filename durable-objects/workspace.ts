@@ -473,6 +473,23 @@ export class Workspace extends DurableObject<Env> {
     broadcast(this.ctx, this.log.append(event, now));
   }
 
+  /** Publishes the current alert list (what `alerts` frames carry). */
+  private publishAlerts(now: Date): void {
+    this.publish({ type: "alerts", payload: this.alerts.list(200) }, now);
+  }
+
+  private publishIncidents(now: Date): void {
+    this.publish({ type: "incidents", payload: this.incidents.list(100) }, now);
+  }
+
+  /** Stores new activity items and publishes just them (clients prepend). */
+  private addActivity(items: ActivityItem[], now: Date): void {
+    if (items.length === 0) return;
+    for (const item of items) this.activity.put(item);
+    this.activity.trim(1000);
+    this.publish({ type: "activity", payload: items }, now);
+  }
+
   private catchUp(ws: WebSocket, lastSeq: number | undefined): void {
     const missed = lastSeq === undefined ? undefined : this.log.since(lastSeq);
     if (missed) {
