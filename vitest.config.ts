@@ -9,7 +9,9 @@ export default defineConfig({
   test: {
     // CI reads the totals from this report (.ci/run prints "N passed, N failed").
     reporters: process.env.OPSDECK_TEST_REPORT ? ["default", "json"] : ["default"],
-    outputFile: process.env.OPSDECK_TEST_REPORT ? { json: process.env.OPSDECK_TEST_REPORT } : undefined,
+    outputFile: process.env.OPSDECK_TEST_REPORT
+      ? { json: process.env.OPSDECK_TEST_REPORT }
+      : undefined,
     projects: [
       {
         plugins: [
@@ -27,6 +29,7 @@ export default defineConfig({
         test: {
           name: "workers",
           include: ["test/unit/**/*.test.ts", "test/integration/**/*.test.ts"],
+          globalSetup: ["test/global-setup-workers.ts"],
         },
       },
       {

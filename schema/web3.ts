@@ -18,3 +18,24 @@ export const Web3Network = z.object({
   ...Provenance,
 });
 export type Web3Network = z.infer<typeof Web3Network>;
+
+/** A network a workspace watches; the RPC URL is checked (SSRF policy, eth_chainId) when saved. */
+export const EvmNetworkConfig = z
+  .object({
+    id: RecordId,
+    name: z.string().min(1).max(100),
+    chainId: z.number().int().positive(),
+    rpcUrl: z.string().url().max(2000),
+    logo: z.string().max(2000).default(""),
+    explorerUrl: z.string().url().max(2000).optional(),
+    /** Raise an alert when the average gas price (gwei) is at or above this. */
+    gasAlertGwei: z.number().positive().optional(),
+  })
+  .strict();
+export type EvmNetworkConfig = z.infer<typeof EvmNetworkConfig>;
+
+/** Names and chain ids of well-known networks; the RPC URL is always the user's own. */
+export const EVM_PRESETS = {
+  ethereum: { name: "Ethereum", chainId: 1, explorerUrl: "https://etherscan.io" },
+  polygon: { name: "Polygon", chainId: 137, explorerUrl: "https://polygonscan.com" },
+} as const;
