@@ -58,7 +58,8 @@ export async function startDevServer(options = {}) {
     options.quiet === false ? "info" : "warn",
   ];
   if (options.persistTo) args.push("--persist-to", options.persistTo);
-  for (const [key, value] of Object.entries(options.vars ?? {})) args.push("--var", `${key}:${value}`);
+  for (const [key, value] of Object.entries(options.vars ?? {}))
+    args.push("--var", `${key}:${value}`);
   const bin = path.join(ROOT, "node_modules", ".bin", "wrangler");
   const child = spawn(bin, args.slice(1), {
     cwd: ROOT,

@@ -21,7 +21,11 @@ export default async function setup(project: TestProject) {
   const persistDir = mkdtempSync(path.join(tmpdir(), "opsdeck-e2e-"));
   const server = await startDevServer({
     persistTo: persistDir,
-    vars: { OPERATOR_TOKEN: E2E_OPERATOR_TOKEN, SECRETS_KEY: E2E_SECRETS_KEY, ENVIRONMENT: "development" },
+    vars: {
+      OPERATOR_TOKEN: E2E_OPERATOR_TOKEN,
+      SECRETS_KEY: E2E_SECRETS_KEY,
+      ENVIRONMENT: "development",
+    },
   });
   project.provide("baseUrl", server.url);
   project.provide("operatorToken", E2E_OPERATOR_TOKEN);
