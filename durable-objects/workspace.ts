@@ -40,6 +40,7 @@ import {
   type SourceStatus,
   type TimeRange,
   type WorkspaceInfo,
+  type WorkspaceStats,
 } from "../schema";
 import {
   SOCKET_TAG,
@@ -311,10 +312,7 @@ export class Workspace extends DurableObject<Env> {
   }
 
   listDeployments(query: DeploymentQuery): DeploymentRecord[] {
-    return this.deployments
-      .list(1000)
-      .filter((d) => !query.environment || d.environment === query.environment)
-      .slice(0, query.limit);
+    return this.deployments.list(query.limit, { environment: query.environment });
   }
 
   listPipelines(limit: number): Pipeline[] {
@@ -327,10 +325,7 @@ export class Workspace extends DurableObject<Env> {
   }
 
   listSecurity(query: SecurityQuery): SecurityScan[] {
-    return this.security
-      .list(1000)
-      .filter((s) => !query.status || s.status === query.status)
-      .slice(0, query.limit);
+    return this.security.list(query.limit, { status: query.status });
   }
 
   listAwsServices(): AwsService[] {
@@ -354,11 +349,26 @@ export class Workspace extends DurableObject<Env> {
   }
 
   /** Counts for the Prometheus endpoint and the status page. */
-  stats(): { sockets: number; seq: number; storageBytes: number } {
+  stats(): WorkspaceStats {
+    const info = this.info();
+    const firing = this.alerts.countBy("severity", { status: "firing" });
+    const incidents = this.incidents.countBy("status");
     return {
+      workspace: { id: info?.id ?? "", name: info?.name ?? "" },
       sockets: this.ctx.getWebSockets(SOCKET_TAG).length,
       seq: this.log.lastSeq,
       storageBytes: this.sql.databaseSize,
+      sources: this.listSources(),
+      metrics: this.listMetrics("1h"),
+      alertsFiring: {
+        info: firing.info ?? 0,
+        warning: firing.warning ?? 0,
+        error: firing.error ?? 0,
+        critical: firing.critical ?? 0,
+      },
+      incidentsOpen: Object.entries(incidents)
+        .filter(([status]) => status !== "resolved")
+        .reduce((sum, [, n]) => sum + n, 0),
     };
   }
 

@@ -15,3 +15,4 @@ export * from "./problem";
 export * from "./frames";
 export * from "./audit";
 export * from "./integrations";
+export * from "./status";

@@ -27,3 +27,26 @@ export const SourceStatus = z.object({
   lastError: z.string().max(2000).optional(),
 });
 export type SourceStatus = z.infer<typeof SourceStatus>;
+
+/** The sources whose data each read panel shows (`slack` only receives notifications). */
+export const PANEL_SOURCES = {
+  metrics: ["aws"],
+  alerts: ["alertmanager", "grafana", "pagerduty"],
+  incidents: ["alertmanager", "grafana", "pagerduty"],
+  deployments: ["github"],
+  pipelines: ["github"],
+  security: ["github"],
+  "aws-services": ["aws"],
+  web3: ["web3"],
+  activity: ["github", "aws", "web3", "alertmanager", "grafana", "pagerduty"],
+} as const satisfies Record<string, readonly SourceId[]>;
+export type Panel = keyof typeof PANEL_SOURCES;
+
+/**
+ * The status of the sources feeding `panel`, so an empty list says why it is empty
+ * (not configured, pending, failing) instead of looking like "nothing happened".
+ */
+export function sourcesFor(panel: Panel, all: readonly SourceStatus[]): SourceStatus[] {
+  const wanted: readonly SourceId[] = PANEL_SOURCES[panel];
+  return all.filter((s) => wanted.includes(s.id));
+}

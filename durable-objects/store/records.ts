@@ -1,5 +1,25 @@
 import type { z } from "zod";
 
+/** Equality filters on top-level fields of a record's JSON document. */
+export type Where = Record<string, string | undefined>;
+
+/** Field names come from code, never from requests; the check keeps that true. */
+function jsonPath(field: string): string {
+  if (!/^[A-Za-z][A-Za-z0-9]*$/.test(field)) throw new Error(`bad record field '${field}'`);
+  return `$.${field}`;
+}
+
+/** Undefined values mean "no filter on that field", so an optional query maps directly. */
+function whereClause(where: Where): { sql: string; args: string[] } {
+  const pairs = Object.entries(where).filter(
+    (pair): pair is [string, string] => pair[1] !== undefined,
+  );
+  return {
+    sql: pairs.map(() => " AND json_extract(data, ?) = ?").join(""),
+    args: pairs.flatMap(([field, value]) => [jsonPath(field), value]),
+  };
+}
+
 /**
  * Typed access to the `records` table: one JSON document per (kind, id), ordered by
  * `sort_key` (an ISO timestamp, newest first). Every read is parsed through the kind's
@@ -20,14 +40,40 @@ export class RecordStore<S extends z.ZodType<{ id: string }>> {
     return row.done ? undefined : this.parse(row.value.data);
   }
 
-  /** Newest first. */
-  list(limit = 1000): z.infer<S>[] {
+  /**
+   * Newest first. `where` keeps records whose top-level fields equal the given values,
+   * filtered in SQL so a filtered page never parses the records it drops.
+   * @example deployments.list(50, { environment: "production" })
+   */
+  list(limit = 1000, where: Where = {}): z.infer<S>[] {
+    const filter = whereClause(where);
     return this.sql
-      .exec<{
-        data: string;
-      }>("SELECT data FROM records WHERE kind = ? ORDER BY sort_key DESC LIMIT ?", this.kind, limit)
+      .exec<{ data: string }>(
+        `SELECT data FROM records WHERE kind = ?${filter.sql} ORDER BY sort_key DESC LIMIT ?`,
+        this.kind,
+        ...filter.args,
+        limit,
+      )
       .toArray()
       .map((row) => this.parse(row.data));
+  }
+
+  /**
+   * How many records of this kind have each value of a top-level `field`, counted in SQL.
+   * @example alerts.countBy("severity", { status: "firing" }) // { critical: 2, warning: 1 }
+   */
+  countBy(field: string, where: Where = {}): Record<string, number> {
+    const filter = whereClause(where);
+    const rows = this.sql
+      .exec<{ k: string | number | null; n: number }>(
+        `SELECT json_extract(data, ?) AS k, COUNT(*) AS n FROM records
+         WHERE kind = ?${filter.sql} GROUP BY k`,
+        jsonPath(field),
+        this.kind,
+        ...filter.args,
+      )
+      .toArray();
+    return Object.fromEntries(rows.map((r) => [String(r.k), r.n]));
   }
 
   put(record: z.infer<S>): void {

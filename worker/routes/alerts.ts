@@ -1,6 +1,7 @@
 import { createRoute } from "@hono/zod-openapi";
 import { z } from "zod";
-import { Alert } from "../../schema";
+import { Alert, SourceStatus } from "../../schema";
+import { withSources } from "../lib/panel";
 import { authorize } from "../middleware/auth";
 import { problemResponses, router } from "../openapi";
 import { WorkspaceParams, json } from "./params";
@@ -12,7 +13,14 @@ export const alertRoutes = router().openapi(
     summary: "Alerts, newest first",
     middleware: [authorize("viewer")] as const,
     request: { params: WorkspaceParams },
-    responses: { 200: json(z.object({ alerts: z.array(Alert) })), ...problemResponses },
+    responses: {
+      200: json(z.object({ alerts: z.array(Alert), sources: z.array(SourceStatus) })),
+      ...problemResponses,
+    },
   }),
-  async (c) => c.json({ alerts: await c.var.workspace.stub.listAlerts() }, 200),
+  async (c) => {
+    const stub = c.var.workspace.stub;
+    const [alerts, sources] = await withSources(stub, "alerts", stub.listAlerts());
+    return c.json({ alerts, sources }, 200);
+  },
 );

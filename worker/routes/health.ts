@@ -1,6 +1,23 @@
-import { Hono } from "hono";
-import type { AppEnv } from "../env";
+import { createRoute } from "@hono/zod-openapi";
+import { z } from "zod";
+import { router } from "../openapi";
+import { json } from "./params";
 
-export const healthRoutes = new Hono<AppEnv>().get("/health", (c) =>
-  c.json({ status: "ok", service: "opsdeck", time: new Date().toISOString() }),
+const Health = z.object({ status: z.literal("ok"), service: z.string(), time: z.string() });
+
+/** Liveness for load balancers and uptime checks: no credentials, nothing internal, never cached. */
+export const healthRoutes = router().openapi(
+  createRoute({
+    method: "get",
+    path: "/health",
+    summary: "Liveness (no credentials)",
+    responses: { 200: json(Health) },
+  }),
+  (c) => {
+    c.header("Cache-Control", "no-store");
+    return c.json(
+      { status: "ok" as const, service: "opsdeck", time: new Date().toISOString() },
+      200,
+    );
+  },
 );

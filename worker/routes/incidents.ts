@@ -1,6 +1,7 @@
 import { createRoute } from "@hono/zod-openapi";
 import { z } from "zod";
-import { Incident, IncidentQuery } from "../../schema";
+import { Incident, IncidentQuery, SourceStatus } from "../../schema";
+import { withSources } from "../lib/panel";
 import { authorize } from "../middleware/auth";
 import { problemResponses, router } from "../openapi";
 import { WorkspaceParams, json } from "./params";
@@ -9,11 +10,21 @@ export const incidentRoutes = router().openapi(
   createRoute({
     method: "get",
     path: "/incidents",
-    summary: "Incidents, filtered by status and severity",
+    summary: "Incidents, newest first, filtered by status and severity",
     middleware: [authorize("viewer")] as const,
     request: { params: WorkspaceParams, query: IncidentQuery },
-    responses: { 200: json(z.object({ incidents: z.array(Incident) })), ...problemResponses },
+    responses: {
+      200: json(z.object({ incidents: z.array(Incident), sources: z.array(SourceStatus) })),
+      ...problemResponses,
+    },
   }),
-  async (c) =>
-    c.json({ incidents: await c.var.workspace.stub.listIncidents(c.req.valid("query")) }, 200),
+  async (c) => {
+    const stub = c.var.workspace.stub;
+    const [incidents, sources] = await withSources(
+      stub,
+      "incidents",
+      stub.listIncidents(c.req.valid("query")),
+    );
+    return c.json({ incidents, sources }, 200);
+  },
 );

@@ -1,6 +1,7 @@
 import { createRoute } from "@hono/zod-openapi";
 import { z } from "zod";
-import { AwsService, Web3Network } from "../../schema";
+import { AwsService, SourceStatus, Web3Network } from "../../schema";
+import { withSources } from "../lib/panel";
 import { authorize } from "../middleware/auth";
 import { problemResponses, router } from "../openapi";
 import { WorkspaceParams, json } from "./params";
@@ -14,9 +15,16 @@ export const inventoryRoutes = router()
       summary: "AWS services by region",
       middleware: [authorize("viewer")] as const,
       request: { params: WorkspaceParams },
-      responses: { 200: json(z.object({ services: z.array(AwsService) })), ...problemResponses },
+      responses: {
+        200: json(z.object({ services: z.array(AwsService), sources: z.array(SourceStatus) })),
+        ...problemResponses,
+      },
     }),
-    async (c) => c.json({ services: await c.var.workspace.stub.listAwsServices() }, 200),
+    async (c) => {
+      const stub = c.var.workspace.stub;
+      const [services, sources] = await withSources(stub, "aws-services", stub.listAwsServices());
+      return c.json({ services, sources }, 200);
+    },
   )
   .openapi(
     createRoute({
@@ -25,7 +33,14 @@ export const inventoryRoutes = router()
       summary: "Watched EVM networks",
       middleware: [authorize("viewer")] as const,
       request: { params: WorkspaceParams },
-      responses: { 200: json(z.object({ networks: z.array(Web3Network) })), ...problemResponses },
+      responses: {
+        200: json(z.object({ networks: z.array(Web3Network), sources: z.array(SourceStatus) })),
+        ...problemResponses,
+      },
     }),
-    async (c) => c.json({ networks: await c.var.workspace.stub.listWeb3() }, 200),
+    async (c) => {
+      const stub = c.var.workspace.stub;
+      const [networks, sources] = await withSources(stub, "web3", stub.listWeb3());
+      return c.json({ networks, sources }, 200);
+    },
   );

@@ -1,7 +1,15 @@
 import { createRoute } from "@hono/zod-openapi";
 import { z } from "zod";
-import { ChartDataPoint, Metric, MetricSamplesBody, MetricsQuery, RecordId } from "../../schema";
+import {
+  ChartDataPoint,
+  Metric,
+  MetricSamplesBody,
+  MetricsQuery,
+  RecordId,
+  SourceStatus,
+} from "../../schema";
 import { unwrap } from "../errors";
+import { withSources } from "../lib/panel";
 import { authorize } from "../middleware/auth";
 import { problemResponses, router } from "../openapi";
 import { WorkspaceParams, json, jsonBody } from "./params";
@@ -14,11 +22,16 @@ export const metricsRoutes = router()
       summary: "Metric cards with change over the time range",
       middleware: [authorize("viewer")] as const,
       request: { params: WorkspaceParams, query: MetricsQuery },
-      responses: { 200: json(z.object({ metrics: z.array(Metric) })), ...problemResponses },
+      responses: {
+        200: json(z.object({ metrics: z.array(Metric), sources: z.array(SourceStatus) })),
+        ...problemResponses,
+      },
     }),
     async (c) => {
+      const stub = c.var.workspace.stub;
       const { timeRange } = c.req.valid("query");
-      return c.json({ metrics: await c.var.workspace.stub.listMetrics(timeRange) }, 200);
+      const [metrics, sources] = await withSources(stub, "metrics", stub.listMetrics(timeRange));
+      return c.json({ metrics, sources }, 200);
     },
   )
   .openapi(

@@ -1,7 +1,8 @@
 import { createRoute } from "@hono/zod-openapi";
 import { z } from "zod";
-import { LimitQuery, Pipeline } from "../../schema";
+import { LimitQuery, Pipeline, SourceStatus } from "../../schema";
 import { unwrap } from "../errors";
+import { withSources } from "../lib/panel";
 import { authorize } from "../middleware/auth";
 import { problemResponses, router } from "../openapi";
 import { WorkspaceParams, WorkspaceRecordParams, json } from "./params";
@@ -14,13 +15,20 @@ export const pipelineRoutes = router()
       summary: "Recent pipeline runs",
       middleware: [authorize("viewer")] as const,
       request: { params: WorkspaceParams, query: LimitQuery },
-      responses: { 200: json(z.object({ pipelines: z.array(Pipeline) })), ...problemResponses },
+      responses: {
+        200: json(z.object({ pipelines: z.array(Pipeline), sources: z.array(SourceStatus) })),
+        ...problemResponses,
+      },
     }),
-    async (c) =>
-      c.json(
-        { pipelines: await c.var.workspace.stub.listPipelines(c.req.valid("query").limit) },
-        200,
-      ),
+    async (c) => {
+      const stub = c.var.workspace.stub;
+      const [pipelines, sources] = await withSources(
+        stub,
+        "pipelines",
+        stub.listPipelines(c.req.valid("query").limit),
+      );
+      return c.json({ pipelines, sources }, 200);
+    },
   )
   .openapi(
     createRoute({

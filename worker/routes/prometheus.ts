@@ -1,71 +1,116 @@
-import { Hono } from "hono";
-import { Severity, type Snapshot } from "../../schema";
-import type { AppEnv } from "../env";
+import { createRoute } from "@hono/zod-openapi";
+import { z } from "zod";
+import { SourceState, type WorkspaceStats } from "../../schema";
+import { CONTENT_TYPE, renderExposition, type Family } from "../lib/prometheus";
 import { authorize } from "../middleware/auth";
-import { renderExposition, type Family } from "../lib/prometheus";
+import { problemResponses, router } from "../openapi";
+import { WorkspaceParams } from "./params";
 
-function families(snapshot: Snapshot, sockets: number): Family[] {
-  const numeric = snapshot.metrics.filter((m) => typeof m.value === "number");
-  const firing = (severity: string) =>
-    snapshot.alerts.filter((a) => a.severity === severity && a.status === "firing").length;
+const seconds = (iso: string) => Date.parse(iso) / 1000;
+
+function families(stats: WorkspaceStats): Family[] {
+  const numeric = stats.metrics.flatMap((m) =>
+    typeof m.value === "number" ? [{ ...m, value: m.value }] : [],
+  );
   return [
     {
       name: "opsdeck_metric_value",
-      help: "Latest value of each workspace metric.",
+      help: "Latest value of each workspace metric (see opsdeck_metric_last_update_timestamp_seconds for its age).",
       type: "gauge",
-      samples: numeric.map((m) => ({
-        labels: { metric: m.id, label: m.label },
-        value: Number(m.value),
-      })),
+      samples: numeric.map((m) => ({ labels: { metric: m.id, label: m.label }, value: m.value })),
+    },
+    {
+      name: "opsdeck_metric_last_update_timestamp_seconds",
+      help: "When each workspace metric last received a point (Unix time).",
+      type: "gauge",
+      samples: numeric.flatMap((m) =>
+        m.updatedAt ? [{ labels: { metric: m.id }, value: seconds(m.updatedAt) }] : [],
+      ),
     },
     {
       name: "opsdeck_alerts_firing",
       help: "Firing alerts by severity.",
       type: "gauge",
-      samples: Severity.options.map((severity) => ({
+      samples: Object.entries(stats.alertsFiring).map(([severity, value]) => ({
         labels: { severity },
-        value: firing(severity),
+        value,
       })),
     },
     {
       name: "opsdeck_incidents_open",
       help: "Incidents not yet resolved.",
       type: "gauge",
-      samples: [{ value: snapshot.incidents.filter((i) => i.status !== "resolved").length }],
+      samples: [{ value: stats.incidentsOpen }],
     },
     {
       name: "opsdeck_source_up",
       help: "1 when a source is live, 0 otherwise (stale, error, pending, not configured).",
       type: "gauge",
-      samples: snapshot.sources.map((s) => ({
-        labels: { source: s.id, state: s.status },
+      samples: stats.sources.map((s) => ({
+        labels: { source: s.id },
         value: s.status === "live" ? 1 : 0,
       })),
+    },
+    {
+      // One series per state (1 for the current one), so a state change never starts a new series.
+      name: "opsdeck_source_state",
+      help: "Each source's state: 1 for the current state, 0 for the others.",
+      type: "gauge",
+      samples: stats.sources.flatMap((s) =>
+        SourceState.options.map((state) => ({
+          labels: { source: s.id, state },
+          value: s.status === state ? 1 : 0,
+        })),
+      ),
+    },
+    {
+      name: "opsdeck_source_last_success_timestamp_seconds",
+      help: "When each source last delivered data (Unix time).",
+      type: "gauge",
+      samples: stats.sources.flatMap((s) =>
+        s.lastSuccessAt ? [{ labels: { source: s.id }, value: seconds(s.lastSuccessAt) }] : [],
+      ),
     },
     {
       name: "opsdeck_websocket_clients",
       help: "Connected live sockets.",
       type: "gauge",
-      samples: [{ value: sockets }],
+      samples: [{ value: stats.sockets }],
     },
     {
       name: "opsdeck_events_total",
       help: "Change events published (the event log's sequence number).",
       type: "counter",
-      samples: [{ value: snapshot.seq }],
+      samples: [{ value: stats.seq }],
+    },
+    {
+      name: "opsdeck_storage_bytes",
+      help: "Size of the workspace object's SQLite database.",
+      type: "gauge",
+      samples: [{ value: stats.storageBytes }],
     },
   ];
 }
 
 /** `GET /w/:workspace/metrics`: the workspace's state for a Prometheus scrape (token required). */
-export const prometheusRoutes = new Hono<AppEnv>().get(
-  "/metrics",
-  authorize("viewer"),
+export const prometheusRoutes = router().openapi(
+  createRoute({
+    method: "get",
+    path: "/metrics",
+    summary: "Prometheus text exposition of the workspace (scrape with a bearer token)",
+    middleware: [authorize("viewer")] as const,
+    request: { params: WorkspaceParams },
+    responses: {
+      200: {
+        content: { [CONTENT_TYPE]: { schema: z.string() } },
+        description: "Prometheus text format 0.0.4",
+      },
+      ...problemResponses,
+    },
+  }),
   async (c) => {
-    const stub = c.var.workspace.stub;
-    const [snapshot, stats] = await Promise.all([stub.snapshot(), stub.stats()]);
-    return c.body(renderExposition(families(snapshot, stats.sockets)), 200, {
-      "Content-Type": "text/plain; version=0.0.4; charset=utf-8",
-    });
+    const stats = await c.var.workspace.stub.stats();
+    c.header("Cache-Control", "no-store");
+    return c.body(renderExposition(families(stats)), 200, { "Content-Type": CONTENT_TYPE });
   },
 );

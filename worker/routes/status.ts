@@ -1,19 +1,14 @@
 import { createRoute } from "@hono/zod-openapi";
-import { z } from "zod";
-import { SourceStatus } from "../../schema";
+import { StatusResponse, type ComponentStatus, type SourceStatus } from "../../schema";
 import { authorize } from "../middleware/auth";
 import { problemResponses, router } from "../openapi";
 import { WorkspaceParams, json } from "./params";
 
-const StatusResponse = z.object({
-  workspace: z.object({ id: z.string(), name: z.string() }),
-  components: z.array(
-    z.object({ id: z.string(), status: z.enum(["operational", "degraded", "down"]) }),
-  ),
-  sources: z.array(SourceStatus),
-  seq: z.number(),
-  sockets: z.number(),
-});
+/** A configured source that is failing or serving old data degrades the sources component. */
+function sourcesComponent(sources: SourceStatus[]): ComponentStatus {
+  const troubled = sources.some((s) => s.status === "error" || s.status === "stale");
+  return { id: "sources", status: troubled ? "degraded" : "operational" };
+}
 
 export const statusRoutes = router().openapi(
   createRoute({
@@ -25,24 +20,20 @@ export const statusRoutes = router().openapi(
     responses: { 200: json(StatusResponse), ...problemResponses },
   }),
   async (c) => {
-    const stub = c.var.workspace.stub;
-    const [snapshot, stats] = await Promise.all([stub.snapshot(), stub.stats()]);
-    const failing = snapshot.sources.filter((s) => s.status === "error").length;
+    // Answering at all means the Worker and the workspace object are up.
+    const stats = await c.var.workspace.stub.stats();
     return c.json(
       {
-        workspace: snapshot.workspace,
+        workspace: stats.workspace,
         components: [
-          { id: "api", status: "operational" as const },
-          { id: "workspace-object", status: "operational" as const },
-          {
-            id: "sources",
-            status: failing === 0 ? ("operational" as const) : ("degraded" as const),
-          },
+          { id: "api", status: "operational" },
+          { id: "workspace-object", status: "operational" },
+          sourcesComponent(stats.sources),
         ],
-        sources: snapshot.sources,
+        sources: stats.sources,
         seq: stats.seq,
         sockets: stats.sockets,
-      },
+      } satisfies StatusResponse,
       200,
     );
   },
