@@ -55,6 +55,7 @@ import { Metrics } from "./domain/metrics";
 import { loadSettings, mergeSettings, saveSettings, viewSettings } from "./domain/settings";
 import { Sources } from "./domain/sources";
 import { AccessStore, type Credential } from "./store/access";
+import { AlarmSchedule } from "./store/alarm-schedule";
 import { AuditLog } from "./store/audit";
 import { EventLog } from "./store/event-log";
 import { migrate } from "./store/migrations";
@@ -72,6 +73,7 @@ const byTimestamp = (r: { timestamp: string }) => r.timestamp;
 export class Workspace extends DurableObject<Env> {
   private readonly sql: SqlStorage;
   private readonly log: EventLog;
+  private readonly schedule: AlarmSchedule;
   private readonly access: AccessStore;
   private readonly audit: AuditLog;
   private readonly metrics: Metrics;
@@ -92,6 +94,7 @@ export class Workspace extends DurableObject<Env> {
     this.sql = ctx.storage.sql;
     void ctx.blockConcurrencyWhile(async () => migrate(this.sql));
     this.log = new EventLog(this.sql);
+    this.schedule = new AlarmSchedule(ctx.storage);
     this.access = new AccessStore(this.sql, () => this.info()?.id ?? "");
     this.webhooks = new WebhookIntegrations(this.sql, () => this.info()?.id ?? "");
     this.audit = new AuditLog(this.sql);
@@ -408,14 +411,14 @@ export class Workspace extends DurableObject<Env> {
 
   /** Upgrades a WebSocket the Worker has already authenticated. */
   override async fetch(request: Request): Promise<Response> {
-    const principal = Principal.safeParse(
-      JSON.parse(request.headers.get(PRINCIPAL_HEADER) ?? "null"),
-    );
-    if (request.headers.get("Upgrade")?.toLowerCase() !== "websocket" || !principal.success) {
-      return new Response("Expected an authenticated WebSocket upgrade", { status: 400 });
+    if (request.headers.get("Upgrade")?.toLowerCase() !== "websocket") {
+      return new Response("Expected a WebSocket upgrade", { status: 426 });
+    }
+    const principal = Principal.safeParse(safeJson(request.headers.get(PRINCIPAL_HEADER) ?? ""));
+    if (!principal.success) {
+      return new Response("Expected a principal vetted by the Worker", { status: 401 });
     }
     const { 0: client, 1: server } = new WebSocketPair();
-    const lastSeqParam = new URL(request.url).searchParams.get("lastSeq");
     const attachment: SocketAttachment = {
       opsdeck: 1,
       principal: principal.data,
@@ -424,8 +427,9 @@ export class Workspace extends DurableObject<Env> {
     };
     this.ctx.acceptWebSocket(server, [SOCKET_TAG]);
     server.serializeAttachment(attachment);
-    const lastSeq = lastSeqParam === null ? undefined : Number(lastSeqParam);
-    this.catchUp(server, Number.isSafeInteger(lastSeq) && lastSeq! >= 0 ? lastSeq : undefined);
+    // Sent before the 101 is returned: the runtime queues them, so the snapshot (or the
+    // missed events) always precedes any broadcast this socket receives.
+    this.catchUp(server, parseSeq(new URL(request.url).searchParams.get("lastSeq")));
     await this.ensureHeartbeat();
     return new Response(null, { status: 101, webSocket: client });
   }
@@ -438,6 +442,9 @@ export class Workspace extends DurableObject<Env> {
           : message.byteLength;
       if (size > MAX_CLIENT_FRAME_BYTES) return closeQuietly(ws, 1009, "frame too large");
       if (typeof message !== "string") return closeQuietly(ws, 1003, "text frames only");
+      // A socket whose attachment no longer parses (foreign, or from an incompatible
+      // version) has no principal we could authorize: make the client reconnect.
+      if (!attachmentOf(ws)) return closeQuietly(ws, 1008, "session unknown; reconnect");
       const frame = ClientFrame.safeParse(safeJson(message));
       if (!frame.success) {
         return this.sendError(
@@ -463,17 +470,38 @@ export class Workspace extends DurableObject<Env> {
     closeQuietly(ws, 1011, "socket error");
   }
 
-  /** Alarm: the heartbeat ping (and, later, collectors). Idempotent: re-derives what is due. */
+  /**
+   * Alarm: runs every task whose stored due time has come, then re-points the single alarm
+   * at the earliest remaining one. Add a task by naming it in `alarmTasks` and scheduling it
+   * with `this.schedule`. Safe to run twice: a task that ran has moved its due time on. A
+   * task that throws makes the runtime retry the alarm (with backoff); the ones before it
+   * have already moved on, so only the rest run again.
+   */
   override async alarm(): Promise<void> {
-    const sockets = this.ctx.getWebSockets(SOCKET_TAG).length;
-    if (sockets === 0) return;
+    const now = this.schedule.firedAt(Date.now());
+    for (const task of this.schedule.due(now)) {
+      const run = this.alarmTasks[task];
+      if (run) await run(now);
+      // An unknown name (a task from another version) would otherwise re-fire forever.
+      else this.schedule.cancel(task);
+    }
+    await this.schedule.arm();
+  }
+
+  private readonly alarmTasks: Record<string, (now: number) => void | Promise<void>> = {
+    heartbeat: (now) => this.heartbeat(now),
+  };
+
+  /** Server ping every 30 s while sockets are open; stops itself when the last one is gone. */
+  private heartbeat(now: number): void {
+    if (this.ctx.getWebSockets(SOCKET_TAG).length === 0) return this.schedule.cancel("heartbeat");
     broadcast(this.ctx, {
       type: "ping",
       payload: null,
       seq: this.log.lastSeq,
       ts: new Date().toISOString(),
     });
-    await this.ctx.storage.setAlarm(Date.now() + HEARTBEAT_MS);
+    this.schedule.write("heartbeat", now + HEARTBEAT_MS);
   }
 
   // ── Internals ─────────────────────────────────────────────────────────────────────
@@ -525,8 +553,7 @@ export class Workspace extends DurableObject<Env> {
   }
 
   private async ensureHeartbeat(): Promise<void> {
-    if ((await this.ctx.storage.getAlarm()) === null)
-      await this.ctx.storage.setAlarm(Date.now() + HEARTBEAT_MS);
+    await this.schedule.ensure("heartbeat", Date.now() + HEARTBEAT_MS);
   }
 
   private async box(): Promise<SecretBox | undefined> {
@@ -535,6 +562,11 @@ export class Workspace extends DurableObject<Env> {
     this.secretBox ??= await SecretBox.from(primary, previous);
     return this.secretBox;
   }
+}
+
+/** `?lastSeq=` as a non-negative integer; anything else means "no position" (snapshot). */
+function parseSeq(raw: string | null): number | undefined {
+  return raw !== null && /^\d{1,15}$/.test(raw) ? Number(raw) : undefined;
 }
 
 function safeJson(text: string): unknown {

@@ -40,18 +40,18 @@ export class EventLog {
     const oldest =
       this.sql.exec<{ s: number | null }>("SELECT MIN(seq) AS s FROM events").one().s ?? 0;
     if (oldest > afterSeq + 1) return undefined;
-    return this.sql
-      .exec<{
-        seq: number;
-        type: string;
-        payload: string;
-        ts: string;
-      }>("SELECT seq, type, payload, ts FROM events WHERE seq > ? ORDER BY seq", afterSeq)
-      .toArray()
-      .map((row) => ({
-        ...ChangeEvent.parse({ type: row.type, payload: JSON.parse(row.payload) }),
-        seq: row.seq,
-        ts: row.ts,
-      }));
+    const frames: ServerFrame[] = [];
+    const rows = this.sql.exec<{ seq: number; type: string; payload: string; ts: string }>(
+      "SELECT seq, type, payload, ts FROM events WHERE seq > ? ORDER BY seq",
+      afterSeq,
+    );
+    for (const row of rows) {
+      // An event written by an older version that no longer parses cannot be replayed
+      // faithfully; a snapshot can, so the client resyncs instead of getting a 500.
+      const event = ChangeEvent.safeParse({ type: row.type, payload: JSON.parse(row.payload) });
+      if (!event.success) return undefined;
+      frames.push({ ...event.data, seq: row.seq, ts: row.ts });
+    }
+    return frames;
   }
 }

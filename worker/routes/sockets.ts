@@ -32,6 +32,14 @@ export const socketRoutes = new Hono<AppEnv>().get(
       Upgrade: "websocket",
       [PRINCIPAL_HEADER]: JSON.stringify(c.var.principal),
     });
-    return c.var.workspace.stub.fetch(new Request(url, { headers }));
+    const res = await c.var.workspace.stub.fetch(new Request(url, { headers }));
+    // A response from another object has immutable headers, and the app's middleware
+    // (request id, security headers) adds to them: hand back a fresh one around the socket.
+    return new Response(res.body, {
+      status: res.status,
+      statusText: res.statusText,
+      headers: res.headers,
+      webSocket: res.webSocket,
+    });
   },
 );
