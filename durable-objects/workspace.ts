@@ -400,11 +400,11 @@ export class Workspace extends DurableObject<Env> {
     return ok(viewSettings(after));
   }
 
-  ingestMetricSamples(actor: Principal, body: MetricSamplesBody): { accepted: number } {
+  ingestMetricSamples(actor: Principal, body: MetricSamplesBody): Outcome<{ accepted: number }> {
     const now = new Date();
-    this.metrics.ingest(body.samples, body.source, now);
-    this.publish({ type: "metrics", payload: this.listMetrics("1h") }, now);
-    return { accepted: body.samples.length };
+    const result = this.metrics.ingest(body.samples, body.source, now);
+    if (result.ok) this.publish({ type: "metrics", payload: this.listMetrics("1h") }, now);
+    return result;
   }
 
   // ── Live sockets ──────────────────────────────────────────────────────────────────

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { HealthStatus, Provenance, RecordId, TimeRange, Timestamp, Trend } from "./common";
+import { HealthStatus, Provenance, RecordId, Text, TimeRange, Timestamp, Trend } from "./common";
 
 /** Contract `Metric`, extended additively with unit and provenance. */
 export const Metric = z.object({
@@ -17,13 +17,24 @@ export type Metric = z.infer<typeof Metric>;
 export const ChartDataPoint = z.object({ timestamp: Timestamp, value: z.number() });
 export type ChartDataPoint = z.infer<typeof ChartDataPoint>;
 
+/** Points older than this are dropped, so a sample older than this could never be shown. */
+export const METRIC_RETENTION_MS = 30 * 86_400_000;
+/** Clock skew tolerated on pushed timestamps; later points would sit invisible until then. */
+export const METRIC_MAX_SKEW_MS = 5 * 60_000;
+
+const SampleTime = Timestamp.refine((ts) => {
+  const at = Date.parse(ts);
+  const now = Date.now();
+  return at >= now - METRIC_RETENTION_MS && at <= now + METRIC_MAX_SKEW_MS;
+}, "must lie within the last 30 days and at most 5 minutes ahead of the server clock");
+
 export const MetricSample = z
   .object({
     metric: RecordId,
-    label: z.string().min(1).max(200).optional(),
-    unit: z.string().max(20).optional(),
+    label: Text(200).min(1).optional(),
+    unit: Text(20).optional(),
     value: z.number().finite(),
-    timestamp: Timestamp.optional(),
+    timestamp: SampleTime.optional(),
   })
   .strict();
 export type MetricSample = z.infer<typeof MetricSample>;
@@ -31,7 +42,7 @@ export type MetricSample = z.infer<typeof MetricSample>;
 /** `POST api/metrics/samples`: push custom metrics (scripts, exporters) into the workspace. */
 export const MetricSamplesBody = z
   .object({
-    source: z.string().min(1).max(100).default("api"),
+    source: Text(100).min(1).default("api"),
     samples: z.array(MetricSample).min(1).max(1000),
   })
   .strict();

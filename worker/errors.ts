@@ -44,10 +44,17 @@ export class ApiError extends Error {
   }
 
   static validation(error: z.ZodError, target: string): ApiError {
-    const issues = error.issues.map((issue) => ({
-      path: [target, ...issue.path.map(String)].join("."),
-      message: issue.message,
-    }));
+    // zod reports unknown keys once, on the parent object; name each unknown field instead.
+    const issues = error.issues.flatMap((issue) => {
+      const at = [target, ...issue.path.map(String)];
+      if (issue.code === "unrecognized_keys") {
+        return issue.keys.map((key) => ({
+          path: [...at, key].join("."),
+          message: "Unknown field: remove it.",
+        }));
+      }
+      return [{ path: at.join("."), message: issue.message }];
+    });
     const first = issues[0];
     const detail = first ? `${first.path}: ${first.message}` : "The request is not valid.";
     return new ApiError(400, "validation_failed", detail, issues);

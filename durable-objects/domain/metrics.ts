@@ -1,9 +1,13 @@
 import {
+  METRIC_RETENTION_MS,
   MetricSeries,
+  fail,
+  ok,
   type ChartDataPoint,
   type HealthStatus,
   type Metric,
   type MetricSample,
+  type Outcome,
   type Settings,
   type TimeRange,
 } from "../../schema";
@@ -20,7 +24,8 @@ export const RANGE_MS: Record<TimeRange, number> = {
 const CHART_BUCKETS = 120;
 /** A series not updated for this long is shown offline instead of as a fresh number. */
 const STALE_AFTER_MS = 10 * 60_000;
-const RETENTION_MS = RANGE_MS["30d"];
+/** Each series costs two indexed lookups per card read; this keeps `GET api/metrics` cheap. */
+export const MAX_SERIES = 200;
 
 /**
  * Metric series and their points. Cards are derived on read from the points, so a card's
@@ -33,29 +38,59 @@ export class Metrics {
     this.series = new RecordStore(sql, "metric-series", MetricSeries, (s) => s.id);
   }
 
-  ingest(samples: MetricSample[], source: string, now: Date): void {
+  /**
+   * Stores a batch of points (all or nothing: one synchronous run of the object). A batch that
+   * would create more than MAX_SERIES series is refused, so card reads stay bounded.
+   */
+  ingest(samples: MetricSample[], source: string, now: Date): Outcome<{ accepted: number }> {
+    const batch = new Map<string, { newest: number; label?: string; unit?: string }>();
     for (const sample of samples) {
       const at = sample.timestamp ? Date.parse(sample.timestamp) : now.getTime();
-      const existing = this.series.get(sample.metric);
-      const newest =
-        existing && Date.parse(existing.updatedAt) > at
-          ? existing.updatedAt
-          : new Date(at).toISOString();
-      this.series.put({
-        id: sample.metric,
-        label: sample.label ?? existing?.label ?? sample.metric,
-        unit: sample.unit ?? existing?.unit,
-        source,
-        updatedAt: newest,
+      const seen = batch.get(sample.metric);
+      batch.set(sample.metric, {
+        newest: Math.max(seen?.newest ?? at, at),
+        label: sample.label ?? seen?.label,
+        unit: sample.unit ?? seen?.unit,
       });
+    }
+    const existing = new Map([...batch.keys()].map((id) => [id, this.series.get(id)]));
+    const added = [...existing.values()].filter((s) => s === undefined).length;
+    if (added > 0 && this.series.count() + added > MAX_SERIES) {
+      return fail(
+        422,
+        "series_limit",
+        `A workspace keeps at most ${MAX_SERIES} metric series; this batch adds ${added} to ${this.series.count()}. Reuse metric ids.`,
+        "json.samples",
+      );
+    }
+    for (const [id, entry] of batch) {
+      const prior = existing.get(id);
+      const newest = Math.max(entry.newest, prior ? Date.parse(prior.updatedAt) : 0);
+      this.series.put({
+        id,
+        label: entry.label ?? prior?.label ?? id,
+        unit: entry.unit ?? prior?.unit,
+        source,
+        updatedAt: new Date(newest).toISOString(),
+      });
+    }
+    for (const sample of samples) {
       this.sql.exec(
         "INSERT OR REPLACE INTO metric_points (metric_id, ts, value) VALUES (?, ?, ?)",
         sample.metric,
-        at,
+        sample.timestamp ? Date.parse(sample.timestamp) : now.getTime(),
         sample.value,
       );
     }
-    this.sql.exec("DELETE FROM metric_points WHERE ts < ?", now.getTime() - RETENTION_MS);
+    // Per series, so the delete walks the primary key instead of scanning every point.
+    for (const id of batch.keys()) {
+      this.sql.exec(
+        "DELETE FROM metric_points WHERE metric_id = ? AND ts < ?",
+        id,
+        now.getTime() - METRIC_RETENTION_MS,
+      );
+    }
+    return ok({ accepted: samples.length });
   }
 
   has(metricId: string): boolean {
@@ -94,19 +129,20 @@ export class Metrics {
   chart(metricId: string, range: TimeRange, now: Date): ChartDataPoint[] {
     const span = RANGE_MS[range];
     const bucket = Math.max(1000, Math.floor(span / CHART_BUCKETS));
-    return this.sql
-      .exec<{ b: number; v: number }>(
-        `SELECT (ts / ?) * ? AS b, AVG(value) AS v FROM metric_points
-         WHERE metric_id = ? AND ts > ? AND ts <= ? GROUP BY ts / ? ORDER BY b`,
-        bucket,
-        bucket,
-        metricId,
-        now.getTime() - span,
-        now.getTime(),
-        bucket,
-      )
-      .toArray()
-      .map((row) => ({ timestamp: new Date(row.b).toISOString(), value: row.v }));
+    return (
+      this.sql
+        // JS numbers bind as REAL, so `ts / ?` would not truncate; `%` always works on integers.
+        .exec<{ b: number; v: number }>(
+          `SELECT ts - (ts % ?) AS b, AVG(value) AS v FROM metric_points
+         WHERE metric_id = ? AND ts > ? AND ts <= ? GROUP BY b ORDER BY b`,
+          bucket,
+          metricId,
+          now.getTime() - span,
+          now.getTime(),
+        )
+        .toArray()
+        .map((row) => ({ timestamp: new Date(row.b).toISOString(), value: row.v }))
+    );
   }
 
   private pointAt(id: string, op: "<=" | ">=", ts: number, order: "ASC" | "DESC") {

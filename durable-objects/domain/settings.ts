@@ -18,15 +18,24 @@ export function saveSettings(sql: SqlStorage, settings: StoredSettings): void {
   sql.exec("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", KEY, JSON.stringify(settings));
 }
 
-/** Omitted secret → keep; `null` → clear; a string → seal with the current key. */
+/**
+ * Omitted secret → keep (re-sealed under the current key if an older key sealed it, so
+ * every settings save moves secrets off a retiring key); `null` → clear; a string → seal.
+ */
 async function nextSecret(
   box: SecretBox,
   current: string | undefined,
   input: string | null | undefined,
 ): Promise<string | undefined> {
-  if (input === undefined) return current;
   if (input === null) return undefined;
-  return box.seal(input);
+  if (input !== undefined) return box.seal(input);
+  if (current === undefined || !box.needsReseal(current)) return current;
+  try {
+    return await box.seal(await box.open(current));
+  } catch {
+    // Its key is no longer configured: keep the ciphertext; the source reports the failure.
+    return current;
+  }
 }
 
 export async function mergeSettings(

@@ -76,6 +76,12 @@ export class RecordStore<S extends z.ZodType<{ id: string }>> {
     return Object.fromEntries(rows.map((r) => [String(r.k), r.n]));
   }
 
+  count(): number {
+    return this.sql
+      .exec<{ n: number }>("SELECT COUNT(*) AS n FROM records WHERE kind = ?", this.kind)
+      .one().n;
+  }
+
   put(record: z.infer<S>): void {
     const valid = this.schema.parse(record);
     this.sql.exec(

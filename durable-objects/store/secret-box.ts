@@ -28,13 +28,23 @@ export class SecretBox {
     return ["v1", this.current, toB64(iv), toB64(new Uint8Array(ct))].join(".");
   }
 
+  /** Throws when the value was sealed by a key not configured here, or was altered. */
   async open(sealed: string): Promise<string> {
-    const [version, kid, iv, ct] = sealed.split(".");
+    const [version, kid, iv, ct, extra] = sealed.split(".");
     const key = kid === undefined ? undefined : this.keys.get(kid);
-    if (version !== "v1" || !key || !iv || !ct)
+    if (version !== "v1" || !key || !iv || !ct || extra !== undefined)
       throw new Error("secret sealed with an unknown key");
-    const pt = await crypto.subtle.decrypt({ name: "AES-GCM", iv: fromB64(iv) }, key, fromB64(ct));
-    return new TextDecoder().decode(pt);
+    try {
+      const pt = await crypto.subtle.decrypt(
+        { name: "AES-GCM", iv: fromB64(iv) },
+        key,
+        fromB64(ct),
+      );
+      return new TextDecoder().decode(pt);
+    } catch {
+      // GCM's tag check failed (or the base64 is broken): never return altered plaintext.
+      throw new Error("sealed secret failed its integrity check");
+    }
   }
 
   needsReseal(sealed: string): boolean {
@@ -42,7 +52,12 @@ export class SecretBox {
   }
 
   private static async add(keys: Map<string, CryptoKey>, b64: string): Promise<string> {
-    const raw = fromB64(b64);
+    let raw: Uint8Array<ArrayBuffer>;
+    try {
+      raw = fromB64(b64);
+    } catch {
+      raw = new Uint8Array(0);
+    }
     if (raw.byteLength !== 32) throw new Error("SECRETS_KEY must be 32 bytes, base64-encoded");
     const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", raw));
     const kid = Array.from(digest.slice(0, 4), (b) => b.toString(16).padStart(2, "0")).join("");

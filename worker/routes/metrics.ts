@@ -56,12 +56,15 @@ export const metricsRoutes = router()
       summary: "Push metric samples (custom metrics from scripts or exporters)",
       middleware: [authorize("operator")] as const,
       request: { params: WorkspaceParams, ...jsonBody(MetricSamplesBody) },
-      responses: { 202: json(z.object({ accepted: z.number() }), "Accepted"), ...problemResponses },
+      responses: {
+        202: json(z.object({ accepted: z.number() }), "Accepted"),
+        422: { description: "The workspace's metric series limit is reached" },
+        ...problemResponses,
+      },
     }),
     async (c) => {
-      const result = await c.var.workspace.stub.ingestMetricSamples(
-        c.var.principal,
-        c.req.valid("json"),
+      const result = unwrap(
+        await c.var.workspace.stub.ingestMetricSamples(c.var.principal, c.req.valid("json")),
       );
       return c.json(result, 202);
     },

@@ -1,7 +1,8 @@
 import { createRoute } from "@hono/zod-openapi";
 import { z } from "zod";
 import { Settings, SettingsInput } from "../../schema";
-import { unwrap } from "../errors";
+import { ApiError, unwrap } from "../errors";
+import { checkOutboundUrl } from "../lib/url-policy";
 import { authorize } from "../middleware/auth";
 import { problemResponses, router } from "../openapi";
 import { WorkspaceParams, json, jsonBody } from "./params";
@@ -31,9 +32,20 @@ export const settingsRoutes = router()
       },
     }),
     async (c) => {
-      const settings = unwrap(
-        await c.var.workspace.stub.updateSettings(c.var.principal, c.req.valid("json")),
-      );
+      const input = c.req.valid("json");
+      assertWebhookAllowed(input.integrations?.slack?.webhookUrl);
+      const settings = unwrap(await c.var.workspace.stub.updateSettings(c.var.principal, input));
       return c.json({ success: true as const, settings }, 200);
     },
   );
+
+/** Opsdeck will POST to the Slack webhook, so it must pass the outbound URL policy (SSRF). */
+function assertWebhookAllowed(url: string | null | undefined): void {
+  if (typeof url !== "string") return;
+  const verdict = checkOutboundUrl(url);
+  if (verdict.ok) return;
+  const path = "json.integrations.slack.webhookUrl";
+  throw new ApiError(400, "url_not_allowed", `${path}: ${verdict.reason}.`, [
+    { path, message: verdict.reason },
+  ]);
+}
