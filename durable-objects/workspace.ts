@@ -478,7 +478,7 @@ export class Workspace extends DurableObject<Env> {
    * have already moved on, so only the rest run again.
    */
   override async alarm(): Promise<void> {
-    const now = this.schedule.firedAt(Date.now());
+    const now = Date.now();
     for (const task of this.schedule.due(now)) {
       const run = this.alarmTasks[task];
       if (run) await run(now);

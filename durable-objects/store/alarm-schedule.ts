@@ -1,6 +1,5 @@
 /** Keys in the `meta` table; no migration needed and nothing else uses the prefix. */
 const TASK_PREFIX = "alarm:";
-const ARMED_KEY = "alarm-armed-for";
 
 /**
  * Several jobs (heartbeat, collectors) share the object's single alarm. Each named task
@@ -28,10 +27,14 @@ export class AlarmSchedule {
     await this.arm();
   }
 
-  /** Schedules `task` at `at` only if it is not scheduled already. */
+  /**
+   * Schedules `task` at `at` unless it is scheduled already; re-arms if the alarm itself
+   * has gone missing, so a scheduled task can never sit without an alarm to run it.
+   */
   async ensure(task: string, at: number): Promise<void> {
-    if (this.dueAt(task) !== undefined) return;
-    await this.set(task, at);
+    if (this.dueAt(task) === undefined) this.write(task, at);
+    else if ((await this.storage.getAlarm()) !== null) return;
+    await this.arm();
   }
 
   /** Sets the next time without touching the alarm; `alarm()` calls `arm()` once at the end. */
@@ -48,18 +51,9 @@ export class AlarmSchedule {
   }
 
   /**
-   * The time a firing alarm stands for: the time it was armed for, or now if later. An
-   * alarm that fires means its time has come (and `runDurableObjectAlarm` in tests fires
-   * it early without making the due work look premature).
+   * Tasks due at `at`, earliest first. Strictly by stored time: an alarm that fires again,
+   * or early, finds nothing due and only re-arms.
    */
-  firedAt(now: number): number {
-    const row = this.sql
-      .exec<{ value: string }>("SELECT value FROM meta WHERE key = ?", ARMED_KEY)
-      .next();
-    return row.done ? now : Math.max(now, Number(row.value.value));
-  }
-
-  /** Tasks due at `at`, earliest first. */
   due(at: number): string[] {
     return this.entries()
       .filter((entry) => entry.at <= at)
@@ -69,17 +63,8 @@ export class AlarmSchedule {
   /** Points the alarm at the earliest task, or clears it when nothing is scheduled. */
   async arm(): Promise<void> {
     const earliest = this.entries()[0]?.at;
-    if (earliest === undefined) {
-      this.sql.exec("DELETE FROM meta WHERE key = ?", ARMED_KEY);
-      await this.storage.deleteAlarm();
-      return;
-    }
-    this.sql.exec(
-      "INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)",
-      ARMED_KEY,
-      String(earliest),
-    );
-    await this.storage.setAlarm(earliest);
+    if (earliest === undefined) await this.storage.deleteAlarm();
+    else await this.storage.setAlarm(earliest);
   }
 
   private entries(): Array<{ task: string; at: number }> {

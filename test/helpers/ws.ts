@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { ServerFrame } from "../../schema";
+import { ServerFrame, type Snapshot } from "../../schema";
 import { call } from "./workspace";
 
 /** What a client can receive: a server frame, or the auto-response to its ping. */
@@ -207,6 +207,58 @@ export const isSnapshot = (f: InboundFrame): f is SnapshotFrame => f.type === "s
 export const isError = (f: InboundFrame): f is ErrorFrame => f.type === "error";
 export const isChange = (f: InboundFrame): f is ChangeFrame =>
   f.type !== "snapshot" && f.type !== "error" && f.type !== "ping" && f.type !== "pong";
+
+/** A client's picture of the workspace: a snapshot with change frames applied in order. */
+export type LiveState = Snapshot;
+
+/**
+ * The reducer a dashboard client runs. A snapshot replaces everything; a change frame must
+ * be exactly the next seq (a gap or a repeat throws) and replaces its list, except
+ * `pipeline` (upsert one run) and `activity` (prepend new items), as schema/frames.ts says.
+ */
+export function applyFrame(
+  state: LiveState | undefined,
+  frame: InboundFrame,
+): LiveState | undefined {
+  if (frame.type === "snapshot") return structuredClone(frame.payload);
+  if (!isChange(frame)) return state;
+  if (!state) throw new Error(`${frame.type} frame before any snapshot`);
+  if (frame.seq !== state.seq + 1) {
+    throw new Error(`${frame.type} frame has seq ${frame.seq}, expected ${state.seq + 1}`);
+  }
+  const next: LiveState = { ...state, seq: frame.seq };
+  switch (frame.type) {
+    case "metrics":
+      return { ...next, metrics: frame.payload };
+    case "alerts":
+      return { ...next, alerts: frame.payload };
+    case "incidents":
+      return { ...next, incidents: frame.payload };
+    case "deployments":
+      return { ...next, deployments: frame.payload };
+    case "aws-services":
+      return { ...next, awsServices: frame.payload };
+    case "web3-networks":
+      return { ...next, web3Networks: frame.payload };
+    case "security":
+      return { ...next, security: frame.payload };
+    case "sources":
+      return { ...next, sources: frame.payload };
+    case "activity":
+      return { ...next, activity: [...frame.payload, ...state.activity] };
+    case "pipeline": {
+      const rest = state.pipelines.filter((p) => p.id !== frame.payload.id);
+      return { ...next, pipelines: [frame.payload, ...rest] };
+    }
+  }
+}
+
+/** Folds every frame a socket has received so far into one state. */
+export function stateOf(sock: TestSocket): LiveState | undefined {
+  let state: LiveState | undefined;
+  for (const frame of sock.frames) state = applyFrame(state, frame);
+  return state;
+}
 
 function safeJson(text: string): unknown {
   try {
