@@ -557,9 +557,7 @@ export class Workspace extends DurableObject<Env> {
   }
 
   private async box(): Promise<SecretBox | undefined> {
-    const [primary, ...previous] = (this.env.SECRETS_KEY ?? "").split(",").map((k) => k.trim());
-    if (!primary) return undefined;
-    this.secretBox ??= await SecretBox.from(primary, previous);
+    this.secretBox ??= await SecretBox.fromSetting(this.env.SECRETS_KEY);
     return this.secretBox;
   }
 }

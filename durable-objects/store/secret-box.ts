@@ -9,6 +9,16 @@ export class SecretBox {
     private readonly current: string,
   ) {}
 
+  /**
+   * From the SECRETS_KEY setting: comma-separated base64 keys; the first seals, the others
+   * (previous keys during a rotation) only open. Undefined when no key is configured.
+   * @example await SecretBox.fromSetting("bmV3…,b2xk…")
+   */
+  static async fromSetting(setting: string | undefined): Promise<SecretBox | undefined> {
+    const [primary, ...previous] = (setting ?? "").split(",").map((k) => k.trim());
+    return primary ? SecretBox.from(primary, previous) : undefined;
+  }
+
   /** `primary` and `previous` are base64-encoded 32-byte keys. */
   static async from(primary: string, previous: string[] = []): Promise<SecretBox> {
     const keys = new Map<string, CryptoKey>();
