@@ -50,6 +50,16 @@ const MIGRATIONS: readonly string[] = [
   );
   CREATE INDEX deliveries_by_time ON deliveries (received_at);
   `,
+  // 3: Idempotency-Key records: one per (token, key), a pending claim until the response is
+  // stored (sealed, since a response may carry a freshly issued secret), kept 24 h.
+  `
+  CREATE TABLE idempotency (
+    token_id TEXT NOT NULL, key TEXT NOT NULL, fingerprint TEXT NOT NULL,
+    claim_id TEXT NOT NULL, state TEXT NOT NULL, status INTEGER, response TEXT,
+    expires_at INTEGER NOT NULL, PRIMARY KEY (token_id, key)
+  );
+  CREATE INDEX idempotency_by_expiry ON idempotency (expires_at);
+  `,
 ];
 
 export function migrate(sql: SqlStorage): void {
