@@ -1,0 +1,39 @@
+import type { SourceId, SourceStatus } from "../../schema";
+
+export const SOURCE_NAMES: Record<SourceId, string> = {
+  github: "GitHub",
+  aws: "AWS",
+  web3: "Web3 RPC",
+  alertmanager: "Alertmanager",
+  grafana: "Grafana",
+  pagerduty: "PagerDuty events",
+  slack: "Slack",
+};
+
+function names(list: SourceStatus[]): string {
+  const words = list.map((s) => SOURCE_NAMES[s.id]);
+  return words.length <= 1
+    ? (words[0] ?? "")
+    : `${words.slice(0, -1).join(", ")} or ${words[words.length - 1]}`;
+}
+
+/**
+ * What an empty panel says, judged from the sources that feed it: never sample data, and
+ * never "all clear" when nothing could have reported.
+ */
+export function emptyMessage(noun: string, feeds: SourceId[], sources: SourceStatus[]): string {
+  const relevant = sources.filter((s) => feeds.includes(s.id));
+  const reporting = relevant.filter((s) => s.status === "live" || s.status === "stale");
+  if (reporting.length > 0) return `No ${noun}: ${names(reporting)} reported none.`;
+  const failing = relevant.find((s) => s.status === "error");
+  if (failing) {
+    const reason = failing.lastError ? ` (${failing.lastError})` : "";
+    return `No ${noun}: ${SOURCE_NAMES[failing.id]} is failing${reason}.`;
+  }
+  const pending = relevant.filter((s) => s.status === "pending");
+  if (pending.length > 0)
+    return `No ${noun} yet: waiting for the first report from ${names(pending)}.`;
+  const verb = relevant.length > 1 ? "are" : "is";
+  const from = relevant.length > 0 ? ` ${names(relevant)} ${verb} not configured.` : "";
+  return `No source has produced ${noun} yet.${from}`;
+}
