@@ -22,6 +22,7 @@ export default defineConfig({
                 OPERATOR_TOKEN: TEST_OPERATOR_TOKEN,
                 SECRETS_KEY: TEST_SECRETS_KEY,
                 ENVIRONMENT: "test",
+                ALLOW_LOOPBACK_URLS: "true",
               },
             },
           }),

@@ -13,6 +13,7 @@ import {
   PONG_FRAME,
   Principal,
   SecurityScan,
+  StoredNetwork,
   Web3Network,
   fail,
   ok,
@@ -21,7 +22,9 @@ import {
   type ApiToken,
   type ChangeEvent,
   type ChartDataPoint,
+  type CollectionIntervals,
   type CreateTokenBody,
+  type NetworkView,
   type CreateWebhookIntegrationBody,
   type IssuedWebhookIntegration,
   type RotateWebhookBody,
@@ -62,8 +65,13 @@ import { migrate } from "./store/migrations";
 import { RecordStore } from "./store/records";
 import { SecretBox } from "./store/secret-box";
 import { WebhookIntegrations } from "./store/webhook-integrations";
+import { loadIntervals, saveIntervals, staleAfter } from "./collection/intervals";
+import { CollectionRunner, type CollectionJob } from "./collection/runner";
+import { collectNetworks } from "./collection/web3-job";
 
 const HEARTBEAT_MS = 30_000;
+/** When an alarm task throws, it alone runs again this much later. */
+const TASK_RETRY_MS = 60_000;
 const byTimestamp = (r: { timestamp: string }) => r.timestamp;
 
 /**
@@ -87,6 +95,8 @@ export class Workspace extends DurableObject<Env> {
   private readonly activity: RecordStore<typeof ActivityItem>;
   private readonly security: RecordStore<typeof SecurityScan>;
   private readonly webhooks: WebhookIntegrations;
+  private readonly networks: RecordStore<typeof StoredNetwork>;
+  private readonly collection: CollectionRunner;
   private secretBox?: SecretBox;
 
   constructor(ctx: DurableObjectState, env: Env) {
@@ -97,9 +107,13 @@ export class Workspace extends DurableObject<Env> {
     this.schedule = new AlarmSchedule(ctx.storage);
     this.access = new AccessStore(this.sql, () => this.info()?.id ?? "");
     this.webhooks = new WebhookIntegrations(this.sql, () => this.info()?.id ?? "");
+    this.networks = new RecordStore(this.sql, "evm-network", StoredNetwork, (n) => n.addedAt);
     this.audit = new AuditLog(this.sql);
     this.metrics = new Metrics(this.sql);
     this.sources = new Sources(this.sql);
+    this.collection = new CollectionRunner(this.sql, this.sources, this.schedule, (now) =>
+      this.publish({ type: "sources", payload: this.listSources() }, now),
+    );
     this.alerts = new RecordStore(this.sql, "alert", Alert, (a) => a.lastSeen);
     this.incidents = new RecordStore(this.sql, "incident", Incident, (i) => i.createdAt);
     this.deployments = new RecordStore(this.sql, "deployment", Deployment, byTimestamp);
@@ -272,6 +286,125 @@ export class Workspace extends DurableObject<Env> {
     return ok({ id });
   }
 
+  // ── Collection ────────────────────────────────────────────────────────────────────
+
+  listNetworks(): NetworkView[] {
+    return this.networks.list().map(({ rpcUrlSealed: _sealed, ...view }) => view);
+  }
+
+  /** Saves a network whose RPC URL the Worker has already checked (URL policy, eth_chainId). */
+  async addNetwork(
+    actor: Principal,
+    network: Omit<NetworkView, "addedAt" | "addedBy"> & { rpcUrl: string },
+  ): Promise<Outcome<NetworkView>> {
+    const box = await this.box();
+    if (!box)
+      return fail(503, "secrets_key_missing", "SECRETS_KEY is not configured on the server.");
+    if (this.networks.get(network.id))
+      return fail(409, "conflict", `A network with id '${network.id}' exists.`, "json.id");
+    const { rpcUrl, ...fields } = network;
+    const now = new Date();
+    const stored: StoredNetwork = {
+      ...fields,
+      rpcUrlSealed: await box.seal(rpcUrl),
+      addedAt: now.toISOString(),
+      addedBy: actor.name,
+    };
+    this.networks.put(stored);
+    const { rpcUrlSealed: _sealed, ...view } = stored;
+    this.audit.record(actor, "network.add", network.id, { after: view }, now);
+    this.publish({ type: "sources", payload: this.listSources() }, now);
+    await this.schedule.set("collect:web3", now.getTime());
+    return ok(view);
+  }
+
+  removeNetwork(actor: Principal, id: string): Outcome<{ id: string }> {
+    const before = this.networks.get(id);
+    if (!before || !this.networks.delete(id))
+      return fail(404, "not_found", `No network '${id}'.`, "id");
+    const now = new Date();
+    this.web3.delete(id);
+    const { rpcUrlSealed: _sealed, ...view } = before;
+    this.audit.record(actor, "network.remove", id, { before: view }, now);
+    this.publish({ type: "web3-networks", payload: this.web3.list() }, now);
+    this.publish({ type: "sources", payload: this.listSources() }, now);
+    return ok({ id });
+  }
+
+  getIntervals(): CollectionIntervals {
+    return loadIntervals(this.sql);
+  }
+
+  setIntervals(actor: Principal, intervals: CollectionIntervals): CollectionIntervals {
+    const before = loadIntervals(this.sql);
+    saveIntervals(this.sql, intervals);
+    this.audit.record(
+      actor,
+      "collection.intervals",
+      "collection",
+      { before, after: intervals },
+      new Date(),
+    );
+    return intervals;
+  }
+
+  /** Runs every configured collector now (the Refresh button); one already running is skipped. */
+  async refresh(actor: Principal): Promise<Record<string, "ran" | "skipped" | "failed">> {
+    const now = new Date();
+    const results: Record<string, "ran" | "skipped" | "failed"> = {};
+    for (const source of this.configuredJobs()) results[source] = await this.runJob(source, now);
+    await this.schedule.arm();
+    this.audit.record(actor, "collection.refresh", "collection", { after: results }, now);
+    return results;
+  }
+
+  /** Called by the cron: makes sure every configured collector has its alarm task. */
+  async wake(): Promise<void> {
+    const now = Date.now();
+    for (const source of this.configuredJobs()) {
+      if (this.schedule.dueAt(`collect:${source}`) === undefined)
+        this.schedule.write(`collect:${source}`, now);
+    }
+    await this.schedule.arm();
+  }
+
+  private configuredJobs(): Array<"web3"> {
+    return this.networks.list(1).length > 0 ? ["web3"] : [];
+  }
+
+  private job(source: "web3"): CollectionJob {
+    const intervals = loadIntervals(this.sql);
+    return {
+      task: `collect:${source}`,
+      source,
+      intervalMs: intervals.web3 * 1000,
+      collect: async (now) => {
+        const box = await this.box();
+        if (!box) throw new Error("SECRETS_KEY is not configured on the server");
+        const previous = new Map(this.web3.list().map((n) => [n.id, n]));
+        const networks = this.networks.list();
+        const { cards, errors } = await collectNetworks(box, networks, previous, now);
+        return () => {
+          for (const card of cards) this.web3.put(card);
+          const changed = cards.some(
+            (c) => JSON.stringify(c) !== JSON.stringify(previous.get(c.id)),
+          );
+          if (changed) this.publish({ type: "web3-networks", payload: this.web3.list() }, now);
+          // Every network failed: the run fails, so the source goes stale and retries with backoff.
+          if (errors.length === networks.length) throw new Error(errors.join("; "));
+        };
+      },
+    };
+  }
+
+  private async runJob(source: "web3", now: Date): Promise<"ran" | "skipped" | "failed"> {
+    if (!this.configuredJobs().includes(source)) {
+      this.schedule.cancel(`collect:${source}`);
+      return "skipped";
+    }
+    return this.collection.run(this.job(source), now);
+  }
+
   // ── Reads ─────────────────────────────────────────────────────────────────────────
 
   snapshot(): Snapshot {
@@ -344,7 +477,13 @@ export class Workspace extends DurableObject<Env> {
   }
 
   listSources(): SourceStatus[] {
-    return this.sources.list(loadSettings(this.sql), this.webhooks.kinds());
+    const configured = new Set<string>(this.webhooks.kinds());
+    if (this.networks.list(1).length > 0) configured.add("web3");
+    return this.sources.list(
+      loadSettings(this.sql),
+      configured,
+      staleAfter(loadIntervals(this.sql)),
+    );
   }
 
   getSettings(): Settings {
@@ -474,22 +613,31 @@ export class Workspace extends DurableObject<Env> {
    * Alarm: runs every task whose stored due time has come, then re-points the single alarm
    * at the earliest remaining one. Add a task by naming it in `alarmTasks` and scheduling it
    * with `this.schedule`. Safe to run twice: a task that ran has moved its due time on. A
-   * task that throws makes the runtime retry the alarm (with backoff); the ones before it
-   * have already moved on, so only the rest run again.
+   * task that throws is retried on its own a minute later; letting it fail the whole alarm
+   * would, after the runtime's six retries, drop the alarm and stall every other task.
    */
   override async alarm(): Promise<void> {
     const now = Date.now();
     for (const task of this.schedule.due(now)) {
       const run = this.alarmTasks[task];
-      if (run) await run(now);
       // An unknown name (a task from another version) would otherwise re-fire forever.
-      else this.schedule.cancel(task);
+      if (!run) {
+        this.schedule.cancel(task);
+        continue;
+      }
+      try {
+        await run(now);
+      } catch (error) {
+        console.error(`Workspace:alarm ${task}`, error instanceof Error ? error.message : error);
+        this.schedule.write(task, now + TASK_RETRY_MS);
+      }
     }
     await this.schedule.arm();
   }
 
   private readonly alarmTasks: Record<string, (now: number) => void | Promise<void>> = {
     heartbeat: (now) => this.heartbeat(now),
+    "collect:web3": async (now) => void (await this.runJob("web3", new Date(now))),
   };
 
   /** Server ping every 30 s while sockets are open; stops itself when the last one is gone. */

@@ -16,3 +16,4 @@ export * from "./frames";
 export * from "./audit";
 export * from "./integrations";
 export * from "./status";
+export * from "./collection";

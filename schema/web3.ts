@@ -15,6 +15,8 @@ export const Web3Network = z.object({
   gasPrice: GasPrice,
   gasTrend: z.enum(["up", "down"]),
   chainId: z.number().int().positive().optional(),
+  /** Why the last collection of this network failed; the card keeps its last good values. */
+  lastError: z.string().max(2000).optional(),
   ...Provenance,
 });
 export type Web3Network = z.infer<typeof Web3Network>;

@@ -10,6 +10,7 @@ import { activityRoutes } from "./routes/activity";
 import { alertRoutes } from "./routes/alerts";
 import { auditRoutes } from "./routes/audit";
 import { dashboardRoutes } from "./routes/dashboard";
+import { collectionRoutes } from "./routes/collection";
 import { deploymentRoutes } from "./routes/deployments";
 import { healthRoutes } from "./routes/health";
 import { incidentRoutes } from "./routes/incidents";
@@ -54,7 +55,8 @@ const api = router()
   .route("/", statusRoutes)
   .route("/", auditRoutes)
   .route("/", tokenRoutes)
-  .route("/", integrationRoutes);
+  .route("/", integrationRoutes)
+  .route("/", collectionRoutes);
 
 export const app = router();
 

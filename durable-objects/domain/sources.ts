@@ -1,9 +1,11 @@
-import { SourceId, SourceStatus, type StoredSettings, type WebhookKind } from "../../schema";
+import { SourceId, SourceStatus, type StoredSettings } from "../../schema";
 import { RecordStore } from "../store/records";
 
 /**
  * Source freshness. A source's stored report (from a webhook or a collector run) wins;
  * without one, a configured source is `pending` and an unconfigured one `not_configured`.
+ * A collected source whose last success is older than its `staleAfterMs` reads as `stale`,
+ * so a stopped collector can never leave a number looking fresh.
  */
 export class Sources {
   private readonly reports: RecordStore<typeof SourceStatus>;
@@ -16,12 +18,26 @@ export class Sources {
     this.reports.put(status);
   }
 
-  list(settings: StoredSettings, webhookKinds: ReadonlySet<WebhookKind>): SourceStatus[] {
+  get(id: SourceId): SourceStatus | undefined {
+    return this.reports.get(id);
+  }
+
+  list(
+    settings: StoredSettings,
+    alsoConfigured: ReadonlySet<string>,
+    staleAfterMs: Partial<Record<SourceId, number>> = {},
+    now = Date.now(),
+  ): SourceStatus[] {
     return SourceId.options.map((id) => {
-      const configured = isConfigured(id, settings) || webhookKinds.has(id as WebhookKind);
+      const configured = isConfigured(id, settings) || alsoConfigured.has(id);
       const stored = this.reports.get(id);
       if (!configured) return { id, status: "not_configured" };
-      return stored ?? { id, status: "pending" };
+      if (!stored) return { id, status: "pending" };
+      const limit = staleAfterMs[id];
+      const age = stored.lastSuccessAt ? now - Date.parse(stored.lastSuccessAt) : Infinity;
+      return stored.status === "live" && limit !== undefined && age > limit
+        ? { ...stored, status: "stale" }
+        : stored;
     });
   }
 }

@@ -240,6 +240,33 @@ describe("alarm schedule (one alarm, many tasks)", () => {
     await expectNoFrame(sock, 100, (f) => f.type === "ping");
   });
 
+  it("retries a throwing task on its own a minute later; the heartbeat still runs", async () => {
+    const ws = await makeWorkspace();
+    const sock = await connect(ws, ws.viewer);
+    let attempts = 0;
+    await runInDurableObject(ws.stub, (instance: Workspace) => {
+      // Test-only task: reach the private registry the way a collector would register.
+      const tasks = (instance as unknown as { alarmTasks: Record<string, () => void> }).alarmTasks;
+      tasks["boom"] = () => {
+        attempts++;
+        throw new Error("simulated collector failure");
+      };
+    });
+    await makeDue(ws, "boom");
+    await makeDue(ws, "heartbeat");
+    const started = Date.now();
+    expect(await runDurableObjectAlarm(ws.stub)).toBe(true);
+    await waitForFrame(sock, (f) => f.type === "ping");
+    expect(attempts).toBe(1);
+    const due = await runInDurableObject(ws.stub, (_instance, state) => {
+      const schedule = new AlarmSchedule(state.storage);
+      return { boom: schedule.dueAt("boom")!, heartbeat: schedule.dueAt("heartbeat")! };
+    });
+    expect(due.boom).toBeGreaterThanOrEqual(started + 60_000 - 1_000);
+    expect(due.boom).toBeLessThanOrEqual(Date.now() + 60_000);
+    expect(await alarmAt(ws)).toBe(Math.min(due.boom, due.heartbeat));
+  });
+
   it("re-arms a scheduled task whose alarm went missing when a socket connects", async () => {
     const ws = await makeWorkspace();
     await connect(ws, ws.viewer);

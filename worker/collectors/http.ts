@@ -7,6 +7,8 @@ export class UpstreamError extends Error {
   constructor(
     message: string,
     readonly status?: number,
+    /** `credentials`: retrying will not help until someone fixes the integration. */
+    readonly kind: "transient" | "credentials" = "transient",
   ) {
     super(message);
   }

@@ -1,0 +1,48 @@
+import type { StoredNetwork, Web3Network } from "../../schema";
+import { collectEvmNetwork } from "../../worker/collectors/evm";
+import type { SecretBox } from "../store/secret-box";
+
+/** Networks read at once: bounded so one run stays within the outbound-connection limit. */
+const CONCURRENCY = 3;
+
+/**
+ * Collects every watched network. A network that fails keeps its last card with the reason;
+ * `errors` lists them, and the caller fails the run (the source goes stale) when every network
+ * failed.
+ */
+export async function collectNetworks(
+  box: SecretBox,
+  networks: StoredNetwork[],
+  previous: ReadonlyMap<string, Web3Network>,
+  now: Date,
+): Promise<{ cards: Web3Network[]; errors: string[] }> {
+  const results: Web3Network[] = [];
+  const errors: string[] = [];
+  for (let i = 0; i < networks.length; i += CONCURRENCY) {
+    const batch = await Promise.all(
+      networks
+        .slice(i, i + CONCURRENCY)
+        .map(async (n) => ({ network: n, rpcUrl: await box.open(n.rpcUrlSealed) })),
+    );
+    const settled = await Promise.allSettled(
+      batch.map(({ network: n, rpcUrl }) =>
+        collectEvmNetwork(
+          { id: n.id, name: n.name, chainId: n.chainId, rpcUrl, logo: "" },
+          previous.get(n.id),
+          now,
+        ),
+      ),
+    );
+    settled.forEach((outcome, j) => {
+      const { network, rpcUrl } = batch[j]!;
+      if (outcome.status === "fulfilled") return results.push(outcome.value);
+      // Provider errors may quote the URL, and RPC URLs often embed an API key.
+      const raw = outcome.reason instanceof Error ? outcome.reason.message : String(outcome.reason);
+      const reason = raw.replaceAll(rpcUrl, network.rpcHost);
+      errors.push(`${network.name}: ${reason}`);
+      const last = previous.get(network.id);
+      if (last) results.push({ ...last, lastError: reason.slice(0, 2000) });
+    });
+  }
+  return { cards: results, errors };
+}
