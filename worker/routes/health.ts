@@ -11,6 +11,7 @@ export const healthRoutes = router().openapi(
     method: "get",
     path: "/health",
     summary: "Liveness (no credentials)",
+    security: [],
     responses: { 200: json(Health) },
   }),
   (c) => {
