@@ -212,6 +212,40 @@ describe.skipIf(!hasChromium)("live dashboard in a real browser", () => {
     }
   });
 
+  it("shows hostile labels as text, live and server-rendered: no dialog, no injected element", async () => {
+    const context = await browser.newContext();
+    try {
+      const { page, problems } = await signIn(context, baseUrl, ws.id, ws.viewer);
+      const dialogs: string[] = [];
+      page.on("dialog", (dialog) => {
+        dialogs.push(dialog.message());
+        void dialog.dismiss();
+      });
+      await waitForConnection(page, "live");
+      const hostile = ['<script>alert("XSS")</script>', '"><img src=x onerror=alert(1)>'];
+      await pushSamples(baseUrl, ws, [
+        { metric: "xss_script", label: hostile[0], value: 1 },
+        { metric: "xss_attr", label: hostile[1], unit: '"><b>u', value: 2 },
+      ]);
+      const labels = page.locator('#panel-metrics [data-id^="xss_"] .label');
+      await expect
+        .poll(() => labels.allTextContents(), { timeout: 5_000 })
+        .toEqual([...hostile].sort((x, y) => x.localeCompare(y)));
+      await page.reload();
+      expect((await labels.allTextContents()).sort()).toEqual([...hostile].sort());
+      expect(
+        await page.locator("#panel-metrics img, #panel-metrics b, #panel-metrics script").count(),
+      ).toBe(0);
+      const served = await (await context.request.get(`${baseUrl}/w/${ws.id}`)).text();
+      expect(served).not.toContain("<script>alert");
+      expect(served).not.toContain("<img src=x");
+      expect(dialogs).toEqual([]);
+      expectClean(problems);
+    } finally {
+      await context.close();
+    }
+  });
+
   it("reads without JavaScript: the server-rendered page shows the panels", async () => {
     const context = await browser.newContext({ javaScriptEnabled: false });
     try {
