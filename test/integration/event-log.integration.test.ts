@@ -1,5 +1,5 @@
 import { runInDurableObject } from "cloudflare:test";
-import { afterEach, describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import { EVENT_RETENTION, EventLog } from "../../durable-objects/store/event-log";
 import type { Workspace } from "../../durable-objects/workspace";
 import type { Principal } from "../../schema";
@@ -19,6 +19,9 @@ import {
 } from "../helpers/ws";
 
 afterEach(closeAllSockets);
+// The first test pays workerd's cold start, and a machine running many suites at once can
+// stretch that past vitest's 5 s default; frame waits keep their own shorter timeouts.
+vi.setConfig({ testTimeout: 20_000 });
 
 const seqOf = (frame: InboundFrame) => ("seq" in frame ? frame.seq : -1);
 const robot: Principal = { tokenId: "test", name: "test-bot", role: "operator" };

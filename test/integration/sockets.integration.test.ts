@@ -26,6 +26,9 @@ import {
 } from "../helpers/ws";
 
 afterEach(closeAllSockets);
+// The first test pays workerd's cold start, and a machine running many suites at once can
+// stretch that past vitest's 5 s default; frame waits keep their own shorter timeouts.
+vi.setConfig({ testTimeout: 20_000 });
 
 const socketPath = (ws: TestWorkspace, query = "") => `/w/${ws.id}/ws${query}`;
 

@@ -1,5 +1,5 @@
 import { evictDurableObject, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
-import { afterEach, describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import { SOCKET_TAG, attachmentOf } from "../../durable-objects/connections";
 import { AlarmSchedule } from "../../durable-objects/store/alarm-schedule";
 import type { Workspace } from "../../durable-objects/workspace";
@@ -20,6 +20,9 @@ import {
 } from "../helpers/ws";
 
 afterEach(closeAllSockets);
+// The first test pays workerd's cold start, and a machine running many suites at once can
+// stretch that past vitest's 5 s default; frame waits keep their own shorter timeouts.
+vi.setConfig({ testTimeout: 20_000 });
 
 const HEARTBEAT_MS = 30_000;
 
