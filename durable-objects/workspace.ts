@@ -66,7 +66,7 @@ import { RecordStore } from "./store/records";
 import { SecretBox } from "./store/secret-box";
 import { WebhookIntegrations } from "./store/webhook-integrations";
 import { loadIntervals, saveIntervals, staleAfter } from "./collection/intervals";
-import { CollectionRunner, type CollectionJob } from "./collection/runner";
+import { CollectionRunner, type CollectedSource, type CollectionJob } from "./collection/runner";
 import { collectNetworks } from "./collection/web3-job";
 
 const HEARTBEAT_MS = 30_000;
@@ -368,16 +368,27 @@ export class Workspace extends DurableObject<Env> {
     await this.schedule.arm();
   }
 
-  private configuredJobs(): Array<"web3"> {
-    return this.networks.list(1).length > 0 ? ["web3"] : [];
+  /**
+   * Every collector the workspace can run: whether it is configured, and its job. Add a
+   * source here and its alarm task (`collect:<source>`) in `alarmTasks`.
+   */
+  private readonly collectors: Partial<
+    Record<CollectedSource, { configured: () => boolean; job: () => CollectionJob }>
+  > = {
+    web3: { configured: () => this.networks.list(1).length > 0, job: () => this.web3Job() },
+  };
+
+  private configuredJobs(): CollectedSource[] {
+    return (Object.keys(this.collectors) as CollectedSource[]).filter((s) =>
+      this.collectors[s]?.configured(),
+    );
   }
 
-  private job(source: "web3"): CollectionJob {
-    const intervals = loadIntervals(this.sql);
+  private web3Job(): CollectionJob {
     return {
-      task: `collect:${source}`,
-      source,
-      intervalMs: intervals.web3 * 1000,
+      task: "collect:web3",
+      source: "web3",
+      intervalMs: loadIntervals(this.sql).web3 * 1000,
       collect: async (now) => {
         const box = await this.box();
         if (!box) throw new Error("SECRETS_KEY is not configured on the server");
@@ -397,12 +408,13 @@ export class Workspace extends DurableObject<Env> {
     };
   }
 
-  private async runJob(source: "web3", now: Date): Promise<"ran" | "skipped" | "failed"> {
-    if (!this.configuredJobs().includes(source)) {
+  private async runJob(source: CollectedSource, now: Date): Promise<"ran" | "skipped" | "failed"> {
+    const collector = this.collectors[source];
+    if (!collector?.configured()) {
       this.schedule.cancel(`collect:${source}`);
       return "skipped";
     }
-    return this.collection.run(this.job(source), now);
+    return this.collection.run(collector.job(), now);
   }
 
   // ── Reads ─────────────────────────────────────────────────────────────────────────

@@ -3,6 +3,9 @@ import { UpstreamError } from "../../worker/collectors/http";
 import type { Sources } from "../domain/sources";
 import type { AlarmSchedule } from "../store/alarm-schedule";
 
+/** Sources filled by collectors (as opposed to webhooks). */
+export type CollectedSource = Extract<SourceId, "web3" | "github" | "aws">;
+
 /** A collector as the workspace runs it on its alarm. */
 export type CollectionJob = {
   /** Alarm task name, e.g. `collect:web3`. */
