@@ -467,3 +467,35 @@ describe("GET /health and api/status", () => {
     });
   });
 });
+
+describe("GET api/audit", () => {
+  type Page = {
+    entries: Array<{ id: number; action: string; actor: string; after: unknown }>;
+    next?: number;
+  };
+
+  it("is admin-only: 401 anonymous, 403 for viewer and operator", async () => {
+    const ws = await makeWorkspace("audit");
+    await expectProblem(await call(`/w/${ws.id}/api/audit`), 401, "unauthenticated");
+    for (const token of [ws.viewer, ws.operator]) {
+      await expectProblem(await call(`/w/${ws.id}/api/audit`, bearer(token)), 403, "forbidden");
+    }
+  });
+
+  it("lists changes newest first and pages backwards with ?before=", async () => {
+    const ws = await makeWorkspace("audit");
+    for (const cpu of [61, 62, 63]) {
+      await call(`/w/${ws.id}/api/settings`, jsonInit("PUT", { thresholds: { cpu } }, ws.admin));
+    }
+    const first = await read<Page>(ws, "/audit?limit=2", ws.admin);
+    expect(first.entries.map((e) => e.action)).toEqual(["settings.update", "settings.update"]);
+    expect(first.entries[0]!.after).toMatchObject({ thresholds: { cpu: 63 } });
+    expect(first.entries[0]!.actor).toBe("admin");
+    expect(first.next).toBe(first.entries[1]!.id);
+    const second = await read<Page>(ws, `/audit?limit=2&before=${first.next}`, ws.admin);
+    expect(second.entries[0]!.after).toMatchObject({ thresholds: { cpu: 61 } });
+    expect(second.entries[0]!.id).toBeLessThan(first.next!);
+    const all = await read<Page>(ws, "/audit?limit=500", ws.admin);
+    expect(all.next).toBeUndefined();
+  });
+});
