@@ -46,6 +46,24 @@ import {
   type WorkspaceStats,
 } from "../schema";
 import {
+  GrafanaPayload,
+  PagerDutyOpenAlert,
+  decodeJsonObject,
+  hookFailure,
+  validated,
+  type AlertBatchResult,
+  type AlertmanagerPayload,
+  type CreateMaintenanceBody,
+  type CreateSilenceBody,
+  type HookOutcome,
+  type PagerDutyChangeEvent,
+  type PagerDutyEvent,
+  type PagerDutyResult,
+  type Silence,
+  type SilenceKind,
+  type SilenceQuery,
+} from "../schema";
+import {
   SOCKET_TAG,
   attachmentOf,
   broadcast,
@@ -54,9 +72,20 @@ import {
   sendFrame,
   type SocketAttachment,
 } from "./connections";
+import {
+  PagerDutyAlerts,
+  activityFor,
+  applyAlerts,
+  changeActivity,
+  normaliseAlerts,
+  type IncomingAlert,
+} from "./domain/alert-ingest";
+import { verifyGrafana } from "./domain/grafana-signature";
 import { Metrics } from "./domain/metrics";
 import { loadSettings, mergeSettings, saveSettings, viewSettings } from "./domain/settings";
+import { Silences, reapplySilences } from "./domain/silences";
 import { Sources } from "./domain/sources";
+import { TokenBuckets } from "./domain/token-bucket";
 import { AccessStore, type Credential } from "./store/access";
 import { AlarmSchedule } from "./store/alarm-schedule";
 import { AuditLog } from "./store/audit";
@@ -95,6 +124,10 @@ export class Workspace extends DurableObject<Env> {
   private readonly activity: RecordStore<typeof ActivityItem>;
   private readonly security: RecordStore<typeof SecurityScan>;
   private readonly webhooks: WebhookIntegrations;
+  private readonly silences: Silences;
+  private readonly pagerDuty: PagerDutyAlerts;
+  /** PagerDuty-style senders: 200 events burst, 100/s sustained per routing key. */
+  private readonly pagerDutyBuckets = new TokenBuckets(200, 100);
   private readonly networks: RecordStore<typeof StoredNetwork>;
   private readonly collection: CollectionRunner;
   private secretBox?: SecretBox;
@@ -127,6 +160,12 @@ export class Workspace extends DurableObject<Env> {
     this.web3 = new RecordStore(this.sql, "web3-network", Web3Network, (n) => n.id);
     this.activity = new RecordStore(this.sql, "activity", ActivityItem, byTimestamp);
     this.security = new RecordStore(this.sql, "security-scan", SecurityScan, byTimestamp);
+    this.silences = new Silences(this.sql);
+    this.pagerDuty = new PagerDutyAlerts(
+      this.alerts,
+      new RecordStore(this.sql, "pagerduty-open", PagerDutyOpenAlert, (r) => r.id),
+      this.silences,
+    );
     // Existing clients send this exact text every 30 s; answer it without waking the object.
     ctx.setWebSocketAutoResponse(new WebSocketRequestResponsePair(PING_FRAME, PONG_FRAME));
   }
@@ -558,6 +597,225 @@ export class Workspace extends DurableObject<Env> {
     return result;
   }
 
+  // ── Alerts in: Alertmanager, Grafana, PagerDuty-style; silences and maintenance ──
+
+  /**
+   * Alertmanager webhook. The bearer token selects the integration; an unknown token is
+   * counted as a rejection on every Alertmanager integration of the workspace (one of them
+   * is misconfigured, typically after a rotation). The batch is applied in one transaction.
+   * @example await stub.receiveAlertmanager(token, validated(AlertmanagerPayload, body, "…"))
+   */
+  async receiveAlertmanager(
+    token: string,
+    delivery: HookOutcome<AlertmanagerPayload>,
+  ): Promise<HookOutcome<AlertBatchResult>> {
+    const now = new Date();
+    const integrationId = await this.webhooks.byCredential("alertmanager", token, now);
+    if (!integrationId) {
+      const detail = "A delivery was refused: its bearer token is unknown or rotated out.";
+      this.webhooks.record(this.webhooks.idsOfKind("alertmanager"), "rejected", now, detail);
+      return hookFailure(401, "unauthenticated", "The bearer token is not valid here.");
+    }
+    if (!delivery.ok) {
+      this.webhooks.record([integrationId], "rejected", now, delivery.detail);
+      return delivery;
+    }
+    const incoming = normaliseAlerts("alertmanager", delivery.value);
+    return ok(this.ingestAlerts("alertmanager", integrationId, incoming, now));
+  }
+
+  /**
+   * Grafana webhook: the HMAC over the raw body picks the integration (any of the
+   * workspace's Grafana secrets may match); only then is the body parsed.
+   */
+  async receiveGrafana(
+    body: Uint8Array,
+    headers: Record<string, string>,
+  ): Promise<HookOutcome<AlertBatchResult>> {
+    const now = new Date();
+    const box = await this.box();
+    if (!box)
+      return hookFailure(
+        503,
+        "secrets_key_missing",
+        "SECRETS_KEY is not configured on the server.",
+      );
+    const candidates = await this.webhooks.hmacCandidates(box, "grafana", now);
+    if (candidates.length === 0)
+      return hookFailure(
+        404,
+        "integration_not_found",
+        "This workspace has no Grafana integration.",
+      );
+    const verified = await verifyGrafana(candidates, body, headers, now);
+    if (!verified.ok) {
+      this.webhooks.record(this.webhooks.idsOfKind("grafana"), "rejected", now, verified.detail);
+      return verified;
+    }
+    const json = decodeJsonObject(body);
+    const delivery = json.ok
+      ? validated(GrafanaPayload, json.value, "Grafana webhook payload (version 1)")
+      : json;
+    if (!delivery.ok) {
+      this.webhooks.record([verified.value], "rejected", now, delivery.detail);
+      return delivery;
+    }
+    const incoming = normaliseAlerts("grafana", delivery.value);
+    return ok(this.ingestAlerts("grafana", verified.value, incoming, now));
+  }
+
+  /**
+   * PagerDuty Events v2 `enqueue`: the routing key selects the integration; a flood from
+   * one key gets 429 with Retry-After. Ack or resolve of an unknown key changes nothing.
+   */
+  async receivePagerDuty(
+    routingKey: string,
+    delivery: HookOutcome<PagerDutyEvent>,
+  ): Promise<HookOutcome<PagerDutyResult>> {
+    const now = new Date();
+    const admitted = await this.admitPagerDuty(routingKey, delivery, now);
+    if (!admitted.ok) return admitted;
+    const { integrationId, event } = admitted.value;
+    const change = this.ctx.storage.transactionSync(() => {
+      const applied = this.pagerDuty.apply(event, integrationId, now);
+      this.webhooks.record([integrationId], applied.kind === "none" ? "ignored" : "accepted", now);
+      return applied;
+    });
+    if (change.kind !== "none") {
+      this.publishAlerts(now);
+      const created = change.kind === "created" && change.alert ? [change.alert] : [];
+      const resolved = change.kind === "resolved" && change.alert ? [change.alert] : [];
+      this.addActivity(activityFor("pagerduty", { created, resolved }, now), now);
+    }
+    this.reportLive("pagerduty", now);
+    return ok({
+      outcome: change.kind === "none" ? "ignored" : "accepted",
+      dedupKey: change.dedupKey,
+      alertId: change.alert?.id,
+    });
+  }
+
+  /** PagerDuty change events (deploys, config changes) become activity feed items. */
+  async receivePagerDutyChange(
+    routingKey: string,
+    delivery: HookOutcome<PagerDutyChangeEvent>,
+  ): Promise<HookOutcome<{ outcome: "accepted" }>> {
+    const now = new Date();
+    const admitted = await this.admitPagerDuty(routingKey, delivery, now);
+    if (!admitted.ok) return admitted;
+    this.webhooks.record([admitted.value.integrationId], "accepted", now);
+    this.addActivity([changeActivity(admitted.value.event, now)], now);
+    this.reportLive("pagerduty", now);
+    return ok({ outcome: "accepted" });
+  }
+
+  listSilences(kind: SilenceKind, query: SilenceQuery): Silence[] {
+    return this.silences.list(kind, new Date(), query.state);
+  }
+
+  getSilence(kind: SilenceKind, id: string): Outcome<Silence> {
+    const silence = this.silences.get(kind, id, new Date());
+    return silence ? ok(silence) : fail(404, "not_found", `No ${kind} '${id}'.`, "id");
+  }
+
+  /** Creates a silence or maintenance window; matching open alerts are suppressed at once. */
+  async createSilence(
+    actor: Principal,
+    kind: SilenceKind,
+    body: CreateSilenceBody | CreateMaintenanceBody,
+  ): Promise<Outcome<Silence>> {
+    const now = new Date();
+    const created = this.silences.create(kind, body, actor.name, now);
+    if (!created.ok) return created;
+    this.audit.record(actor, `${kind}.create`, created.value.id, { after: created.value }, now);
+    this.reapplySilences(now);
+    await this.scheduleSilenceBoundary(now);
+    return created;
+  }
+
+  /** Ends a silence or window now; idempotent for one already over. */
+  async expireSilence(actor: Principal, kind: SilenceKind, id: string): Promise<Outcome<Silence>> {
+    const now = new Date();
+    const expired = this.silences.expire(kind, id, actor.name, now);
+    if (!expired.ok) return expired;
+    const { before, after, changed } = expired.value;
+    if (changed) {
+      this.audit.record(actor, `${kind}.expire`, id, { before, after }, now);
+      this.reapplySilences(now);
+      await this.scheduleSilenceBoundary(now);
+    }
+    return ok(after);
+  }
+
+  /** Applies one Alertmanager/Grafana batch atomically, then broadcasts what changed. */
+  private ingestAlerts(
+    source: "alertmanager" | "grafana",
+    integrationId: string,
+    incoming: IncomingAlert[],
+    now: Date,
+  ): AlertBatchResult {
+    const changes = this.ctx.storage.transactionSync(() => {
+      const applied = applyAlerts(this.alerts, this.silences, source, incoming, integrationId, now);
+      this.webhooks.record([integrationId], incoming.length ? "accepted" : "ignored", now);
+      return applied;
+    });
+    if (incoming.length) this.publishAlerts(now);
+    this.addActivity(activityFor(source, changes, now), now);
+    this.reportLive(source, now);
+    const all = [...changes.created, ...changes.repeated, ...changes.resolvedUnseen];
+    return {
+      status: "success",
+      outcome: incoming.length ? "accepted" : "ignored",
+      created: changes.created.length,
+      repeated: changes.repeated.length,
+      resolved: changes.resolved.length + changes.resolvedUnseen.length,
+      suppressed: all.filter((a) => a.status === "suppressed").length,
+    };
+  }
+
+  /** Routing key → integration, then the per-key rate limit, then the body's validity. */
+  private async admitPagerDuty<T>(
+    routingKey: string,
+    delivery: HookOutcome<T>,
+    now: Date,
+  ): Promise<HookOutcome<{ integrationId: string; event: T }>> {
+    const integrationId = await this.webhooks.byCredential("pagerduty", routingKey, now);
+    if (!integrationId)
+      return hookFailure(404, "routing_key_unknown", "No integration has this routing key.");
+    const allowed = this.pagerDutyBuckets.take(integrationId, now.getTime());
+    if (!allowed.ok)
+      return hookFailure(429, "rate_limited", "Events for this routing key arrive too fast.", {
+        retryAfterSeconds: allowed.retryAfterSeconds,
+      });
+    if (!delivery.ok) {
+      this.webhooks.record([integrationId], "rejected", now, delivery.detail);
+      return delivery;
+    }
+    return ok({ integrationId, event: delivery.value });
+  }
+
+  /** A webhook source is live; its timestamp alone is broadcast at most once a minute. */
+  private reportLive(id: "alertmanager" | "grafana" | "pagerduty", now: Date): void {
+    const previous = this.listSources().find((s) => s.id === id);
+    const at = now.toISOString();
+    this.sources.report({ id, status: "live", lastSuccessAt: at, lastAttemptAt: at });
+    const last = previous?.lastSuccessAt ? Date.parse(previous.lastSuccessAt) : 0;
+    if (previous?.status !== "live" || now.getTime() - last > 60_000)
+      this.publish({ type: "sources", payload: this.listSources() }, now);
+  }
+
+  private reapplySilences(now: Date): void {
+    if (reapplySilences(this.alerts, this.silences, now) > 0) this.publishAlerts(now);
+  }
+
+  /** Points the `silences` alarm task at the next start or end of any silence. */
+  private async scheduleSilenceBoundary(now: Date): Promise<void> {
+    const next = this.silences.nextBoundary(now);
+    if (next !== undefined) return this.schedule.set("silences", next);
+    this.schedule.cancel("silences");
+    await this.schedule.arm();
+  }
+
   // ── Live sockets ──────────────────────────────────────────────────────────────────
 
   /** Upgrades a WebSocket the Worker has already authenticated. */
@@ -649,6 +907,7 @@ export class Workspace extends DurableObject<Env> {
 
   private readonly alarmTasks: Record<string, (now: number) => void | Promise<void>> = {
     heartbeat: (now) => this.heartbeat(now),
+    silences: (now) => this.silenceBoundary(now),
     "collect:web3": async (now) => void (await this.runJob("web3", new Date(now))),
   };
 
@@ -662,6 +921,15 @@ export class Workspace extends DurableObject<Env> {
       ts: new Date().toISOString(),
     });
     this.schedule.write("heartbeat", now + HEARTBEAT_MS);
+  }
+
+  /** A silence started or ended: re-apply silences, then wait for the next boundary. */
+  private silenceBoundary(now: number): void {
+    const at = new Date(now);
+    this.reapplySilences(at);
+    const next = this.silences.nextBoundary(at);
+    if (next === undefined) this.schedule.cancel("silences");
+    else this.schedule.write("silences", next);
   }
 
   // ── Internals ─────────────────────────────────────────────────────────────────────

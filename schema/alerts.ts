@@ -31,6 +31,12 @@ export const Alert = z.object({
   acknowledgedAt: Timestamp.optional(),
   notes: z.array(z.object({ at: Timestamp, by: z.string(), text: z.string() })).default([]),
   incidentId: RecordId.optional(),
+  /** Active silences and maintenance windows matching this alert (status `suppressed`). */
+  silencedBy: z.array(RecordId).max(100).optional(),
+  /** PagerDuty-style events: the sender's `dedup_key` that follow-up events refer to. */
+  dedupKey: z.string().max(255).optional(),
+  /** The webhook integration that delivered this alert. */
+  integrationId: RecordId.optional(),
 });
 export type Alert = z.infer<typeof Alert>;
 

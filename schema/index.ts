@@ -15,5 +15,6 @@ export * from "./problem";
 export * from "./frames";
 export * from "./audit";
 export * from "./integrations";
+export * from "./webhooks-alerting";
 export * from "./status";
 export * from "./collection";

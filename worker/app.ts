@@ -13,6 +13,7 @@ import { dashboardRoutes } from "./routes/dashboard";
 import { collectionRoutes } from "./routes/collection";
 import { deploymentRoutes } from "./routes/deployments";
 import { healthRoutes } from "./routes/health";
+import { alertHookRoutes, pagerDutyRoutes } from "./routes/hooks-alerting";
 import { incidentRoutes } from "./routes/incidents";
 import { integrationRoutes } from "./routes/integrations";
 import { inventoryRoutes } from "./routes/inventory";
@@ -22,6 +23,7 @@ import { prometheusRoutes } from "./routes/prometheus";
 import { securityRoutes } from "./routes/security";
 import { sessionRoutes } from "./routes/session";
 import { settingsRoutes } from "./routes/settings";
+import { silenceRoutes } from "./routes/silences";
 import { socketRoutes } from "./routes/sockets";
 import { statusRoutes } from "./routes/status";
 import { tokenRoutes } from "./routes/tokens";
@@ -55,6 +57,7 @@ const api = router()
   .route("/", statusRoutes)
   .route("/", auditRoutes)
   .route("/", tokenRoutes)
+  .route("/", silenceRoutes)
   .route("/", integrationRoutes)
   .route("/", collectionRoutes);
 
@@ -102,6 +105,8 @@ app.route("/api/workspaces", workspaceRoutes);
 app.route("/w/:workspace/api", api);
 app.route("/w/:workspace", socketRoutes);
 app.route("/w/:workspace", prometheusRoutes);
+app.route("/w/:workspace", alertHookRoutes);
+app.route("/", pagerDutyRoutes);
 app.route("/", dashboardRoutes);
 
 app.notFound((c) =>

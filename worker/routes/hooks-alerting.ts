@@ -1,0 +1,356 @@
+import { createRoute } from "@hono/zod-openapi";
+import type { Context } from "hono";
+import type { z } from "zod";
+import {
+  ALERT_HOOK_MAX_BYTES,
+  AlertBatchResult,
+  AlertmanagerPayload,
+  PAGERDUTY_MAX_BYTES,
+  PagerDutyChangeEvent,
+  PagerDutyEvent,
+  PagerDutyResponse,
+  WorkspaceSlug,
+  decodeJsonObject,
+  hookFailure,
+  validated,
+  type PagerDutyResult,
+  type HookFailure,
+  type HookOutcome,
+} from "../../schema";
+import type { AppEnv } from "../env";
+import { ApiError } from "../errors";
+import { workspaceOfSecret, workspaceParam } from "../middleware/auth";
+import { router } from "../openapi";
+import { WorkspaceParams, json } from "./params";
+
+const JSON_TYPE = /^application\/([\w.+-]+\+)?json\s*(;|$)/i;
+/** Grafana signs with hex HMAC-SHA256: 64 hex digits in some header. */
+const HEX_SIGNATURE = /^\s*[0-9a-fA-F]{64}\s*$/;
+
+/**
+ * The raw body, counted as it streams so a chunked body without Content-Length cannot
+ * exceed `max` either (413 before anything is parsed).
+ */
+async function readBody(req: Request, max: number): Promise<HookOutcome<Uint8Array>> {
+  const tooLarge = () =>
+    hookFailure(413, "payload_too_large", `Bodies are limited to ${max} bytes on this endpoint.`);
+  if (Number(req.headers.get("Content-Length") ?? 0) > max) {
+    await req.body?.cancel();
+    return tooLarge();
+  }
+  if (!req.body) return { ok: true, value: new Uint8Array() };
+  const reader = req.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.byteLength;
+    if (size > max) {
+      await reader.cancel();
+      return tooLarge();
+    }
+    chunks.push(value);
+  }
+  const body = new Uint8Array(size);
+  let at = 0;
+  for (const chunk of chunks) {
+    body.set(chunk, at);
+    at += chunk.byteLength;
+  }
+  return { ok: true, value: body };
+}
+
+const unsupportedType = (): HookFailure =>
+  hookFailure(415, "unsupported_media_type", "Send the body as 'Content-Type: application/json'.");
+
+/** Content type, size, JSON, schema: the first failure, or the validated payload. */
+async function parseJson<S extends z.ZodType>(
+  req: Request,
+  max: number,
+  schema: S,
+  what: string,
+  prefix = "json",
+): Promise<HookOutcome<z.infer<S>>> {
+  if (!JSON_TYPE.test(req.headers.get("Content-Type") ?? "")) {
+    await req.body?.cancel();
+    return unsupportedType();
+  }
+  const body = await readBody(req, max);
+  if (!body.ok) return body;
+  const object = decodeJsonObject(body.value);
+  return object.ok ? validated(schema, object.value, what, prefix) : object;
+}
+
+/**
+ * A thrown RPC error (object overloaded, storage fault, deploy in progress) is transient:
+ * 503 makes Alertmanager, Grafana and PagerDuty clients retry. Never 429 for Alertmanager,
+ * which does not retry it.
+ */
+async function callObject<T>(
+  call: () => PromiseLike<T>,
+  requestId: string,
+): Promise<T | undefined> {
+  try {
+    return await call();
+  } catch (error) {
+    console.error(
+      `request ${requestId}: alert delivery failed:`,
+      error instanceof Error ? error.message : error,
+    );
+    return undefined;
+  }
+}
+
+const unavailable = () =>
+  new ApiError(
+    503,
+    "unavailable",
+    "The workspace could not take this delivery now; retry.",
+    undefined,
+    {
+      "Retry-After": "5",
+    },
+  );
+
+function problemOf(failure: HookFailure, realm: string): ApiError {
+  const issues =
+    failure.issues ??
+    (failure.field ? [{ path: failure.field, message: failure.detail }] : undefined);
+  const headers: Record<string, string> = {};
+  if (failure.retryAfterSeconds) headers["Retry-After"] = String(failure.retryAfterSeconds);
+  if (failure.status === 401) headers["WWW-Authenticate"] = `Bearer realm="${realm}"`;
+  return new ApiError(failure.status, failure.code, failure.detail, issues, headers);
+}
+
+function bearer(c: Context<AppEnv>): string | undefined {
+  return /^Bearer\s+(\S+)$/i.exec(c.req.header("Authorization") ?? "")?.[1];
+}
+
+const hookResponses = {
+  200: json(AlertBatchResult, "Applied (or ignored when the notification had no alerts)"),
+  400: { description: "Invalid payload: problem+json with issues[]; recorded on the integration" },
+  401: { description: "Bearer token or signature missing or invalid" },
+  404: { description: "No such integration" },
+  413: { description: "Body over the limit" },
+  415: { description: "Not JSON" },
+  503: { description: "Transient: retry" },
+} as const;
+
+/**
+ * Alert receivers under `/w/:workspace/hooks`. Alertmanager authenticates with a bearer
+ * token (`amk.<workspace>.…`, never in the URL: Alertmanager 0.25 logs URLs), Grafana with
+ * an HMAC over the raw body. Bad payloads are 4xx (and recorded on the integration so the
+ * UI can say why alerts are missing); transient trouble is 503 so the sender retries.
+ */
+export const alertHookRoutes = router()
+  .openapi(
+    createRoute({
+      method: "post",
+      path: "/hooks/alertmanager",
+      summary: "Alertmanager webhook receiver (payload version 4)",
+      request: { params: WorkspaceParams },
+      responses: hookResponses,
+    }),
+    async (c) => {
+      const workspace = workspaceParam(c);
+      const token = bearer(c);
+      if (!token?.startsWith("amk.") || workspaceOfSecret(token) !== workspace)
+        throw problemOf(
+          hookFailure(
+            401,
+            "unauthenticated",
+            "Send 'Authorization: Bearer <amk token>' (http_config.authorization.credentials in the Alertmanager receiver).",
+          ),
+          "opsdeck-alertmanager",
+        );
+      const delivery = await parseJson(
+        c.req.raw,
+        ALERT_HOOK_MAX_BYTES,
+        AlertmanagerPayload,
+        "Alertmanager webhook payload (version 4)",
+      );
+      const stub = c.env.WORKSPACE.getByName(workspace);
+      const result = await callObject<HookOutcome<AlertBatchResult>>(
+        async () => await stub.receiveAlertmanager(token, delivery),
+        c.var.requestId,
+      );
+      if (!result) throw unavailable();
+      if (!result.ok) throw problemOf(result, "opsdeck-alertmanager");
+      return c.json(result.value, 200);
+    },
+  )
+  .openapi(
+    createRoute({
+      method: "post",
+      path: "/hooks/grafana",
+      summary: "Grafana alerting webhook receiver (payload version 1, HMAC-signed)",
+      request: { params: WorkspaceParams },
+      responses: hookResponses,
+    }),
+    async (c) => {
+      const workspace = workspaceParam(c);
+      const req = c.req.raw;
+      // Without anything shaped like a signature there is nothing the object could verify,
+      // so an unsigned request never reaches (or creates) a workspace object.
+      if (![...req.headers.values()].some((v) => HEX_SIGNATURE.test(v)))
+        throw problemOf(
+          hookFailure(
+            401,
+            "signature_missing",
+            "No signature header: set an HMAC secret on the Grafana webhook contact point.",
+          ),
+          "opsdeck-grafana",
+        );
+      if (!JSON_TYPE.test(req.headers.get("Content-Type") ?? ""))
+        throw problemOf(unsupportedType(), "");
+      const body = await readBody(req, ALERT_HOOK_MAX_BYTES);
+      if (!body.ok) throw problemOf(body, "");
+      const headers: Record<string, string> = {};
+      for (const [name, value] of req.headers)
+        if (name !== "authorization" && name !== "cookie") headers[name] = value;
+      const stub = c.env.WORKSPACE.getByName(workspace);
+      const result = await callObject<HookOutcome<AlertBatchResult>>(
+        async () => await stub.receiveGrafana(body.value, headers),
+        c.var.requestId,
+      );
+      if (!result) throw unavailable();
+      if (!result.ok) throw problemOf(result, "opsdeck-grafana");
+      return c.json(result.value, 200);
+    },
+  );
+
+// ── PagerDuty Events API v2 compatible ────────────────────────────────────────────────
+
+/** A refusal in PagerDuty's own shape: `{ status: "invalid event", message, errors[] }`. */
+function pdFailure(c: Context<AppEnv>, failure: HookFailure) {
+  const errors = failure.issues?.map((i) => `${i.path}: ${i.message}`) ?? [failure.detail];
+  const invalid = (message: string): PagerDutyResponse => ({
+    status: "invalid event",
+    message,
+    errors,
+  });
+  switch (failure.status) {
+    case 429:
+      return c.json({ status: "throttle event", message: failure.detail, errors }, 429, {
+        "Retry-After": String(failure.retryAfterSeconds ?? 1),
+      });
+    case 404:
+      return c.json(invalid("Routing key not found"), 404);
+    case 413:
+      return c.json(invalid(failure.detail), 413);
+    case 415:
+      return c.json(invalid(failure.detail), 415);
+    case 503:
+      return c.json({ status: "error", message: failure.detail, errors }, 503, {
+        "Retry-After": "5",
+      });
+    default:
+      return c.json(
+        invalid(failure.status === 400 ? "Event object is invalid" : failure.detail),
+        400,
+      );
+  }
+}
+
+const pdUnavailable = (c: Context<AppEnv>) =>
+  pdFailure(c, hookFailure(503, "unavailable", "Temporarily unavailable; retry later."));
+
+/** `pdk.<workspace>.<random>`: the workspace object to ask, before any object is touched. */
+function workspaceOfRoutingKey(
+  body: Record<string, unknown>,
+): HookOutcome<{ key: string; workspace: string }> {
+  const key = body.routing_key;
+  if (typeof key !== "string" || key.length === 0)
+    return hookFailure(400, "validation_failed", "routing_key is missing.", {
+      issues: [{ path: "routing_key", message: "is missing or blank" }],
+    });
+  const workspace = key.startsWith("pdk.") ? workspaceOfSecret(key) : undefined;
+  if (!workspace || !WorkspaceSlug.safeParse(workspace).success)
+    return hookFailure(404, "routing_key_unknown", "No integration has this routing key.");
+  return { ok: true, value: { key, workspace } };
+}
+
+/** Reads, checks and routes one PagerDuty-style request; the handler only picks the method. */
+async function pdDelivery<S extends z.ZodType>(c: Context<AppEnv>, schema: S, what: string) {
+  const req = c.req.raw;
+  if (!JSON_TYPE.test(req.headers.get("Content-Type") ?? "")) {
+    await req.body?.cancel();
+    return unsupportedType();
+  }
+  const body = await readBody(req, PAGERDUTY_MAX_BYTES);
+  if (!body.ok) return body;
+  const object = decodeJsonObject(body.value);
+  if (!object.ok) return object;
+  const routed = workspaceOfRoutingKey(object.value);
+  if (!routed.ok) return routed;
+  return {
+    ok: true as const,
+    value: { ...routed.value, delivery: validated(schema, object.value, what, "") },
+  };
+}
+
+const pdResponses = {
+  202: json(PagerDutyResponse, "Accepted"),
+  400: json(PagerDutyResponse, "Invalid event"),
+  404: json(PagerDutyResponse, "Unknown routing key"),
+  413: json(PagerDutyResponse, "Body over 512 KB"),
+  415: json(PagerDutyResponse, "Not JSON"),
+  429: json(PagerDutyResponse, "Too many events for this routing key; retry after Retry-After"),
+  503: json(PagerDutyResponse, "Transient; retry"),
+} as const;
+
+/**
+ * PagerDuty Events API v2 compatible endpoints at the root, so Alertmanager's
+ * `pagerduty_config.url` and Grafana's PagerDuty contact point can point here unchanged.
+ * The routing key (`pdk.<workspace>.…`) names the workspace; an unknown key is 404.
+ */
+export const pagerDutyRoutes = router()
+  .openapi(
+    createRoute({
+      method: "post",
+      path: "/v2/enqueue",
+      summary: "PagerDuty Events API v2 compatible alert events (trigger, acknowledge, resolve)",
+      responses: pdResponses,
+    }),
+    async (c) => {
+      const routed = await pdDelivery(c, PagerDutyEvent, "PagerDuty event");
+      if (!routed.ok) return pdFailure(c, routed);
+      const { key, workspace, delivery } = routed.value;
+      const stub = c.env.WORKSPACE.getByName(workspace);
+      const result = await callObject<HookOutcome<PagerDutyResult>>(
+        async () => await stub.receivePagerDuty(key, delivery),
+        c.var.requestId,
+      );
+      if (!result) return pdUnavailable(c);
+      if (!result.ok) return pdFailure(c, result);
+      const accepted: PagerDutyResponse = {
+        status: "success",
+        message: "Event processed",
+        dedup_key: result.value.dedupKey,
+      };
+      return c.json(accepted, 202);
+    },
+  )
+  .openapi(
+    createRoute({
+      method: "post",
+      path: "/v2/change/enqueue",
+      summary: "PagerDuty Events API v2 compatible change events (shown in the activity feed)",
+      responses: pdResponses,
+    }),
+    async (c) => {
+      const routed = await pdDelivery(c, PagerDutyChangeEvent, "PagerDuty change event");
+      if (!routed.ok) return pdFailure(c, routed);
+      const { key, workspace, delivery } = routed.value;
+      const stub = c.env.WORKSPACE.getByName(workspace);
+      const result = await callObject<HookOutcome<{ outcome: "accepted" }>>(
+        async () => await stub.receivePagerDutyChange(key, delivery),
+        c.var.requestId,
+      );
+      if (!result) return pdUnavailable(c);
+      if (!result.ok) return pdFailure(c, result);
+      const accepted: PagerDutyResponse = { status: "success", message: "Change event processed" };
+      return c.json(accepted, 202);
+    },
+  );
