@@ -1,4 +1,4 @@
-import type { AppEnv } from "./env";
+import { wakeWorkspaces } from "./jobs/wake-workspaces";
 
 /**
  * Cron stays a dispatcher: each cron expression maps to a named job. Collection itself runs
@@ -6,12 +6,12 @@ import type { AppEnv } from "./env";
  */
 export async function scheduled(
   controller: ScheduledController,
-  _env: AppEnv["Bindings"],
-  _ctx: ExecutionContext,
+  env: Env,
+  ctx: ExecutionContext,
 ): Promise<void> {
   switch (controller.cron) {
     case "* * * * *":
-      // Collectors arrive with their integrations; the tick has nothing to wake yet.
+      ctx.waitUntil(wakeWorkspaces(env));
       return;
     default:
       console.warn(`cron: no job for '${controller.cron}'`);

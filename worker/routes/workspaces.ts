@@ -1,5 +1,6 @@
 import { createRoute } from "@hono/zod-openapi";
 import { z } from "zod";
+import { DIRECTORY_NAME } from "../../durable-objects/directory";
 import { CreateWorkspaceBody, IssuedToken, WorkspaceInfo } from "../../schema";
 import { unwrap } from "../errors";
 import { requireOperator } from "../middleware/operator";
@@ -23,6 +24,7 @@ export const workspaceRoutes = router().openapi(
     const body = c.req.valid("json");
     const stub = c.env.WORKSPACE.getByName(body.id);
     const adminToken = unwrap(await stub.create({ id: body.id, name: body.name }, body.adminName));
+    await c.env.DIRECTORY.getByName(DIRECTORY_NAME).register(body.id);
     const workspace = (await stub.info())!;
     return c.json({ workspace, adminToken }, 201);
   },
