@@ -31,6 +31,9 @@ export default defineConfig({
           name: "workers",
           include: ["test/unit/**/*.test.ts", "test/integration/**/*.test.ts"],
           globalSetup: ["test/global-setup-workers.ts"],
+          // A workerd isolate's first request can take seconds on a loaded 2-core machine.
+          testTimeout: 30_000,
+          hookTimeout: 60_000,
         },
       },
       {

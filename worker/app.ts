@@ -66,6 +66,9 @@ export const app = router();
 app.use(requestId());
 app.use(
   secureHeaders({
+    // Browsers send `Origin: null` on same-origin posts under no-referrer, which the CSRF checks
+    // must refuse; same-origin keeps referrers off other sites and real Origins on our own.
+    referrerPolicy: "same-origin",
     contentSecurityPolicy: {
       defaultSrc: ["'self'"],
       scriptSrc: ["'self'"],
