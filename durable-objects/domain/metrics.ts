@@ -45,7 +45,7 @@ export class Metrics {
   ingest(samples: MetricSample[], source: string, now: Date): Outcome<{ accepted: number }> {
     const batch = new Map<string, { newest: number; label?: string; unit?: string }>();
     for (const sample of samples) {
-      const at = sample.timestamp ? Date.parse(sample.timestamp) : now.getTime();
+      const at = pointTime(sample, now);
       const seen = batch.get(sample.metric);
       batch.set(sample.metric, {
         newest: Math.max(seen?.newest ?? at, at),
@@ -78,7 +78,7 @@ export class Metrics {
       this.sql.exec(
         "INSERT OR REPLACE INTO metric_points (metric_id, ts, value) VALUES (?, ?, ?)",
         sample.metric,
-        sample.timestamp ? Date.parse(sample.timestamp) : now.getTime(),
+        pointTime(sample, now),
         sample.value,
       );
     }
@@ -155,6 +155,11 @@ export class Metrics {
       .next();
     return row.done ? undefined : row.value;
   }
+}
+
+/** A sample without a timestamp is a reading taken now. */
+function pointTime(sample: MetricSample, now: Date): number {
+  return sample.timestamp ? Date.parse(sample.timestamp) : now.getTime();
 }
 
 /** cpu/memory/disk metrics are judged against the workspace thresholds (percent). */
