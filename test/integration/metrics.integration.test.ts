@@ -284,8 +284,8 @@ describe("bad samples: 400 naming the field, nothing stored", () => {
 describe("GET api/charts/:metricId", () => {
   it("averages points per bucket, oldest first, within the range only", async () => {
     const ws = await makeWorkspace("charts");
-    const bucket = 30_000; // 1h / 120 buckets
-    const t0 = Math.floor((Date.now() - 10 * MINUTE) / bucket) * bucket;
+    // 1h buckets are 30 s wide, 24h buckets 12 min; t0 starts one of each, 5–17 minutes ago.
+    const t0 = Math.floor((Date.now() - 5 * MINUTE) / (12 * MINUTE)) * 12 * MINUTE;
     const iso = (ms: number) => new Date(ms).toISOString();
     await pushOk(ws, [
       { metric: "cpu", value: 30, timestamp: iso(t0 + 60_000 + 5_000) },
@@ -300,7 +300,7 @@ describe("GET api/charts/:metricId", () => {
     const day = await chart(ws, "cpu", "24h");
     expect(day).toHaveLength(2);
     expect(day[0]!.value).toBe(99);
-    // 24h buckets are 12 minutes wide: the three recent points share one.
+    // The three recent points share one 12-minute bucket.
     expect(day[1]!.value).toBe(20);
     const stamps = day.map((p) => Date.parse(p.timestamp));
     expect(stamps).toEqual([...stamps].sort((a, b) => a - b));
