@@ -28,6 +28,23 @@ const STALE_AFTER_MS = 10 * 60_000;
 export const MAX_SERIES = 200;
 
 /**
+ * Storage tiers. Raw points serve the 1 h range at full resolution; 5-minute rollups the 24 h
+ * range; hourly rollups 7 d and 30 d. Per series that is ~1k rows instead of 86k raw points
+ * a month at a 30 s cadence.
+ */
+const RAW_RETENTION_MS = 3 * 3_600_000;
+const ROLLUPS = [
+  { res: 300_000, keepMs: 26 * 3_600_000 },
+  { res: 3_600_000, keepMs: METRIC_RETENTION_MS + 86_400_000 },
+] as const;
+const TIER_FOR_RANGE: Record<TimeRange, number | "raw"> = {
+  "1h": "raw",
+  "24h": 300_000,
+  "7d": 3_600_000,
+  "30d": 3_600_000,
+};
+
+/**
  * Metric series and their points. Cards are derived on read from the points, so a card's
  * value, change and trend always match the history a chart shows.
  */
@@ -74,23 +91,66 @@ export class Metrics {
         updatedAt: new Date(newest).toISOString(),
       });
     }
-    for (const sample of samples) {
-      this.sql.exec(
-        "INSERT OR REPLACE INTO metric_points (metric_id, ts, value) VALUES (?, ?, ?)",
-        sample.metric,
-        pointTime(sample, now),
-        sample.value,
-      );
-    }
-    // Per series, so the delete walks the primary key instead of scanning every point.
+    for (const sample of samples)
+      this.store(sample.metric, pointTime(sample, now), sample.value, now);
+    // Per series, so the deletes walk the primary key instead of scanning every point.
     for (const id of batch.keys()) {
       this.sql.exec(
         "DELETE FROM metric_points WHERE metric_id = ? AND ts < ?",
         id,
-        now.getTime() - METRIC_RETENTION_MS,
+        now.getTime() - RAW_RETENTION_MS,
       );
+      for (const tier of ROLLUPS) {
+        this.sql.exec(
+          "DELETE FROM metric_rollups WHERE metric_id = ? AND res = ? AND bucket < ?",
+          id,
+          tier.res,
+          now.getTime() - tier.keepMs,
+        );
+      }
     }
     return ok({ accepted: samples.length });
+  }
+
+  /**
+   * One point into each tier it is recent enough for. A point sent again for the same instant
+   * replaces the raw value and takes the old one out of the rollup sums (min/max keep the
+   * widest range seen, an accepted approximation).
+   */
+  private store(id: string, at: number, value: number, now: Date): void {
+    const replaced = this.sql
+      .exec<{ value: number }>(
+        "SELECT value FROM metric_points WHERE metric_id = ? AND ts = ?",
+        id,
+        at,
+      )
+      .next();
+    if (at >= now.getTime() - RAW_RETENTION_MS) {
+      this.sql.exec(
+        "INSERT OR REPLACE INTO metric_points (metric_id, ts, value) VALUES (?, ?, ?)",
+        id,
+        at,
+        value,
+      );
+    }
+    const previous = replaced.done ? undefined : replaced.value.value;
+    for (const tier of ROLLUPS) {
+      if (at < now.getTime() - tier.keepMs) continue;
+      this.sql.exec(
+        `INSERT INTO metric_rollups (metric_id, res, bucket, sum, count, min, max) VALUES (?, ?, ?, ?, 1, ?, ?)
+         ON CONFLICT (metric_id, res, bucket) DO UPDATE SET
+           sum = sum + excluded.sum - ?, count = count + ?,
+           min = MIN(min, excluded.min), max = MAX(max, excluded.max)`,
+        id,
+        tier.res,
+        at - (at % tier.res),
+        value,
+        value,
+        value,
+        previous ?? 0,
+        previous === undefined ? 1 : 0,
+      );
+    }
   }
 
   has(metricId: string): boolean {
@@ -102,10 +162,9 @@ export class Metrics {
       .list()
       .sort((a, b) => a.label.localeCompare(b.label))
       .flatMap((series) => {
-        const latest = this.pointAt(series.id, "<=", now.getTime(), "DESC");
+        const latest = this.latestReading(series.id, now);
         if (!latest) return [];
-        const base =
-          this.pointAt(series.id, ">=", now.getTime() - RANGE_MS[range], "ASC") ?? latest;
+        const base = this.valueAtRangeStart(series.id, range, now) ?? latest;
         const change =
           base.value === 0 ? 0 : ((latest.value - base.value) / Math.abs(base.value)) * 100;
         const fresh = now.getTime() - latest.ts <= STALE_AFTER_MS;
@@ -125,24 +184,74 @@ export class Metrics {
       });
   }
 
-  /** Averages per bucket across the range, oldest first. */
+  /** Averages per bucket across the range, oldest first, read from the tier sized for it. */
   chart(metricId: string, range: TimeRange, now: Date): ChartDataPoint[] {
     const span = RANGE_MS[range];
     const bucket = Math.max(1000, Math.floor(span / CHART_BUCKETS));
-    return (
-      this.sql
-        // JS numbers bind as REAL, so `ts / ?` would not truncate; `%` always works on integers.
-        .exec<{ b: number; v: number }>(
-          `SELECT ts - (ts % ?) AS b, AVG(value) AS v FROM metric_points
-         WHERE metric_id = ? AND ts > ? AND ts <= ? GROUP BY b ORDER BY b`,
-          bucket,
-          metricId,
-          now.getTime() - span,
+    const tier = TIER_FOR_RANGE[range];
+    // JS numbers bind as REAL, so `ts / ?` would not truncate; `%` always works on integers.
+    const rows =
+      tier === "raw"
+        ? this.sql.exec<{ b: number; v: number }>(
+            `SELECT ts - (ts % ?) AS b, AVG(value) AS v FROM metric_points
+             WHERE metric_id = ? AND ts > ? AND ts <= ? GROUP BY b ORDER BY b`,
+            bucket,
+            metricId,
+            now.getTime() - span,
+            now.getTime(),
+          )
+        : this.sql.exec<{ b: number; v: number }>(
+            `SELECT bucket - (bucket % ?) AS b, SUM(sum) / SUM(count) AS v FROM metric_rollups
+             WHERE metric_id = ? AND res = ? AND bucket > ? AND bucket <= ? GROUP BY b ORDER BY b`,
+            bucket,
+            metricId,
+            tier,
+            now.getTime() - span - tier,
+            now.getTime(),
+          );
+    return rows
+      .toArray()
+      .map((row) => ({ timestamp: new Date(row.b).toISOString(), value: row.v }));
+  }
+
+  /** The newest reading: a raw point, or (for a series quiet for hours) its newest rollup. */
+  private latestReading(id: string, now: Date): { ts: number; value: number } | undefined {
+    const raw = this.pointAt(id, "<=", now.getTime(), "DESC");
+    if (raw) return raw;
+    for (const tier of ROLLUPS) {
+      const row = this.sql
+        .exec<{ ts: number; value: number }>(
+          `SELECT bucket AS ts, sum / count AS value FROM metric_rollups
+           WHERE metric_id = ? AND res = ? AND bucket <= ? ORDER BY bucket DESC LIMIT 1`,
+          id,
+          tier.res,
           now.getTime(),
         )
-        .toArray()
-        .map((row) => ({ timestamp: new Date(row.b).toISOString(), value: row.v }))
-    );
+        .next();
+      if (!row.done) return row.value;
+    }
+    return undefined;
+  }
+
+  /** The value a card's change is measured from: the first reading in the range's tier. */
+  private valueAtRangeStart(
+    id: string,
+    range: TimeRange,
+    now: Date,
+  ): { ts: number; value: number } | undefined {
+    const from = now.getTime() - RANGE_MS[range];
+    const tier = TIER_FOR_RANGE[range];
+    if (tier === "raw") return this.pointAt(id, ">=", from, "ASC");
+    const row = this.sql
+      .exec<{ ts: number; value: number }>(
+        `SELECT bucket AS ts, sum / count AS value FROM metric_rollups
+         WHERE metric_id = ? AND res = ? AND bucket >= ? ORDER BY bucket ASC LIMIT 1`,
+        id,
+        tier,
+        from - (from % tier),
+      )
+      .next();
+    return row.done ? undefined : row.value;
   }
 
   private pointAt(id: string, op: "<=" | ">=", ts: number, order: "ASC" | "DESC") {

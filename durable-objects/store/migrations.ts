@@ -60,6 +60,15 @@ const MIGRATIONS: readonly string[] = [
   );
   CREATE INDEX idempotency_by_expiry ON idempotency (expires_at);
   `,
+  // 4: metric rollups sized for the chart ranges (5-minute buckets for a day, hourly for a
+  // month), so history stays ~1k rows per series instead of one row per raw sample.
+  `
+  CREATE TABLE metric_rollups (
+    metric_id TEXT NOT NULL, res INTEGER NOT NULL, bucket INTEGER NOT NULL,
+    sum REAL NOT NULL, count INTEGER NOT NULL, min REAL NOT NULL, max REAL NOT NULL,
+    PRIMARY KEY (metric_id, res, bucket)
+  );
+  `,
 ];
 
 export function migrate(sql: SqlStorage): void {
