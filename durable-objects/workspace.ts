@@ -26,6 +26,8 @@ import {
   type CreateTokenBody,
   type NetworkView,
   type CreateWebhookIntegrationBody,
+  type GithubDelivery,
+  type GithubDeliveryResult,
   type IssuedWebhookIntegration,
   type RotateWebhookBody,
   type WebhookIntegration,
@@ -84,6 +86,7 @@ import { verifyGrafana } from "./domain/grafana-signature";
 import { Metrics } from "./domain/metrics";
 import { loadSettings, mergeSettings, saveSettings, viewSettings } from "./domain/settings";
 import { Silences, reapplySilences } from "./domain/silences";
+import { ingestGithub } from "./domain/github-ingest";
 import { Sources } from "./domain/sources";
 import { TokenBuckets } from "./domain/token-bucket";
 import { AccessStore, type Credential } from "./store/access";
@@ -814,6 +817,32 @@ export class Workspace extends DurableObject<Env> {
     if (next !== undefined) return this.schedule.set("silences", next);
     this.schedule.cancel("silences");
     await this.schedule.arm();
+  }
+
+  /**
+   * One GitHub webhook delivery, raw bytes and headers as received; the rules (signature,
+   * rotation, idempotency by delivery id, mapping) are in domain/github-ingest.ts.
+   * @example await stub.ingestGithub({ event: "ping", deliveryId, signature256, contentType: "application/json", body })
+   */
+  async ingestGithub(delivery: GithubDelivery): Promise<Outcome<GithubDeliveryResult>> {
+    return ingestGithub(
+      {
+        exists: () => this.info() !== undefined,
+        box: () => this.box(),
+        webhooks: this.webhooks,
+        pipelines: this.pipelines,
+        deployments: this.deployments,
+        security: this.security,
+        activity: this.activity,
+        sources: this.sources,
+        listSources: () => this.listSources(),
+        transaction: (fn) => this.ctx.storage.transactionSync(fn),
+        publish: (event, now) => this.publish(event, now),
+        addActivity: (items, now) => this.addActivity(items, now),
+      },
+      delivery,
+      new Date(),
+    );
   }
 
   // ── Live sockets ──────────────────────────────────────────────────────────────────

@@ -9,6 +9,10 @@ export const ActivityItem = z.object({
   user: z.string().max(200).optional(),
   timestamp: Timestamp,
   status: HealthStatus.optional(),
+  /** Where the item links to (the pull request, release, alert, …). */
+  url: z.string().max(2000).optional(),
+  /** Which integration produced it (`github`, `alertmanager`, …). */
+  source: z.string().max(100).optional(),
 });
 export type ActivityItem = z.infer<typeof ActivityItem>;
 

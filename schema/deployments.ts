@@ -21,6 +21,11 @@ export const Deployment = z.object({
   repository: z.string().max(300).optional(),
   url: z.string().max(2000).optional(),
   logUrl: z.string().max(2000).optional(),
+  /** The provider's environment name before it was folded into `environment`. */
+  environmentName: z.string().max(300).optional(),
+  /** The provider's own state (e.g. GitHub `inactive`, `error`) behind `status`. */
+  state: z.string().max(50).optional(),
+  description: z.string().max(2000).optional(),
   ...Provenance,
 });
 export type Deployment = z.infer<typeof Deployment>;

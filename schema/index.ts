@@ -18,3 +18,4 @@ export * from "./integrations";
 export * from "./webhooks-alerting";
 export * from "./status";
 export * from "./collection";
+export * from "./github";

@@ -9,6 +9,9 @@ export const SecurityScan = z.object({
   severity: Severity,
   repository: z.string().max(300).optional(),
   url: z.string().max(2000).optional(),
+  /** The provider's alert state (`open`, `fixed`, `dismissed`, `resolved`, …) behind `status`. */
+  state: z.string().max(50).optional(),
+  description: z.string().max(10_000).optional(),
   timestamp: Timestamp,
   ...Provenance,
 });
