@@ -321,10 +321,15 @@ export function matcherMatches(m: LabelMatcher, labels: Record<string, string>):
 }
 
 const compiled = new Map<string, RegExp>();
+/** An invalid pattern (refused when a matcher is created) matches nothing rather than throw. */
 function anchored(pattern: string): RegExp {
   let re = compiled.get(pattern);
   if (!re) {
-    re = new RegExp(`^(?:${pattern})$`);
+    try {
+      re = new RegExp(`^(?:${pattern})$`);
+    } catch {
+      re = /(?!)/;
+    }
     if (compiled.size > 500) compiled.clear();
     compiled.set(pattern, re);
   }

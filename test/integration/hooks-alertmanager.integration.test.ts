@@ -1,5 +1,5 @@
 import { runInDurableObject } from "cloudflare:test";
-import { afterEach, describe, expect, it } from "vitest";
+import { afterEach, beforeAll, describe, expect, it } from "vitest";
 import type { ActivityItem, AlertBatchResult, SourceStatus } from "../../schema";
 import amResolved from "../fixtures/alerting/alertmanager-resolved.json";
 import {
@@ -20,6 +20,11 @@ import {
   makeWorkspace,
   type TestWorkspace,
 } from "../helpers/workspace";
+
+// The first workspace of a file pays the runtime's cold start; keep it out of the test timeouts.
+beforeAll(async () => {
+  await makeWorkspace("warm");
+}, 30_000);
 
 const hook = (ws: TestWorkspace) => `/w/${ws.id}/hooks/alertmanager`;
 

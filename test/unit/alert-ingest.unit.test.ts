@@ -1,0 +1,94 @@
+import { describe, expect, it } from "vitest";
+import {
+  alertIdFor,
+  safeUrl,
+  severityOf,
+  shortHash,
+} from "../../durable-objects/domain/alert-ingest";
+import { TokenBuckets } from "../../durable-objects/domain/token-bucket";
+import { matcherMatches, regexProblem, type LabelMatcher } from "../../schema";
+
+describe("alert normalisation", () => {
+  it("maps labels.severity, case-insensitively, and everything else to warning", () => {
+    expect(
+      ["critical", "ERROR", " Warning ", "info"].map((s) => severityOf({ severity: s })),
+    ).toEqual(["critical", "error", "warning", "info"]);
+    expect(["page", "P1", "high", ""].map((s) => severityOf({ severity: s }))).toEqual([
+      "warning",
+      "warning",
+      "warning",
+      "warning",
+    ]);
+    expect(severityOf({})).toBe("warning");
+  });
+
+  it("keeps only absolute http(s) URLs", () => {
+    expect(safeUrl("https://runbooks.example.com/a?b=1")).toBe(
+      "https://runbooks.example.com/a?b=1",
+    );
+    expect(safeUrl("http://prometheus:9090/graph")).toBe("http://prometheus:9090/graph");
+    for (const bad of [
+      "javascript:alert(1)",
+      "JaVaScRiPt:alert(1)",
+      "data:text/html,x",
+      "/relative",
+      "vbscript:x",
+      "",
+      undefined,
+    ])
+      expect(safeUrl(bad)).toBeUndefined();
+    expect(safeUrl(`https://x.example/${"a".repeat(2000)}`)).toBeUndefined();
+  });
+
+  it("gives one id per source, fingerprint and start; unsafe fingerprints are hashed", () => {
+    const a = alertIdFor("alertmanager", "59d7a84a7536c84e", "2026-01-01T00:00:00.000Z");
+    expect(a).toBe(`am.59d7a84a7536c84e.${Date.parse("2026-01-01T00:00:00Z")}`);
+    expect(alertIdFor("grafana", "59d7a84a7536c84e", "2026-01-01T00:00:00.000Z")).not.toBe(a);
+    expect(alertIdFor("alertmanager", "59d7a84a7536c84e", "2026-01-02T00:00:00.000Z")).not.toBe(a);
+    expect(alertIdFor("alertmanager", "../../etc", "2026-01-01T00:00:00Z")).toMatch(
+      /^am\.h[0-9a-f]{14}\.\d+$/,
+    );
+    expect(shortHash("a")).not.toBe(shortHash("b"));
+  });
+});
+
+describe("silence matchers (Alertmanager semantics)", () => {
+  const m = (name: string, op: LabelMatcher["op"], value: string): LabelMatcher => ({
+    name,
+    op,
+    value,
+  });
+  const labels = { alertname: "HighLatency", severity: "critical" };
+  it("matches =, !=, =~ (anchored) and !~, treating a missing label as empty", () => {
+    expect(matcherMatches(m("alertname", "=", "HighLatency"), labels)).toBe(true);
+    expect(matcherMatches(m("alertname", "!=", "HighLatency"), labels)).toBe(false);
+    expect(matcherMatches(m("alertname", "=~", "High.*"), labels)).toBe(true);
+    expect(matcherMatches(m("alertname", "=~", "High"), labels)).toBe(false);
+    expect(matcherMatches(m("severity", "!~", "warn.*|info"), labels)).toBe(true);
+    expect(matcherMatches(m("team", "=", ""), labels)).toBe(true);
+    expect(matcherMatches(m("team", "!=", ""), labels)).toBe(false);
+  });
+
+  it("refuses regexes that are invalid, unbounded or not RE2", () => {
+    expect(regexProblem("High.*|Low")).toBeUndefined();
+    expect(regexProblem("(")).toMatch(/not a valid regular expression/);
+    expect(regexProblem("(a+)+$")).toMatch(/nested quantifiers/);
+    expect(regexProblem("(x*)*")).toMatch(/nested quantifiers/);
+    expect(regexProblem("(?=a)b")).toMatch(/lookaround/);
+    expect(regexProblem("(a)\\1")).toMatch(/backreferences/);
+    expect(regexProblem("a".repeat(257))).toMatch(/256/);
+  });
+});
+
+describe("token buckets", () => {
+  it("allows a burst, then refills at the rate, per key", () => {
+    const buckets = new TokenBuckets(3, 2);
+    const t = 1_000_000;
+    expect([1, 2, 3].map(() => buckets.take("a", t).ok)).toEqual([true, true, true]);
+    expect(buckets.take("a", t)).toEqual({ ok: false, retryAfterSeconds: 1 });
+    expect(buckets.take("b", t).ok).toBe(true);
+    expect(buckets.take("a", t + 500).ok).toBe(true);
+    expect(buckets.take("a", t + 500).ok).toBe(false);
+    expect(buckets.take("a", t + 10_000).ok).toBe(true);
+  });
+});
