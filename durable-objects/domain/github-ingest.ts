@@ -139,7 +139,7 @@ export async function ingestGithub(
         event,
         action: mapping.action,
         changed: result,
-        reason: nothing ? "Older than what is already stored; nothing changed." : undefined,
+        reason: nothing ? "Nothing new: what is stored is as new or newer." : undefined,
       });
     });
   } catch (error) {
