@@ -26,8 +26,6 @@ import {
   type CreateTokenBody,
   type NetworkView,
   type CreateWebhookIntegrationBody,
-  type GithubDelivery,
-  type GithubDeliveryResult,
   type IssuedWebhookIntegration,
   type RotateWebhookBody,
   type WebhookIntegration,
@@ -66,6 +64,15 @@ import {
   type SilenceQuery,
 } from "../schema";
 import {
+  type Admission,
+  type AlertDetail,
+  type CreateIncidentBody,
+  type IdempotencyClaim,
+  type IncidentDetail,
+  type IncidentUpdateBody,
+  type StoredResponse,
+} from "../schema";
+import {
   SOCKET_TAG,
   attachmentOf,
   broadcast,
@@ -86,13 +93,29 @@ import { verifyGrafana } from "./domain/grafana-signature";
 import { Metrics } from "./domain/metrics";
 import { loadSettings, mergeSettings, saveSettings, viewSettings } from "./domain/settings";
 import { Silences, reapplySilences } from "./domain/silences";
-import { ingestGithub } from "./domain/github-ingest";
 import { Sources } from "./domain/sources";
 import { TokenBuckets } from "./domain/token-bucket";
+import {
+  acknowledge,
+  activeAlerts,
+  alertActivity,
+  dismiss,
+  resolve,
+  type AlertChange,
+} from "./domain/alert-actions";
+import { correlate } from "./domain/correlation";
+import {
+  applyUpdate,
+  checkAlerts,
+  incidentActivity,
+  newIncident,
+  requestedAlertIds,
+} from "./domain/incidents";
 import { AccessStore, type Credential } from "./store/access";
 import { AlarmSchedule } from "./store/alarm-schedule";
 import { AuditLog } from "./store/audit";
 import { EventLog } from "./store/event-log";
+import { IdempotencyStore } from "./store/idempotency";
 import { migrate } from "./store/migrations";
 import { RecordStore } from "./store/records";
 import { SecretBox } from "./store/secret-box";
@@ -131,6 +154,13 @@ export class Workspace extends DurableObject<Env> {
   private readonly pagerDuty: PagerDutyAlerts;
   /** PagerDuty-style senders: 200 events burst, 100/s sustained per routing key. */
   private readonly pagerDutyBuckets = new TokenBuckets(200, 100);
+  /**
+   * REST mutations: 120 burst, 2/s sustained per token, charged in `admit` (the same call
+   * that authenticates, so no extra round trip). In memory on purpose: this object sees every
+   * request of its workspace, so the count is exact, and eviction only resets allowances.
+   */
+  private readonly mutationBuckets = new TokenBuckets(120, 2);
+  private readonly idempotency = new IdempotencyStore(this.ctx.storage.sql);
   private readonly networks: RecordStore<typeof StoredNetwork>;
   private readonly collection: CollectionRunner;
   private secretBox?: SecretBox;
@@ -468,7 +498,7 @@ export class Workspace extends DurableObject<Env> {
       workspace: { id: info?.id ?? "", name: info?.name ?? "" },
       seq: this.log.lastSeq,
       metrics: this.metrics.cards("1h", settings.thresholds, new Date()),
-      alerts: this.alerts.list(200),
+      alerts: activeAlerts(this.sql, 200),
       incidents: this.incidents.list(100),
       deployments: this.deployments.list(50),
       pipelines: this.pipelines.list(20),
@@ -491,7 +521,7 @@ export class Workspace extends DurableObject<Env> {
   }
 
   listAlerts(): Alert[] {
-    return this.alerts.list(500);
+    return activeAlerts(this.sql, 500);
   }
 
   listIncidents(query: IncidentQuery): Incident[] {
@@ -819,30 +849,151 @@ export class Workspace extends DurableObject<Env> {
     await this.schedule.arm();
   }
 
+  // ── People acting: alerts, incidents, idempotency, rate limits ───────────────────
+
   /**
-   * One GitHub webhook delivery, raw bytes and headers as received; the rules (signature,
-   * rotation, idempotency by delivery id, mapping) are in domain/github-ingest.ts.
-   * @example await stub.ingestGithub({ event: "ping", deliveryId, signature256, contentType: "application/json", body })
+   * Authenticates a mutation and charges its token's rate limit in one call.
+   * @example const a = await stub.admit({ kind: "token", secret }); if (a.result === "admitted") …
    */
-  async ingestGithub(delivery: GithubDelivery): Promise<Outcome<GithubDeliveryResult>> {
-    return ingestGithub(
-      {
-        exists: () => this.info() !== undefined,
-        box: () => this.box(),
-        webhooks: this.webhooks,
-        pipelines: this.pipelines,
-        deployments: this.deployments,
-        security: this.security,
-        activity: this.activity,
-        sources: this.sources,
-        listSources: () => this.listSources(),
-        transaction: (fn) => this.ctx.storage.transactionSync(fn),
-        publish: (event, now) => this.publish(event, now),
-        addActivity: (items, now) => this.addActivity(items, now),
-      },
-      delivery,
-      new Date(),
+  async admit(credential: Credential): Promise<Admission> {
+    const principal = await this.authenticate(credential);
+    if (!principal) return { result: "unauthenticated" };
+    const charge = this.mutationBuckets.take(principal.tokenId, Date.now());
+    if (charge.ok) return { result: "admitted", principal };
+    return {
+      result: "rate_limited",
+      tokenName: principal.name,
+      retryAfterSeconds: charge.retryAfterSeconds,
+    };
+  }
+
+  /** The alert (dismissed ones too) and the changes that finished shortly before it began. */
+  getAlert(id: string): Outcome<AlertDetail> {
+    const alert = this.alerts.get(id);
+    if (!alert) return fail(404, "not_found", `No alert '${id}'.`, "id");
+    const correlated = correlate(alert, this.deployments.list(1000), this.pipelines.list(1000));
+    return ok({ alert, correlated });
+  }
+
+  /** @example await stub.acknowledgeAlert(principal, "am.abc.1700000000000", "on it") */
+  acknowledgeAlert(actor: Principal, id: string, notes?: string): Outcome<Alert> {
+    return this.actOnAlert(actor, id, "acknowledge", notes, (alert, now) =>
+      acknowledge(alert, actor, notes, now),
     );
+  }
+
+  resolveAlert(actor: Principal, id: string, notes?: string): Outcome<Alert> {
+    return this.actOnAlert(actor, id, "resolve", notes, (alert, now) =>
+      resolve(alert, actor, notes, now),
+    );
+  }
+
+  /** Takes the alert off every list; the record stays for the audit trail. Idempotent. */
+  dismissAlert(actor: Principal, id: string): Outcome<Alert> {
+    return this.actOnAlert(actor, id, "dismiss", undefined, (alert, now) =>
+      ok(dismiss(alert, actor, now)),
+    );
+  }
+
+  getIncident(id: string): Outcome<IncidentDetail> {
+    const incident = this.incidents.get(id);
+    if (!incident) return fail(404, "not_found", `No incident '${id}'.`, "id");
+    const alerts = incident.alertIds.flatMap((alertId) => this.alerts.get(alertId) ?? []);
+    return ok({ incident, alerts });
+  }
+
+  /** Opens an incident for one or several alerts; each alert gets its `incidentId`. */
+  createIncident(actor: Principal, body: CreateIncidentBody): Outcome<Incident> {
+    const ids = requestedAlertIds(body);
+    const checked = checkAlerts(
+      ids,
+      (id) => this.alerts.get(id),
+      (id) => this.incidents.get(id),
+    );
+    if (!checked.ok) return checked;
+    const now = new Date();
+    const incident = newIncident(body, ids, actor, now);
+    this.ctx.storage.transactionSync(() => {
+      this.incidents.put(incident);
+      for (const alert of checked.value) this.alerts.put({ ...alert, incidentId: incident.id });
+      this.audit.record(actor, "incident.create", incident.id, { after: incident }, now);
+    });
+    this.publishIncidents(now);
+    this.publishAlerts(now);
+    this.addActivity([incidentActivity(incident, "opened", incident.description, actor, now)], now);
+    return ok(incident);
+  }
+
+  /** A status change (or an update at the same status) appended to the timeline. */
+  updateIncident(actor: Principal, id: string, body: IncidentUpdateBody): Outcome<Incident> {
+    const before = this.incidents.get(id);
+    if (!before) return fail(404, "not_found", `No incident '${id}'.`, "id");
+    const now = new Date();
+    const updated = applyUpdate(before, body, actor, now);
+    if (!updated.ok) return updated;
+    const after = updated.value;
+    this.ctx.storage.transactionSync(() => {
+      this.incidents.put(after);
+      this.audit.record(actor, "incident.update", id, { before, after }, now);
+    });
+    this.publishIncidents(now);
+    this.addActivity([incidentActivity(after, body.status, body.message, actor, now)], now);
+    return ok(after);
+  }
+
+  /**
+   * Idempotency-Key check-and-claim for one token's request (see store/idempotency.ts).
+   * @example await stub.claimIdempotency(principal.tokenId, key, sha256(method+path+body))
+   */
+  async claimIdempotency(
+    tokenId: string,
+    key: string,
+    fingerprint: string,
+  ): Promise<IdempotencyClaim> {
+    const claim = this.idempotency.claim(tokenId, key, fingerprint, Date.now());
+    if (claim.state !== "stored") return claim;
+    const response = await this.idempotency.open(claim.sealed, await this.box());
+    return response
+      ? { state: "replay", response }
+      : { state: "unreplayable", status: claim.status };
+  }
+
+  async completeIdempotency(
+    tokenId: string,
+    key: string,
+    claimId: string,
+    response: StoredResponse,
+  ): Promise<void> {
+    const box = await this.box();
+    await this.idempotency.complete(tokenId, key, claimId, response, box, Date.now());
+  }
+
+  releaseIdempotency(tokenId: string, key: string, claimId: string): void {
+    this.idempotency.release(tokenId, key, claimId);
+  }
+
+  /** Load, decide, then store + audit + broadcast only when something changed. */
+  private actOnAlert(
+    actor: Principal,
+    id: string,
+    action: "acknowledge" | "resolve" | "dismiss",
+    note: string | undefined,
+    decide: (alert: Alert, now: Date) => Outcome<AlertChange>,
+  ): Outcome<Alert> {
+    const alert = this.alerts.get(id);
+    if (!alert) return fail(404, "not_found", `No alert '${id}'.`, "id");
+    const now = new Date();
+    const decided = decide(alert, now);
+    if (!decided.ok) return decided;
+    const { before, after, changed } = decided.value;
+    if (!changed) return ok(after);
+    this.ctx.storage.transactionSync(() => {
+      this.alerts.put(after);
+      this.audit.record(actor, `alert.${action}`, id, { before, after }, now);
+    });
+    this.publishAlerts(now);
+    this.addActivity([alertActivity(action, after, actor, note, now)], now);
+    return ok(after);
   }
 
   // ── Live sockets ──────────────────────────────────────────────────────────────────
@@ -970,7 +1121,7 @@ export class Workspace extends DurableObject<Env> {
 
   /** Publishes the current alert list (what `alerts` frames carry). */
   private publishAlerts(now: Date): void {
-    this.publish({ type: "alerts", payload: this.alerts.list(200) }, now);
+    this.publish({ type: "alerts", payload: activeAlerts(this.sql, 200) }, now);
   }
 
   private publishIncidents(now: Date): void {

@@ -31,6 +31,11 @@ export const Alert = z.object({
   acknowledgedAt: Timestamp.optional(),
   notes: z.array(z.object({ at: Timestamp, by: z.string(), text: z.string() })).default([]),
   incidentId: RecordId.optional(),
+  /** Who resolved it by hand (absent when the sender resolved it). */
+  resolvedBy: z.string().max(200).optional(),
+  /** Dismissed alerts leave every list but stay stored for the audit trail and `GET …/:id`. */
+  dismissedAt: Timestamp.optional(),
+  dismissedBy: z.string().max(200).optional(),
   /** Active silences and maintenance windows matching this alert (status `suppressed`). */
   silencedBy: z.array(RecordId).max(100).optional(),
   /** PagerDuty-style events: the sender's `dedup_key` that follow-up events refer to. */

@@ -1,6 +1,11 @@
 import { z } from "zod";
+import { Alert } from "./alerts";
 import { RecordId, Severity, Text, Timestamp } from "./common";
 
+/**
+ * Lifecycle: forward through investigating → identified → monitoring → resolved (steps may
+ * be skipped), the same status again to post an update, and a reopen resolved → investigating.
+ */
 export const IncidentStatus = z.enum(["investigating", "identified", "monitoring", "resolved"]);
 export type IncidentStatus = z.infer<typeof IncidentStatus>;
 
@@ -31,16 +36,30 @@ export type Incident = z.infer<typeof Incident>;
 export const CreateIncidentBody = z
   .object({
     alertId: RecordId.optional(),
-    alertIds: z.array(RecordId).max(100).optional(),
+    alertIds: z.array(RecordId).min(1).max(100).optional(),
     title: Text(500).min(1),
     description: Text(10_000).default(""),
     severity: Severity,
   })
-  .strict();
+  .strict()
+  .refine((b) => b.alertId !== undefined || b.alertIds !== undefined, {
+    message: "name the alert this incident is about: alertId, or alertIds for several",
+    path: ["alertId"],
+  });
 export type CreateIncidentBody = z.infer<typeof CreateIncidentBody>;
+
+/** `POST api/incidents/:id/updates`: a status change (or the same status) with a message. */
+export const IncidentUpdateBody = z
+  .object({ status: IncidentStatus, message: Text(10_000).default("") })
+  .strict();
+export type IncidentUpdateBody = z.infer<typeof IncidentUpdateBody>;
 
 export const IncidentQuery = z.object({
   status: z.enum(["open", "resolved"]).optional(),
   severity: Severity.optional(),
 });
 export type IncidentQuery = z.infer<typeof IncidentQuery>;
+
+/** `GET api/incidents/:id`: the incident and the alerts it groups (those still stored). */
+export const IncidentDetail = z.object({ incident: Incident, alerts: z.array(Alert) });
+export type IncidentDetail = z.infer<typeof IncidentDetail>;

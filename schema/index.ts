@@ -18,4 +18,6 @@ export * from "./integrations";
 export * from "./webhooks-alerting";
 export * from "./status";
 export * from "./collection";
-export * from "./github";
+export * from "./alert-actions";
+export * from "./idempotency";
+export * from "./admission";

@@ -10,6 +10,8 @@ export const Problem = z.object({
   instance: z.string().optional(),
   requestId: z.string().optional(),
   issues: z.array(z.object({ path: z.string(), message: z.string() })).optional(),
+  /** On a 409: the record as it stands now, so the client can show it without a re-read. */
+  current: z.record(z.string(), z.unknown()).optional(),
 });
 export type Problem = z.infer<typeof Problem>;
 
@@ -20,6 +22,7 @@ export const Failure = z.object({
   code: z.string(),
   detail: z.string(),
   field: z.string().optional(),
+  current: z.record(z.string(), z.unknown()).optional(),
 });
 export type Failure = z.infer<typeof Failure>;
 

@@ -34,13 +34,21 @@ export class ApiError extends Error {
     readonly detail: string,
     readonly issues?: Problem["issues"],
     readonly headers?: Record<string, string>,
+    readonly current?: Problem["current"],
   ) {
     super(detail);
   }
 
   static from(failure: Failure): ApiError {
     const issues = failure.field ? [{ path: failure.field, message: failure.detail }] : undefined;
-    return new ApiError(failure.status, failure.code, failure.detail, issues);
+    return new ApiError(
+      failure.status,
+      failure.code,
+      failure.detail,
+      issues,
+      undefined,
+      failure.current,
+    );
   }
 
   static validation(error: z.ZodError, target: string): ApiError {
@@ -77,6 +85,7 @@ export function problem(c: Context<AppEnv>, error: ApiError): Response {
     instance: new URL(c.req.url).pathname,
     requestId: c.get("requestId"),
     ...(error.issues ? { issues: error.issues } : {}),
+    ...(error.current ? { current: error.current } : {}),
   };
   return c.body(JSON.stringify(body), error.status as ContentfulStatusCode, {
     "Content-Type": "application/problem+json",

@@ -4,6 +4,8 @@ import { createMiddleware } from "hono/factory";
 import { ROLE_RANK, WorkspaceSlug, type Role } from "../../schema";
 import type { AppEnv } from "../env";
 import { ApiError } from "../errors";
+import { withIdempotency } from "./idempotency";
+import { authenticateMetered } from "./rate-limit";
 
 export const SESSION_COOKIE = "opsdeck_session";
 
@@ -71,7 +73,7 @@ export function authorize(minRole: Role, options: { allowTicket?: boolean } = {}
       throw new ApiError(404, "not_found", "No such workspace.");
     if (credential.kind === "session" && !SAFE_METHODS.has(c.req.method)) assertSameOrigin(c);
     const stub = c.env.WORKSPACE.getByName(id);
-    const principal = await stub.authenticate(credential);
+    const principal = await authenticateMetered(stub, credential, c.req.method);
     if (!principal)
       throw new ApiError(
         401,
@@ -90,6 +92,7 @@ export function authorize(minRole: Role, options: { allowTicket?: boolean } = {}
     c.set("workspace", { id, stub });
     c.set("principal", principal);
     c.set("credentialKind", credential.kind);
-    await next();
+    // Here, not as app middleware: keys are scoped to the caller, known only from this point.
+    return withIdempotency(c, next);
   });
 }

@@ -1,0 +1,136 @@
+import {
+  Alert,
+  fail,
+  ok,
+  type ActivityItem,
+  type Failure,
+  type HealthStatus,
+  type Outcome,
+  type Principal,
+  type Severity,
+} from "../../schema";
+
+/**
+ * What people do to alerts: acknowledge, resolve, dismiss. Pure functions from the current
+ * alert to the next one; the workspace stores, audits and broadcasts the result.
+ *
+ * Choices (documented in the API):
+ * - Acknowledging an acknowledged alert is a 200 that returns it unchanged; a note sent
+ *   with it is still appended, unless the same person already left the same text (a
+ *   retried request). Acknowledging a resolved or dismissed alert is a 409 `conflict`.
+ * - A suppressed (silenced) alert can be acknowledged: it records who took it, and keeps
+ *   the `suppressed` status while the silence lasts (the silence logic restores
+ *   `acknowledged` when it ends).
+ * - Resolving a resolved alert is a 200, unchanged. Dismissing is idempotent and works in
+ *   every status; the record is kept (`dismissedAt`) and leaves every list.
+ */
+export type AlertChange = { before: Alert; after: Alert; changed: boolean };
+
+const conflict = (alert: Alert, detail: string): Failure => ({
+  ...fail(409, "conflict", detail, "status"),
+  current: alert,
+});
+
+function withNote(alert: Alert, by: string, text: string | undefined, at: string): Alert {
+  if (!text) return alert;
+  const repeated = alert.notes.some((n) => n.by === by && n.text === text);
+  return repeated ? alert : { ...alert, notes: [...alert.notes, { at, by, text }] };
+}
+
+export function acknowledge(
+  alert: Alert,
+  actor: Principal,
+  notes: string | undefined,
+  now: Date,
+): Outcome<AlertChange> {
+  if (alert.dismissedAt) return conflict(alert, `Alert '${alert.id}' was dismissed.`);
+  if (alert.status === "resolved")
+    return conflict(
+      alert,
+      `Alert '${alert.id}' is already resolved${alert.resolvedAt ? ` (at ${alert.resolvedAt})` : ""}; there is nothing to acknowledge.`,
+    );
+  const at = now.toISOString();
+  const acked: Alert = alert.acknowledged
+    ? alert
+    : {
+        ...alert,
+        acknowledged: true,
+        acknowledgedBy: actor.name,
+        acknowledgedAt: at,
+        status: alert.status === "suppressed" ? "suppressed" : "acknowledged",
+      };
+  const after = withNote(acked, actor.name, notes, at);
+  return ok({ before: alert, after, changed: after !== alert });
+}
+
+export function resolve(
+  alert: Alert,
+  actor: Principal,
+  notes: string | undefined,
+  now: Date,
+): Outcome<AlertChange> {
+  if (alert.dismissedAt) return conflict(alert, `Alert '${alert.id}' was dismissed.`);
+  if (alert.status === "resolved") return ok({ before: alert, after: alert, changed: false });
+  const at = now.toISOString();
+  const after = withNote(
+    { ...alert, status: "resolved", resolvedAt: at, resolvedBy: actor.name },
+    actor.name,
+    notes,
+    at,
+  );
+  return ok({ before: alert, after, changed: true });
+}
+
+export function dismiss(alert: Alert, actor: Principal, now: Date): AlertChange {
+  if (alert.dismissedAt) return { before: alert, after: alert, changed: false };
+  const after: Alert = { ...alert, dismissedAt: now.toISOString(), dismissedBy: actor.name };
+  return { before: alert, after, changed: true };
+}
+
+const HEALTH: Record<Severity, HealthStatus> = {
+  critical: "critical",
+  error: "critical",
+  warning: "warning",
+  info: "healthy",
+};
+
+const VERB = {
+  acknowledge: "acknowledged",
+  resolve: "resolved",
+  dismiss: "dismissed",
+} as const;
+
+/** The activity feed line for a person's action on an alert. */
+export function alertActivity(
+  action: keyof typeof VERB,
+  alert: Alert,
+  actor: Principal,
+  note: string | undefined,
+  now: Date,
+): ActivityItem {
+  const prefix = `Alert ${VERB[action]}: `;
+  return {
+    id: `act-${crypto.randomUUID()}`,
+    type: "alert",
+    title: prefix + alert.title.slice(0, 1024 - prefix.length),
+    description: note ?? "",
+    user: actor.name,
+    timestamp: now.toISOString(),
+    status: action === "resolve" ? "healthy" : HEALTH[alert.severity],
+  };
+}
+
+/**
+ * Alerts still on the board (not dismissed), newest first. Filtering in SQL keeps `limit`
+ * meaning "that many visible alerts" however many were dismissed.
+ */
+export function activeAlerts(sql: SqlStorage, limit: number): Alert[] {
+  return sql
+    .exec<{ data: string }>(
+      `SELECT data FROM records WHERE kind = 'alert' AND json_extract(data, '$.dismissedAt') IS NULL
+       ORDER BY sort_key DESC LIMIT ?`,
+      limit,
+    )
+    .toArray()
+    .map((row) => Alert.parse(JSON.parse(row.data)));
+}

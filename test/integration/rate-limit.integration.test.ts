@@ -1,0 +1,35 @@
+import { describe, expect, it } from "vitest";
+import { bearer, call, expectProblem, jsonInit, makeWorkspace } from "../helpers/workspace";
+
+describe("REST rate limiting", () => {
+  it("answers a flood of mutations from one token with 429 problem+json and Retry-After", async () => {
+    const ws = await makeWorkspace("rl");
+    const ack = (token: string) =>
+      call(`/w/${ws.id}/api/alerts/no-such/acknowledge`, jsonInit("POST", {}, token));
+    // 150 changes at once from one token: the 120 burst passes (404: no such alert), the rest are refused.
+    const responses = await Promise.all(Array.from({ length: 150 }, () => ack(ws.operator)));
+    const statuses = responses.map((r) => r.status);
+    const limited = responses.filter((r) => r.status === 429);
+    expect(statuses.filter((s) => s === 404).length).toBeGreaterThanOrEqual(120);
+    expect(statuses.filter((s) => s === 404).length).toBeLessThan(130);
+    expect(limited.length).toBeGreaterThan(20);
+    const problem = await expectProblem(limited[0]!, 429, "rate_limited");
+    expect(problem.detail).toContain("operator-bot");
+    expect(Number(limited[0]!.headers.get("Retry-After"))).toBeGreaterThanOrEqual(1);
+
+    // The allowance is per token, across every mutation route.
+    await expectProblem(
+      await call(`/w/${ws.id}/api/incidents`, jsonInit("POST", {}, ws.operator)),
+      429,
+      "rate_limited",
+    );
+
+    // Other tokens keep their own allowance, and reads are never metered.
+    expect((await ack(ws.admin)).status).toBe(404);
+    expect((await call(`/w/${ws.id}/api/alerts`, bearer(ws.operator))).status).toBe(200);
+
+    // Refilling at 2/s: a second later the token may change things again.
+    await new Promise((resolve) => setTimeout(resolve, 1100));
+    expect((await ack(ws.operator)).status).toBe(404);
+  }, 30_000);
+});
