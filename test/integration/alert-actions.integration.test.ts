@@ -9,7 +9,7 @@ import {
   seedDeployments,
   seedPipelines,
 } from "../helpers/seed";
-import { bearer, call, expectProblem, jsonInit, makeWorkspace } from "../helpers/workspace";
+import { BASE, bearer, call, expectProblem, jsonInit, makeWorkspace } from "../helpers/workspace";
 
 type AlertResult = { success: true; alert: Alert };
 
@@ -206,6 +206,34 @@ describe("bad input and roles on every alert action", () => {
     }
     const res = await call(`/w/${ws.id}/api/alerts/${alert.id}`, bearer(ws.viewer));
     expect(((await res.json()) as AlertDetail).alert.acknowledged).toBe(false);
+  });
+
+  it("refuses cookie-authenticated cross-site actions (CSRF) and expired sessions", async () => {
+    const alert = makeAlert();
+    const ws = await withAlerts(alert);
+    const login = await call(`/w/${ws.id}/api/session`, jsonInit("POST", { token: ws.operator }));
+    const cookie = (login.headers.get("Set-Cookie") ?? "").split(";")[0]!;
+    const post = (headers: Record<string, string>) =>
+      call(`/w/${ws.id}/api/alerts/${alert.id}/acknowledge`, {
+        method: "POST",
+        headers: { Cookie: cookie, ...headers },
+      });
+    await expectProblem(await post({ Origin: "https://evil.example" }), 403, "csrf_rejected");
+    await expectProblem(await post({}), 403, "csrf_rejected");
+    await expectProblem(
+      await post({ Origin: "https://evil.example", "Content-Type": "text/plain" }),
+      403,
+      "csrf_rejected",
+    );
+    expect((await post({ Origin: BASE })).status).toBe(200);
+    await expectProblem(
+      await call(`/w/${ws.id}/api/alerts/${alert.id}/resolve`, {
+        method: "POST",
+        headers: { Cookie: `opsdeck_session=ods.${ws.id}.expired`, Origin: BASE },
+      }),
+      401,
+      "unauthenticated",
+    );
   });
 
   it("404 for an unknown id, 400 for a malformed one (traversal, too long)", async () => {
