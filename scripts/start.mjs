@@ -6,6 +6,7 @@ import { randomBytes } from "node:crypto";
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import path from "node:path";
+import { startAnvil } from "./lib/anvil.mjs";
 import { ROOT, startDevServer } from "./lib/dev-server.mjs";
 
 const PORT = Number(process.env.PORT ?? 8787);
@@ -21,7 +22,20 @@ const TOKEN_FILE = path.join(TOKEN_DIR, `${WORKSPACE.id}-admin-token`);
  * order, and stop after it, in reverse. Later issues add theirs here.
  * @type {{ name: string, start: () => Promise<{ stop: () => Promise<void> }> }[]}
  */
-const SIDECARS = [];
+const SIDECARS = [
+  {
+    // A real chain for the demo workspace's Web3 panel, with a little real traffic on it.
+    name: "local EVM node (anvil)",
+    start: async () => {
+      const anvil = await startAnvil({ blockTime: 2, traffic: true });
+      demoChain = anvil;
+      return anvil;
+    },
+  },
+];
+
+/** Set by the anvil sidecar; registered as the demo workspace's network once the Worker is up. */
+let demoChain;
 
 /** Parses the dotenv-style `.dev.vars` (KEY=value, optional quotes, # comments). */
 function readDevVars() {
@@ -45,6 +59,8 @@ function ensureDevVars() {
     OPERATOR_TOKEN: `odo-${randomBytes(24).toString("base64url")}`,
     SECRETS_KEY: randomBytes(32).toString("base64"),
     ENVIRONMENT: "development",
+    // Lets the demo workspace watch the local chain on 127.0.0.1; never set in production.
+    ALLOW_LOOPBACK_URLS: "true",
   };
   const missing = Object.entries(defaults).filter(([key]) => !vars[key]);
   if (missing.length > 0) {
@@ -126,6 +142,34 @@ async function ensureWorkspace(operatorToken) {
   throw new Error(`creating workspace "${WORKSPACE.id}" failed: ${res.status} ${await res.text()}`);
 }
 
+/**
+ * Points the demo workspace's "local" network at this run's anvil (its port may differ from the
+ * last run's): kept when it already matches, replaced otherwise.
+ */
+async function ensureDemoChain() {
+  if (!demoChain || !existsSync(TOKEN_FILE)) return;
+  const token = readFileSync(TOKEN_FILE, "utf8").trim();
+  const api = `${BASE}/w/${WORKSPACE.id}/api/integrations/networks`;
+  const headers = { Authorization: `Bearer ${token}`, "Content-Type": "application/json" };
+  const listed = await fetch(api, { headers });
+  if (!listed.ok) return console.error(`start: could not list networks (${listed.status})`);
+  const { networks } = await listed.json();
+  const host = new URL(demoChain.url).host;
+  const current = networks.find((n) => n.id === "local");
+  if (current?.rpcHost === host) return;
+  if (current) await fetch(`${api}/local`, { method: "DELETE", headers });
+  const body = {
+    id: "local",
+    name: "Local chain (anvil)",
+    chainId: demoChain.chainId,
+    rpcUrl: demoChain.url,
+  };
+  const added = await fetch(api, { method: "POST", headers, body: JSON.stringify(body) });
+  if (added.ok)
+    console.log(`start: the demo workspace watches the local chain at ${demoChain.url}`);
+  else console.error(`start: adding the local chain failed: ${added.status} ${await added.text()}`);
+}
+
 async function main() {
   if (Number(process.versions.node.split(".")[0]) < 22) {
     throw new Error(
@@ -178,6 +222,7 @@ async function main() {
       void stopAll(code || 1);
     });
     await ensureWorkspace(vars.OPERATOR_TOKEN);
+    await ensureDemoChain();
   } catch (error) {
     console.error(`start: ${error.message}`);
     await stopAll(1);
