@@ -26,6 +26,8 @@ import {
   type CreateTokenBody,
   type NetworkView,
   type CreateWebhookIntegrationBody,
+  type GithubDelivery,
+  type GithubDeliveryResult,
   type IssuedWebhookIntegration,
   type RotateWebhookBody,
   type WebhookIntegration,
@@ -93,6 +95,7 @@ import { verifyGrafana } from "./domain/grafana-signature";
 import { Metrics } from "./domain/metrics";
 import { loadSettings, mergeSettings, saveSettings, viewSettings } from "./domain/settings";
 import { Silences, reapplySilences } from "./domain/silences";
+import { ingestGithub } from "./domain/github-ingest";
 import { Sources } from "./domain/sources";
 import { TokenBuckets } from "./domain/token-bucket";
 import {
@@ -994,6 +997,32 @@ export class Workspace extends DurableObject<Env> {
     this.publishAlerts(now);
     this.addActivity([alertActivity(action, after, actor, note, now)], now);
     return ok(after);
+  }
+
+  /**
+   * One GitHub webhook delivery, raw bytes and headers as received; the rules (signature,
+   * rotation, idempotency by delivery id, mapping) are in domain/github-ingest.ts.
+   * @example await stub.ingestGithub({ event: "ping", deliveryId, signature256, contentType: "application/json", body })
+   */
+  async ingestGithub(delivery: GithubDelivery): Promise<Outcome<GithubDeliveryResult>> {
+    return ingestGithub(
+      {
+        exists: () => this.info() !== undefined,
+        box: () => this.box(),
+        webhooks: this.webhooks,
+        pipelines: this.pipelines,
+        deployments: this.deployments,
+        security: this.security,
+        activity: this.activity,
+        sources: this.sources,
+        listSources: () => this.listSources(),
+        transaction: (fn) => this.ctx.storage.transactionSync(fn),
+        publish: (event, now) => this.publish(event, now),
+        addActivity: (items, now) => this.addActivity(items, now),
+      },
+      delivery,
+      new Date(),
+    );
   }
 
   // ── Live sockets ──────────────────────────────────────────────────────────────────

@@ -21,3 +21,4 @@ export * from "./collection";
 export * from "./alert-actions";
 export * from "./idempotency";
 export * from "./admission";
+export * from "./github";
