@@ -7,14 +7,19 @@ import { jsonBody } from "./middleware/json-body";
 import { openapiGuard } from "./middleware/operator";
 import { router } from "./openapi";
 import { activityRoutes } from "./routes/activity";
+import { actionRoutes } from "./routes/actions";
 import { alertRoutes } from "./routes/alerts";
 import { auditRoutes } from "./routes/audit";
+import { awsIntegrationRoutes } from "./routes/aws-integration";
 import { dashboardRoutes } from "./routes/dashboard";
+import { detailPageRoutes } from "./routes/pages-details";
+import { settingsPageRoutes } from "./routes/pages-settings";
 import { collectionRoutes } from "./routes/collection";
 import { deploymentRoutes } from "./routes/deployments";
+import { githubIntegrationRoutes } from "./routes/github-integration";
 import { healthRoutes } from "./routes/health";
-import { githubHookRoutes } from "./routes/hooks-github";
 import { alertHookRoutes, pagerDutyRoutes } from "./routes/hooks-alerting";
+import { githubHookRoutes } from "./routes/hooks-github";
 import { incidentRoutes } from "./routes/incidents";
 import { integrationRoutes } from "./routes/integrations";
 import { inventoryRoutes } from "./routes/inventory";
@@ -60,6 +65,9 @@ const api = router()
   .route("/", tokenRoutes)
   .route("/", silenceRoutes)
   .route("/", integrationRoutes)
+  .route("/", githubIntegrationRoutes)
+  .route("/", actionRoutes)
+  .route("/", awsIntegrationRoutes)
   .route("/", collectionRoutes);
 
 export const app = router();
@@ -113,6 +121,8 @@ app.route("/w/:workspace", githubHookRoutes);
 app.route("/w/:workspace", alertHookRoutes);
 app.route("/", pagerDutyRoutes);
 app.route("/", dashboardRoutes);
+app.route("/", detailPageRoutes);
+app.route("/", settingsPageRoutes);
 
 app.notFound((c) =>
   problem(

@@ -213,7 +213,9 @@ describe("dashboard page", () => {
     expect(page).toContain("Checkout down");
     expect(page).toContain("<code>0123456</code>");
     expect(page).toContain("3 min 5 s");
-    expect(page).toContain("build: success (42 s)");
+    expect(page).toMatch(
+      /<li data-status="success"><span>build<\/span><span class="visually-hidden">: success<\/span><span class="dur">42 s<\/span>/,
+    );
     expect(page).toContain("4 instances · eu-west-1");
     expect(page).toContain("block 21,000,000");
     expect(page).toContain("lodash prototype pollution");

@@ -1,9 +1,12 @@
-// The dashboard's live client: starts from the snapshot the server embedded in the page,
-// then applies socket frames (or polled reads while the socket is down) panel by panel.
-import type { Snapshot } from "../../schema";
+// The page's client: behaviours for every page (menus, dialogs, actions, theme), and on the
+// overview the live view: it starts from the snapshot the server embedded in the page, then
+// applies socket frames (or polled reads while the socket is down) panel by panel.
+import type { Metric, Role, Snapshot, TimeRange } from "../../schema";
+import { Charts } from "./charts";
 import { LiveLink, type PollOutcome } from "./link";
 import { pollReads } from "./poll";
 import { applyFrame, applyPolled, type LiveState } from "./state";
+import { Ui } from "./ui";
 import { View } from "./view";
 
 /** Ages ("12 s ago") are redrawn on this beat; data changes redraw at once. */
@@ -19,12 +22,58 @@ function readSnapshot(): Snapshot | undefined {
   }
 }
 
+const isRange = (value: string | undefined): value is TimeRange =>
+  value === "1h" || value === "24h" || value === "7d" || value === "30d";
+
+function cookieNumber(name: string): number | undefined {
+  const match = new RegExp(`(?:^|; )${name}=(\\d+)`).exec(document.cookie);
+  return match ? Number(match[1]) : undefined;
+}
+
+async function readMetrics(base: string, range: TimeRange): Promise<Metric[] | undefined> {
+  try {
+    const res = await fetch(`${base}/api/metrics?timeRange=${range}`, {
+      credentials: "same-origin",
+      headers: { Accept: "application/json" },
+    });
+    if (!res.ok) return undefined;
+    const body: unknown = await res.json();
+    const list =
+      typeof body === "object" && body !== null ? Reflect.get(body, "metrics") : undefined;
+    return Array.isArray(list) ? (list as Metric[]) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 function main(): void {
   const initial = readSnapshot();
-  if (!initial) return;
-  const base = `/w/${encodeURIComponent(initial.workspace.id)}`;
-  const view = new View(document, `${base}/login`);
+  if (!initial) {
+    new Ui().install();
+    return;
+  }
+  const ws = initial.workspace.id;
+  const base = `/w/${encodeURIComponent(ws)}`;
+  const role = (document.body.dataset.role ?? "viewer") as Role;
+  const rangeAttr = document.getElementById("app")?.dataset.range;
+  const view = new View(document, `${base}/login`, {
+    role,
+    range: isRange(rangeAttr) ? rangeAttr : "1h",
+    notes: {},
+    seenAt: cookieNumber("opsdeck_seen"),
+  });
+  const charts = new Charts(base, ws, role);
   let state: LiveState = { snapshot: initial, polledAt: {} };
+
+  // The socket's metric cards measure change over the hour; another range reads them again.
+  let rangeRead = 0;
+  const readRangeMetrics = async () => {
+    const asked = ++rangeRead;
+    const metrics = await readMetrics(base, view.ctx.range);
+    if (!metrics || asked !== rangeRead) return;
+    state = { ...state, snapshot: { ...state.snapshot, metrics } };
+    view.panels(state, ["metrics"]);
+  };
 
   const onText = (text: string) => {
     let frame: unknown;
@@ -38,16 +87,44 @@ function main(): void {
     if (result.kind !== "applied") return;
     state = result.state;
     view.panels(state, result.changed);
+    if (result.changed === "all" || result.changed.includes("metrics")) {
+      charts.metricsChanged(state.snapshot.metrics, view.ctx.range);
+      if (view.ctx.range !== "1h") void readRangeMetrics();
+    }
   };
 
   const poll = async (): Promise<PollOutcome> => {
-    const result = await pollReads(base);
+    const result = await pollReads(base, view.ctx.range);
     if (result.kind !== "ok") return result.kind;
     const at = new Date().toISOString();
     for (const [panel, items] of result.lists) state = applyPolled(state, panel, items, at);
     view.panels(state, "all");
+    charts.metricsChanged(state.snapshot.metrics, view.ctx.range);
     return "ok";
   };
+
+  new Ui({
+    onNote: (key, result) => {
+      view.ctx.notes = { ...view.ctx.notes, [key]: { ok: result.ok, text: result.text } };
+      view.panels(state, "all");
+    },
+    onRange: (range) => {
+      if (!isRange(range)) return;
+      view.ctx.range = range;
+      history.replaceState(null, "", range === "1h" ? base : `${base}?range=${range}`);
+      void readRangeMetrics();
+      charts.setRange(range);
+    },
+    onChartRange: (metricId, range) => {
+      if (isRange(range)) charts.setRange(range, metricId);
+    },
+    onMarkRead: () => {
+      const now = Date.now();
+      document.cookie = `opsdeck_seen=${now}; Path=${base}; Max-Age=31536000; SameSite=Lax`;
+      view.ctx.seenAt = now;
+      view.bell(state);
+    },
+  }).install();
 
   const link = new LiveLink({
     base,
@@ -56,10 +133,7 @@ function main(): void {
     lastSeq: () => (Object.keys(state.polledAt).length > 0 ? undefined : state.snapshot.seq),
     onText,
     poll,
-    onStatus: (status) => {
-      view.status(status);
-      if (status.state === "live") view.notice(undefined);
-    },
+    onStatus: (status) => view.status(status),
   });
   view.panels(state, "all");
   setInterval(() => view.panels(state, "all"), CLOCK_MS);

@@ -2,7 +2,7 @@ import type { PanelKey } from "../components/types";
 
 /** The read API behind each panel: path under /w/:ws/ and the response field with the list. */
 const READS: ReadonlyArray<readonly [PanelKey, string, string]> = [
-  ["metrics", "api/metrics", "metrics"],
+  ["metrics", "api/metrics?timeRange=", "metrics"],
   ["alerts", "api/alerts", "alerts"],
   ["incidents", "api/incidents", "incidents"],
   ["deployments", "api/deployments", "deployments"],
@@ -25,10 +25,10 @@ const POLL_TIMEOUT_MS = 10_000;
  * One round of reads while the socket is down. Lists that could not be read keep their last
  * value; the round fails only when nothing came back.
  */
-export async function pollReads(base: string): Promise<PollResult> {
+export async function pollReads(base: string, range = "1h"): Promise<PollResult> {
   const results = await Promise.allSettled(
     READS.map(async ([panel, path, field]) => {
-      const res = await fetch(`${base}/${path}`, {
+      const res = await fetch(`${base}/${path.endsWith("=") ? path + range : path}`, {
         credentials: "same-origin",
         headers: { Accept: "application/json" },
         signal: AbortSignal.timeout(POLL_TIMEOUT_MS),

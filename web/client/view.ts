@@ -1,11 +1,18 @@
 import { h, render } from "preact";
+import type { Role, TimeRange } from "../../schema";
 import { ConnectionBadge } from "../components/connection";
+import type { RowNotes } from "../components/menu";
 import { PANELS, PanelContent } from "../components/panels";
+import { Bell } from "../components/topbar";
 import type { PanelKey } from "../components/types";
 import type { LinkStatus } from "./link";
 import type { LiveState } from "./state";
+import { toast } from "./ui";
 
 const ALL_PANELS: PanelKey[] = ["sources", ...PANELS.map((p) => p.key)];
+
+/** What the page shows besides the data: who is looking, the range, action results. */
+export type ViewContext = { role: Role; range: TimeRange; notes: RowNotes; seenAt?: number };
 
 /**
  * Draws into the server-rendered page with the same components the server used. Each panel
@@ -15,6 +22,7 @@ export class View {
   constructor(
     private readonly doc: Document,
     private readonly loginHref: string,
+    readonly ctx: ViewContext,
   ) {}
 
   panels(state: LiveState, changed: PanelKey[] | "all", now = Date.now()): void {
@@ -27,6 +35,9 @@ export class View {
             panel,
             snapshot: state.snapshot,
             now,
+            role: this.ctx.role,
+            range: this.ctx.range,
+            notes: this.ctx.notes,
             polledAt: state.polledAt[panel],
           }),
           root,
@@ -36,6 +47,14 @@ export class View {
         console.warn(`opsdeck: could not draw ${panel}`, error);
       }
     }
+    if (changed === "all" || changed.includes("alerts") || changed.includes("incidents"))
+      this.bell(state, now);
+  }
+
+  bell(state: LiveState, now = Date.now()): void {
+    const root = this.doc.getElementById("bell");
+    if (!root) return;
+    render(h(Bell, { snapshot: state.snapshot, seenAt: this.ctx.seenAt, now }), root);
   }
 
   status(status: LinkStatus): void {
@@ -47,9 +66,6 @@ export class View {
   }
 
   notice(message: string | undefined): void {
-    const root = this.doc.getElementById("notice");
-    if (!root) return;
-    root.textContent = message ?? "";
-    root.hidden = !message;
+    if (message) toast(message, false);
   }
 }

@@ -1,13 +1,62 @@
+import type { Alert, Role } from "../../schema";
 import { html } from "../html";
-import { Age, Badge, Empty, ExternalLink, clip } from "./common";
-import { emptyMessage } from "./empty-state";
+import { Age, Badge, ExternalLink, clip } from "./common";
+import { EmptyFor } from "./empty-state";
+import { Menu, RowNote } from "./menu";
+import { paths } from "./paths";
+import { can } from "./roles";
 import type { PanelProps } from "./types";
 
 const ALERT_FEEDS = ["alertmanager", "grafana", "pagerduty"] as const;
 
-export function AlertsBody({ snapshot, now }: PanelProps) {
+/** Alert menu: Acknowledge (with notes), View Details, Create Incident, Dismiss. */
+export function alertMenu(a: Alert, workspace: string, role: Role | undefined) {
+  const p = paths(workspace);
+  const operator = can(role, "operator");
+  const open = a.status !== "resolved";
+  return html`<${Menu}
+    label=${`Actions for alert ${a.title}`}
+    items=${[
+      operator &&
+        open &&
+        !a.acknowledged && {
+          kind: "link",
+          label: "Acknowledge…",
+          href: `${p.alert(a.id)}#acknowledge`,
+          modal: true,
+        },
+      { kind: "link", label: "View Details", href: p.alert(a.id), modal: true },
+      operator &&
+        !a.incidentId && {
+          kind: "link",
+          label: "Create Incident…",
+          href: `${p.alert(a.id)}#create-incident`,
+          modal: true,
+        },
+      operator && {
+        kind: "action",
+        label: "Dismiss",
+        url: p.api(`alerts/${encodeURIComponent(a.id)}`),
+        method: "DELETE",
+        done: "Alert dismissed.",
+        confirm: "Press again to dismiss",
+        danger: true,
+        note: `alert:${a.id}`,
+      },
+    ]}
+  />`;
+}
+
+export function AlertsBody({ snapshot, now, role, notes }: PanelProps) {
+  const ws = snapshot.workspace.id;
   if (snapshot.alerts.length === 0) {
-    return html`<${Empty}>${emptyMessage("alerts", [...ALERT_FEEDS], snapshot.sources)}<//>`;
+    return html`<${EmptyFor}
+      noun="alerts"
+      feeds=${[...ALERT_FEEDS]}
+      sources=${snapshot.sources}
+      workspace=${ws}
+      role=${role}
+    />`;
   }
   return html`<ul class="rows">
     ${snapshot.alerts.map(
@@ -15,10 +64,11 @@ export function AlertsBody({ snapshot, now }: PanelProps) {
         html`<li class="row" key=${a.id} data-id=${a.id} data-status=${a.status}>
           <div class="row-head">
             <${Badge} status=${a.severity} />
-            <strong class="title">${a.title}</strong>
+            <a class="title" href=${paths(ws).alert(a.id)} data-modal="">${a.title}</a>
             <span class="state">${a.status}${a.count > 1 ? ` ×${a.count}` : ""}</span>
+            ${alertMenu(a, ws, role)}
           </div>
-          ${a.message ? html`<p class="text">${clip(a.message, 280)}</p>` : null}
+          ${a.message ? html`<p class="text">${clip(a.message, 200)}</p>` : null}
           <small class="meta">
             ${a.source} · last seen <${Age} at=${a.lastSeen} now=${now} />
             ${a.acknowledgedBy ? ` · acknowledged by ${a.acknowledgedBy}` : ""}
@@ -31,6 +81,7 @@ export function AlertsBody({ snapshot, now }: PanelProps) {
                 </div>`
               : null
           }
+          <${RowNote} notes=${notes} id=${`alert:${a.id}`} />
         </li>`,
     )}
   </ul>`;

@@ -1,40 +1,91 @@
+import type { Deployment, Role } from "../../schema";
 import { html } from "../html";
-import { Age, Badge, Empty, ExternalLink } from "./common";
-import { emptyMessage } from "./empty-state";
+import { Age, Badge } from "./common";
+import { EmptyFor } from "./empty-state";
 import { formatDuration, shortCommit } from "./format";
+import { Menu, RowNote } from "./menu";
+import { paths } from "./paths";
+import { can } from "./roles";
 import type { PanelProps } from "./types";
 
-export function DeploymentsBody({ snapshot, now }: PanelProps) {
+/** Deployment menu: View Logs, View Details, Rollback, Redeploy. */
+export function deploymentMenu(d: Deployment, workspace: string, role: Role | undefined) {
+  const p = paths(workspace);
+  const operator = can(role, "operator");
+  const api = (verb: string) => p.api(`deployments/${encodeURIComponent(d.id)}/${verb}`);
+  return html`<${Menu}
+    label=${`Actions for deployment ${d.name} ${shortCommit(d.commit)}`}
+    items=${[
+      { kind: "link", label: "View Logs", href: `${p.deployment(d.id)}#logs`, modal: true },
+      { kind: "link", label: "View Details", href: p.deployment(d.id), modal: true },
+      operator && { kind: "sep" },
+      operator && {
+        kind: "action",
+        label: "Rollback",
+        url: api("rollback"),
+        done: "Rollback started.",
+        confirm: `Press again to roll back ${d.environment}`,
+        danger: true,
+        note: `deployment:${d.id}`,
+      },
+      operator && {
+        kind: "action",
+        label: "Redeploy",
+        url: api("retry"),
+        done: "Redeploy started.",
+        confirm: "Press again to redeploy",
+        note: `deployment:${d.id}`,
+      },
+    ]}
+  />`;
+}
+
+export function DeploymentsBody({ snapshot, now, role, notes }: PanelProps) {
+  const ws = snapshot.workspace.id;
   if (snapshot.deployments.length === 0) {
-    return html`<${Empty}>${emptyMessage("deployments", ["github"], snapshot.sources)}<//>`;
+    return html`<${EmptyFor}
+      noun="deployments"
+      feeds=${["github"]}
+      sources=${snapshot.sources}
+      workspace=${ws}
+      role=${role}
+    />`;
   }
-  return html`<table>
-    <thead>
-      <tr>
-        <th scope="col">Name</th>
-        <th scope="col">Environment</th>
-        <th scope="col">Status</th>
-        <th scope="col">Branch</th>
-        <th scope="col">Commit</th>
-        <th scope="col">Author</th>
-        <th scope="col">When</th>
-        <th scope="col">Duration</th>
-      </tr>
-    </thead>
-    <tbody>
-      ${snapshot.deployments.map(
-        (d) =>
-          html`<tr key=${d.id} data-id=${d.id} data-status=${d.status}>
-            <td><${ExternalLink} href=${d.url}>${d.name}<//></td>
-            <td>${d.environment}</td>
-            <td><${Badge} status=${d.status} /></td>
-            <td>${d.branch}</td>
-            <td><code>${shortCommit(d.commit)}</code></td>
-            <td>${d.author}</td>
-            <td><${Age} at=${d.timestamp} now=${now} /></td>
-            <td>${formatDuration(d.duration)}</td>
-          </tr>`,
-      )}
-    </tbody>
-  </table>`;
+  const p = paths(ws);
+  return html`<div class="scroll">
+    <table>
+      <thead>
+        <tr>
+          <th scope="col">Name</th>
+          <th scope="col">Environment</th>
+          <th scope="col">Status</th>
+          <th scope="col">Branch</th>
+          <th scope="col">Commit</th>
+          <th scope="col">Author</th>
+          <th scope="col">When</th>
+          <th scope="col">Duration</th>
+          <th scope="col"><span class="visually-hidden">Actions</span></th>
+        </tr>
+      </thead>
+      <tbody>
+        ${snapshot.deployments.map(
+          (d) =>
+            html`<tr key=${d.id} data-id=${d.id} data-status=${d.status}>
+              <td>
+                <a href=${p.deployment(d.id)} data-modal="">${d.name}</a>
+                <${RowNote} notes=${notes} id=${`deployment:${d.id}`} />
+              </td>
+              <td>${d.environment}</td>
+              <td><${Badge} status=${d.status} /></td>
+              <td>${d.branch}</td>
+              <td><code>${shortCommit(d.commit)}</code></td>
+              <td>${d.author}</td>
+              <td class="num"><${Age} at=${d.timestamp} now=${now} /></td>
+              <td class="num">${formatDuration(d.duration)}</td>
+              <td>${deploymentMenu(d, ws, role)}</td>
+            </tr>`,
+        )}
+      </tbody>
+    </table>
+  </div>`;
 }

@@ -1,4 +1,7 @@
-import type { SourceId, SourceStatus } from "../../schema";
+import type { Role, SourceId, SourceStatus } from "../../schema";
+import { html } from "../html";
+import { paths } from "./paths";
+import { can } from "./roles";
 
 export const SOURCE_NAMES: Record<SourceId, string> = {
   github: "GitHub",
@@ -8,6 +11,17 @@ export const SOURCE_NAMES: Record<SourceId, string> = {
   grafana: "Grafana",
   pagerduty: "PagerDuty events",
   slack: "Slack",
+};
+
+/** Where each source is set up on the settings page. */
+export const SOURCE_SETTINGS: Record<SourceId, string> = {
+  github: "github",
+  aws: "aws",
+  web3: "networks",
+  alertmanager: "webhooks",
+  grafana: "webhooks",
+  pagerduty: "webhooks",
+  slack: "notifications",
 };
 
 function names(list: SourceStatus[]): string {
@@ -36,4 +50,27 @@ export function emptyMessage(noun: string, feeds: SourceId[], sources: SourceSta
   const verb = relevant.length > 1 ? "are" : "is";
   const from = relevant.length > 0 ? ` ${names(relevant)} ${verb} not configured.` : "";
   return `No source has produced ${noun} yet.${from}`;
+}
+
+/** The empty message plus, for an admin, a link to set up the first missing source. */
+export function EmptyFor(props: {
+  noun: string;
+  feeds: SourceId[];
+  sources: SourceStatus[];
+  workspace: string;
+  role?: Role;
+}) {
+  const missing = props.sources.find(
+    (s) => props.feeds.includes(s.id) && s.status === "not_configured",
+  );
+  const reporting = props.sources.some(
+    (s) => props.feeds.includes(s.id) && s.status !== "not_configured",
+  );
+  const link =
+    missing && !reporting && can(props.role, "admin")
+      ? html` <a href=${paths(props.workspace).settings(SOURCE_SETTINGS[missing.id])}
+          >Set up ${SOURCE_NAMES[missing.id]}</a
+        >`
+      : null;
+  return html`<p class="empty">${emptyMessage(props.noun, props.feeds, props.sources)}${link}</p>`;
 }

@@ -1,49 +1,113 @@
+import type { Role, Web3Network } from "../../schema";
 import { html } from "../html";
-import { Age, Badge, Empty, TREND_ARROW } from "./common";
-import { emptyMessage } from "./empty-state";
+import { Age, Badge, TREND_ARROW } from "./common";
+import { EmptyFor } from "./empty-state";
 import { formatNumber } from "./format";
+import { Menu } from "./menu";
+import { paths } from "./paths";
+import { can } from "./roles";
 import type { PanelProps } from "./types";
 
-export function AwsServicesBody({ snapshot, now }: PanelProps) {
+/** AWS grid menu: View All Services, Add Service, Configure Regions. */
+export function AwsGridMenu({ snapshot, role }: PanelProps) {
+  const p = paths(snapshot.workspace.id);
+  return html`<${Menu}
+    label="AWS services menu"
+    items=${[
+      { kind: "link", label: "View All Services", href: p.awsAll, modal: true },
+      can(role, "admin") && { kind: "link", label: "Add Service", href: p.settings("aws") },
+      can(role, "admin") && {
+        kind: "link",
+        label: "Configure Regions",
+        href: p.settings("aws-regions"),
+      },
+    ]}
+  />`;
+}
+
+export function AwsServicesBody({ snapshot, now, role }: PanelProps) {
+  const ws = snapshot.workspace.id;
   if (snapshot.awsServices.length === 0) {
-    return html`<${Empty}>${emptyMessage("AWS services", ["aws"], snapshot.sources)}<//>`;
+    return html`<${EmptyFor}
+      noun="AWS services"
+      feeds=${["aws"]}
+      sources=${snapshot.sources}
+      workspace=${ws}
+      role=${role}
+    />`;
   }
+  const p = paths(ws);
   return html`<ul class="cards">
     ${snapshot.awsServices.map(
       (s) =>
         html`<li class="card" key=${s.id} data-id=${s.id} data-status=${s.status}>
           <div class="card-head">
-            <span class="label">${s.name}</span>
+            <a class="label card-link" href=${p.awsService(s.id)} data-modal="">${s.name}</a>
             <${Badge} status=${s.status} />
           </div>
-          <div>${s.instances} ${s.instances === 1 ? "instance" : "instances"} · ${s.region}</div>
+          <div class="facts">
+            ${s.instances} ${s.instances === 1 ? "instance" : "instances"} · ${s.region}
+          </div>
           <small class="meta"><${Age} at=${s.updatedAt} now=${now} prefix="updated" /></small>
         </li>`,
     )}
   </ul>`;
 }
 
-export function Web3NetworksBody({ snapshot, now }: PanelProps) {
+/** Web3 network menu: View Explorer, View Contracts, Configure Alerts (gas price). */
+export function networkMenu(n: Web3Network, workspace: string, role: Role | undefined) {
+  const p = paths(workspace);
+  return html`<${Menu}
+    label=${`Actions for network ${n.name}`}
+    items=${[
+      { kind: "link", label: "View Explorer", href: p.network(n.id), modal: true },
+      { kind: "link", label: "View Contracts", href: `${p.network(n.id)}#contracts`, modal: true },
+      can(role, "admin") && {
+        kind: "link",
+        label: "Configure Alerts…",
+        href: `${p.network(n.id)}#gas-alert`,
+        modal: true,
+      },
+    ]}
+  />`;
+}
+
+export function Web3NetworksBody({ snapshot, now, role }: PanelProps) {
+  const ws = snapshot.workspace.id;
   if (snapshot.web3Networks.length === 0) {
-    return html`<${Empty}>${emptyMessage("Web3 networks", ["web3"], snapshot.sources)}<//>`;
+    return html`<${EmptyFor}
+      noun="Web3 networks"
+      feeds=${["web3"]}
+      sources=${snapshot.sources}
+      workspace=${ws}
+      role=${role}
+    />`;
   }
+  const p = paths(ws);
   return html`<ul class="cards">
     ${snapshot.web3Networks.map(
       (n) =>
         html`<li class="card" key=${n.id} data-id=${n.id} data-status=${n.status}>
           <div class="card-head">
-            <span class="label">${n.name}</span>
-            <${Badge} status=${n.status} />
+            <a class="label card-link" href=${p.network(n.id)} data-modal="">${n.name}</a>
+            <span class="tools"><${Badge} status=${n.status} />${networkMenu(n, ws, role)}</span>
           </div>
-          <div>
+          <div class="facts">
             block ${formatNumber(n.blockNumber)} · ${formatNumber(n.blockTime)} s ·
-            ${formatNumber(n.tps)} tps
+            ${" "}${formatNumber(n.tps)} tps
           </div>
-          <div title=${`gas trend: ${n.gasTrend}`}>
-            gas ${formatNumber(n.gasPrice.slow)} / ${formatNumber(n.gasPrice.average)} /
-            ${" "}${formatNumber(n.gasPrice.fast)} gwei ${TREND_ARROW[n.gasTrend]}
+          <div class="gas" title=${`gas trend: ${n.gasTrend}`}>
+            <span>slow<b>${formatNumber(n.gasPrice.slow)}</b></span>
+            <span>avg<b>${formatNumber(n.gasPrice.average)}</b></span>
+            <span>fast<b>${formatNumber(n.gasPrice.fast)}</b></span>
           </div>
-          <small class="meta"><${Age} at=${n.updatedAt} now=${now} prefix="updated" /></small>
+          <small class="meta"
+            >gwei, ${TREND_ARROW[n.gasTrend]} ${n.gasTrend} ·${" "}<${Age}
+              at=${n.updatedAt}
+              now=${now}
+              prefix="updated"
+          /></small>
+          ${n.lastError ? html`<p class="row-note" data-ok="false">${n.lastError}</p>` : null}
         </li>`,
     )}
   </ul>`;

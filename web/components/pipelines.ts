@@ -1,33 +1,90 @@
+import type { Pipeline, Role } from "../../schema";
 import { html } from "../html";
-import { Age, Badge, Empty, ExternalLink } from "./common";
-import { emptyMessage } from "./empty-state";
-import { formatDuration, shortCommit } from "./format";
+import { Age, Badge } from "./common";
+import { EmptyFor } from "./empty-state";
+import { formatDuration, safeHref, shortCommit } from "./format";
+import { Menu, RowNote } from "./menu";
+import { paths } from "./paths";
+import { can } from "./roles";
 import type { PanelProps } from "./types";
 
-export function PipelinesBody({ snapshot, now }: PanelProps) {
+/** Pipeline menu: Re-run, View Logs (stage by stage), View on GitHub, Cancel. */
+export function pipelineMenu(run: Pipeline, workspace: string, role: Role | undefined) {
+  const p = paths(workspace);
+  const operator = can(role, "operator");
+  const api = (verb: string) => p.api(`pipeline/${encodeURIComponent(run.id)}/${verb}`);
+  const github = safeHref(run.url);
+  const active = run.status === "running" || run.status === "pending";
+  return html`<${Menu}
+    label=${`Actions for pipeline ${run.name}`}
+    items=${[
+      operator &&
+        !active && {
+          kind: "action",
+          label: "Re-run",
+          url: api("rerun"),
+          done: "Re-run requested.",
+          note: `pipeline:${run.id}`,
+        },
+      { kind: "link", label: "View Logs", href: `${p.pipeline(run.id)}#logs`, modal: true },
+      github && { kind: "link", label: "View on GitHub", href: github, external: true },
+      operator &&
+        active && {
+          kind: "action",
+          label: "Cancel",
+          url: api("cancel"),
+          done: "Cancel requested.",
+          confirm: "Press again to cancel the run",
+          danger: true,
+          note: `pipeline:${run.id}`,
+        },
+    ]}
+  />`;
+}
+
+/** Stages in order with status and duration: the pipeline visualisation. */
+export function Stages(props: { run: Pipeline }) {
+  return html`<ol class="stages" aria-label=${`Stages of ${props.run.name}`}>
+    ${props.run.stages.map(
+      (s) =>
+        html`<li key=${s.id} data-status=${s.status}>
+          <span>${s.name}</span>
+          <span class="visually-hidden">: ${s.status}</span>
+          ${s.duration > 0 ? html`<span class="dur">${formatDuration(s.duration)}</span>` : null}
+        </li>`,
+    )}
+  </ol>`;
+}
+
+export function PipelinesBody({ snapshot, now, role, notes }: PanelProps) {
+  const ws = snapshot.workspace.id;
   if (snapshot.pipelines.length === 0) {
-    return html`<${Empty}>${emptyMessage("pipeline runs", ["github"], snapshot.sources)}<//>`;
+    return html`<${EmptyFor}
+      noun="pipeline runs"
+      feeds=${["github"]}
+      sources=${snapshot.sources}
+      workspace=${ws}
+      role=${role}
+    />`;
   }
+  const p = paths(ws);
   return html`<ul class="rows">
     ${snapshot.pipelines.map(
-      (p) =>
-        html`<li class="row" key=${p.id} data-id=${p.id} data-status=${p.status}>
+      (run) =>
+        html`<li class="row" key=${run.id} data-id=${run.id} data-status=${run.status}>
           <div class="row-head">
-            <${Badge} status=${p.status} />
-            <strong class="title"><${ExternalLink} href=${p.url}>${p.name}<//></strong>
+            <${Badge} status=${run.status} />
+            <a class="title" href=${p.pipeline(run.id)} data-modal="">${run.name}</a>
+            ${pipelineMenu(run, ws, role)}
           </div>
           <small class="meta">
-            ${p.branch} · <code>${shortCommit(p.commit)}</code> · ${p.author}
-            ${p.startedAt ? html` · started <${Age} at=${p.startedAt} now=${now} />` : null}
+            ${run.branch} ·
+            <code>${shortCommit(run.commit)}</code> ${run.author ? ` · ${run.author}` : ""}
+            ${run.startedAt ? html` · started <${Age} at=${run.startedAt} now=${now} />` : null}
+            ${" · "}<a href=${p.pipelineLogs(run.id)}>View Full Logs</a>
           </small>
-          <ol class="stages">
-            ${p.stages.map(
-              (s) =>
-                html`<li key=${s.id} data-status=${s.status}>
-                  ${s.name}: ${s.status}${s.duration > 0 ? ` (${formatDuration(s.duration)})` : ""}
-                </li>`,
-            )}
-          </ol>
+          <${Stages} run=${run} />
+          <${RowNote} notes=${notes} id=${`pipeline:${run.id}`} />
         </li>`,
     )}
   </ul>`;

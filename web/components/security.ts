@@ -1,11 +1,17 @@
 import { html } from "../html";
-import { Age, Badge, Empty, ExternalLink } from "./common";
-import { emptyMessage } from "./empty-state";
+import { Age, Badge, ExternalLink } from "./common";
+import { EmptyFor } from "./empty-state";
 import type { PanelProps } from "./types";
 
-export function SecurityBody({ snapshot, now }: PanelProps) {
+export function SecurityBody({ snapshot, now, role }: PanelProps) {
   if (snapshot.security.length === 0) {
-    return html`<${Empty}>${emptyMessage("security scans", ["github"], snapshot.sources)}<//>`;
+    return html`<${EmptyFor}
+      noun="security scans"
+      feeds=${["github"]}
+      sources=${snapshot.sources}
+      workspace=${snapshot.workspace.id}
+      role=${role}
+    />`;
   }
   return html`<ul class="rows">
     ${snapshot.security.map(
@@ -13,11 +19,11 @@ export function SecurityBody({ snapshot, now }: PanelProps) {
         html`<li class="row" key=${s.id} data-id=${s.id} data-status=${s.status}>
           <div class="row-head">
             <${Badge} status=${s.status} />
-            <strong class="title"><${ExternalLink} href=${s.url}>${s.name}<//></strong>
+            <span class="title"><${ExternalLink} href=${s.url}>${s.name}<//></span>
             <span class="state">${s.severity}</span>
           </div>
           <small class="meta">
-            ${s.kind.replace("_", " ")}${s.repository ? ` · ${s.repository}` : ""} · ${" "}<${Age}
+            ${s.kind.replace("_", " ")}${s.repository ? ` · ${s.repository}` : ""} ·${" "}<${Age}
               at=${s.timestamp}
               now=${now}
             />

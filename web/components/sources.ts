@@ -1,7 +1,8 @@
 import type { SourceStatus } from "../../schema";
 import { html } from "../html";
 import { Age } from "./common";
-import { SOURCE_NAMES } from "./empty-state";
+import { SOURCE_NAMES, SOURCE_SETTINGS } from "./empty-state";
+import { paths } from "./paths";
 import type { PanelProps } from "./types";
 
 function SourceState({ source, now }: { source: SourceStatus; now: number }) {
@@ -23,6 +24,7 @@ function SourceState({ source, now }: { source: SourceStatus; now: number }) {
 
 /** The strip that says, per source, whether the numbers on the page are fresh. */
 export function SourcesBody({ snapshot, now }: PanelProps) {
+  const p = paths(snapshot.workspace.id);
   return html`<ul class="strip">
     ${snapshot.sources.map(
       (s) =>
@@ -30,7 +32,11 @@ export function SourcesBody({ snapshot, now }: PanelProps) {
           <strong>${SOURCE_NAMES[s.id] ?? s.id}</strong>${" "}<${SourceState}
             source=${s}
             now=${now}
-          />
+          />${
+            s.status === "not_configured"
+              ? html` · <a href=${p.settings(SOURCE_SETTINGS[s.id])}>set up</a>`
+              : null
+          }
         </li>`,
     )}
   </ul>`;

@@ -1,8 +1,9 @@
+import type { Theme } from "../components/topbar";
 import { html } from "../html";
 import { Layout } from "../layout";
 
-export function LoginPage(props: { workspace: string; error?: string }) {
-  return html`<${Layout} title=${`Sign in · ${props.workspace} · Opsdeck`}>
+export function LoginPage(props: { workspace: string; error?: string; theme?: Theme }) {
+  return html`<${Layout} title=${`Sign in · ${props.workspace} · Opsdeck`} theme=${props.theme}>
     <main class="login">
       <h1>Opsdeck</h1>
       <p>Sign in to workspace <strong>${props.workspace}</strong> with an API token.</p>
@@ -10,7 +11,7 @@ export function LoginPage(props: { workspace: string; error?: string }) {
       <form method="post" action=${`/w/${props.workspace}/login`}>
         <label for="token">Token</label>
         <input id="token" name="token" type="password" autocomplete="current-password" required />
-        <button type="submit">Sign in</button>
+        <button type="submit" class="primary">Sign in</button>
       </form>
     </main>
   <//>`;

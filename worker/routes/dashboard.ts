@@ -1,40 +1,62 @@
-import { Hono, type MiddlewareHandler } from "hono";
+import { Hono } from "hono";
 import { deleteCookie, getCookie } from "hono/cookie";
+import type { Metric, Settings, TimeRange } from "../../schema";
+import { MAX_CHARTS, type ChartSlot } from "../../web/components/charts-panel";
+import { thresholdKey } from "../../web/components/metrics";
 import { DashboardPage } from "../../web/pages/dashboard";
 import { LoginPage } from "../../web/pages/login";
 import { renderPage } from "../../web/render";
-import type { AppEnv } from "../env";
+import type { AppEnv, WorkspaceStub } from "../env";
 import { ApiError } from "../errors";
 import { SESSION_COOKIE, authorize, workspaceOfSecret, workspaceParam } from "../middleware/auth";
+import {
+  CHARTS_COOKIE,
+  THEME_COOKIE,
+  assertSameOrigin,
+  loginPath,
+  rangeOf,
+  safeBack,
+  seenAtOf,
+  signInFirst,
+  themeOf,
+} from "./pages-common";
 
-const loginPath = (workspace: string) => `/w/${workspace}/login`;
+/** The metrics the overview charts: the person's choice (cookie), else the first few. */
+export function chosenCharts(cookie: string | undefined, metrics: Metric[]): Metric[] {
+  const wanted = (cookie ?? "").split(",").filter(Boolean);
+  const picked = wanted.flatMap((id) => metrics.filter((m) => m.id === id));
+  return (picked.length > 0 ? picked : metrics).slice(0, MAX_CHARTS);
+}
 
-/**
- * A person with a missing or expired session gets the sign-in page, not a problem+json body:
- * these are the routes a browser navigates to.
- */
-function signInFirst(): MiddlewareHandler<AppEnv> {
-  const viewer = authorize("viewer");
-  return async (c, next) => {
-    if (!getCookie(c, SESSION_COOKIE) && !c.req.header("Authorization")) {
-      return c.redirect(loginPath(workspaceParam(c)), 303);
-    }
-    try {
-      await viewer(c, next);
-    } catch (error) {
-      if (error instanceof ApiError && error.status === 401) {
-        deleteCookie(c, SESSION_COOKIE, { path: `/w/${workspaceParam(c)}` });
-        return c.redirect(loginPath(workspaceParam(c)), 303);
-      }
-      throw error;
-    }
-  };
+/** Chart data for the overview, read in parallel; a series that vanished is left out. */
+export async function chartSlots(
+  stub: WorkspaceStub,
+  metrics: Metric[],
+  range: TimeRange,
+  thresholds: Settings["thresholds"],
+): Promise<ChartSlot[]> {
+  const slots = await Promise.all(
+    metrics.map(async (m): Promise<ChartSlot | undefined> => {
+      const points = await stub.chart(m.id, range);
+      if (!points.ok) return undefined;
+      const key = thresholdKey(m.id);
+      return {
+        metricId: m.id,
+        label: m.label,
+        unit: m.unit,
+        range,
+        points: points.value,
+        threshold: key ? thresholds[key] : undefined,
+      };
+    }),
+  );
+  return slots.filter((s): s is ChartSlot => s !== undefined);
 }
 
 export const dashboardRoutes = new Hono<AppEnv>()
   .get("/", (c) => c.redirect("/w/demo"))
   .get("/w/:workspace/login", (c) =>
-    c.html(renderPage(LoginPage({ workspace: workspaceParam(c) }))),
+    c.html(renderPage(LoginPage({ workspace: workspaceParam(c), theme: themeOf(c) }))),
   )
   .post("/w/:workspace/login", async (c) => {
     const workspace = workspaceParam(c);
@@ -45,7 +67,13 @@ export const dashboardRoutes = new Hono<AppEnv>()
     const token = typeof form.token === "string" ? form.token.trim() : "";
     const failed = () =>
       c.html(
-        renderPage(LoginPage({ workspace, error: "That token is not valid for this workspace." })),
+        renderPage(
+          LoginPage({
+            workspace,
+            theme: themeOf(c),
+            error: "That token is not valid for this workspace.",
+          }),
+        ),
         401,
       );
     if (workspaceOfSecret(token) !== workspace) return failed();
@@ -67,10 +95,45 @@ export const dashboardRoutes = new Hono<AppEnv>()
     deleteCookie(c, SESSION_COOKIE, { path: `/w/${workspace}` });
     return c.redirect(loginPath(workspace), 303);
   })
+  // The theme toggle without JavaScript: the preference lives in a cookie the server reads,
+  // so every page is painted in the right theme from its first byte (no flash).
+  .post("/theme", async (c) => {
+    assertSameOrigin(c);
+    const form = await c.req.parseBody();
+    const theme = form.theme === "dark" || form.theme === "light" ? form.theme : undefined;
+    if (theme)
+      c.header("Set-Cookie", `${THEME_COOKIE}=${theme}; Path=/; Max-Age=31536000; SameSite=Lax`);
+    return c.redirect(safeBack(form.back, "/"), 303);
+  })
+  // Refresh without JavaScript; the page's script calls `api/refresh` instead.
+  .post("/w/:workspace/refresh", authorize("operator"), async (c) => {
+    await c.var.workspace.stub.refresh(c.var.principal);
+    return c.redirect(`/w/${c.var.workspace.id}`, 303);
+  })
   .get("/w/:workspace", signInFirst(), async (c) => {
-    const snapshot = await c.var.workspace.stub.snapshot();
+    const stub = c.var.workspace.stub;
+    const range = rangeOf(c);
+    const [snapshot, settings] = await Promise.all([stub.snapshot(), stub.getSettings()]);
+    // The snapshot's cards measure change over the hour; another range asks again.
+    if (range !== "1h") snapshot.metrics = await stub.listMetrics(range);
+    const charts = await chartSlots(
+      stub,
+      chosenCharts(getCookie(c, CHARTS_COOKIE), snapshot.metrics),
+      range,
+      settings.thresholds,
+    );
     c.header("Cache-Control", "no-store");
     return c.html(
-      renderPage(DashboardPage({ snapshot, principal: c.var.principal, now: Date.now() })),
+      renderPage(
+        DashboardPage({
+          snapshot,
+          principal: c.var.principal,
+          now: Date.now(),
+          range,
+          charts,
+          theme: themeOf(c),
+          seenAt: seenAtOf(c),
+        }),
+      ),
     );
   });

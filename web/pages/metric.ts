@@ -1,0 +1,118 @@
+import type { ChartDataPoint, Metric, Role, Settings, TimeRange } from "../../schema";
+import { Age, Badge, TREND_ARROW } from "../components/common";
+import { LineChart, RANGES, RANGE_LABEL, StatsList, seriesStats } from "../components/chart";
+import { formatChange, formatValue } from "../components/format";
+import { ActionForm } from "../components/menu";
+import { thresholdKey } from "../components/metrics";
+import { paths } from "../components/paths";
+import { can } from "../components/roles";
+import { html } from "../html";
+
+/** Metric card → View Details: the historical chart, statistics, export and Set Alert. */
+export function MetricDetail(props: {
+  workspace: string;
+  metric: Metric;
+  points: ChartDataPoint[];
+  range: TimeRange;
+  thresholds: Settings["thresholds"];
+  role: Role;
+  now: number;
+}) {
+  const { metric: m, range } = props;
+  const p = paths(props.workspace);
+  const key = thresholdKey(m.id);
+  const threshold = key ? props.thresholds[key] : undefined;
+  return html`<article data-metric=${m.id}>
+    <div class="detail-head">
+      <h2 id="detail-title">${m.label}</h2>
+      <${Badge} status=${m.status} />
+      <span class="meta"
+        >${m.source} · <${Age} at=${m.updatedAt} now=${props.now} prefix="updated"
+      /></span>
+    </div>
+    <p>
+      <strong class="big">${formatValue(m.value, m.unit)}</strong>
+      <span class="meta">
+        ${TREND_ARROW[m.trend]} ${formatChange(m.change)} over the ${RANGE_LABEL[range]}</span
+      >
+    </p>
+    <nav class="segmented" aria-label="Time range of this chart">
+      ${RANGES.map(
+        (r) =>
+          html`<a
+            href=${p.metric(m.id, r)}
+            data-modal=""
+            aria-current=${r === range ? "true" : undefined}
+            >${r}</a
+          >`,
+      )}
+    </nav>
+    <figure class="chart large">
+      <${LineChart}
+        id=${`detail-${m.id}`}
+        label=${m.label}
+        unit=${m.unit}
+        points=${props.points}
+        range=${range}
+        now=${props.now}
+        threshold=${threshold}
+        height=${260}
+      />
+    </figure>
+    <h3>Statistics, ${RANGE_LABEL[range]}</h3>
+    <${StatsList} stats=${seriesStats(props.points)} unit=${m.unit} />
+    <div class="actions">
+      <a class="button" href=${p.metricCsv(m.id, range)} download="">Export Data (CSV)</a>
+      <a class="button" href=${p.metricSvg(m.id, range)} download="">Export chart (SVG)</a>
+    </div>
+    <section id="set-alert">
+      <h3>Set Alert</h3>
+      ${SetAlert({ workspace: props.workspace, key, threshold, role: props.role, unit: m.unit })}
+    </section>
+  </article>`;
+}
+
+function SetAlert(props: {
+  workspace: string;
+  key: keyof Settings["thresholds"] | undefined;
+  threshold: number | undefined;
+  role: Role;
+  unit?: string;
+}) {
+  if (!props.key || props.threshold === undefined) {
+    return html`<p class="meta">
+      Threshold rules apply to cpu, memory and disk metrics (ids <code>cpu</code>,
+      <code>memory.*</code>, <code>disk_*</code>…): this metric has none.
+    </p>`;
+  }
+  const current = html`<p class="meta">
+    Turns <strong>warning</strong> at ${props.threshold - 10}% and <strong>critical</strong> at
+    ${props.threshold}% (the workspace ${props.key} threshold).
+  </p>`;
+  if (!can(props.role, "admin"))
+    return html`${current}
+      <p class="meta">Only an admin can change thresholds.</p>`;
+  return html`${current}
+    <${ActionForm}
+      url=${paths(props.workspace).api("settings")}
+      method="PUT"
+      done="Threshold saved."
+      submit="Save threshold"
+      after="modal"
+    >
+      <div class="field">
+        <label for=${`threshold-${props.key}`}>Critical at (percent)</label>
+        <input
+          id=${`threshold-${props.key}`}
+          name=${`thresholds.${props.key}`}
+          type="number"
+          data-type="number"
+          min="0"
+          max="100"
+          step="1"
+          required
+          value=${props.threshold}
+        />
+      </div>
+    <//>`;
+}
