@@ -7,19 +7,16 @@ import { jsonBody } from "./middleware/json-body";
 import { openapiGuard } from "./middleware/operator";
 import { router } from "./openapi";
 import { activityRoutes } from "./routes/activity";
-import { actionRoutes } from "./routes/actions";
 import { alertRoutes } from "./routes/alerts";
 import { auditRoutes } from "./routes/audit";
-import { awsIntegrationRoutes } from "./routes/aws-integration";
 import { dashboardRoutes } from "./routes/dashboard";
 import { detailPageRoutes } from "./routes/pages-details";
 import { settingsPageRoutes } from "./routes/pages-settings";
 import { collectionRoutes } from "./routes/collection";
 import { deploymentRoutes } from "./routes/deployments";
-import { githubIntegrationRoutes } from "./routes/github-integration";
 import { healthRoutes } from "./routes/health";
-import { alertHookRoutes, pagerDutyRoutes } from "./routes/hooks-alerting";
 import { githubHookRoutes } from "./routes/hooks-github";
+import { alertHookRoutes, pagerDutyRoutes } from "./routes/hooks-alerting";
 import { incidentRoutes } from "./routes/incidents";
 import { integrationRoutes } from "./routes/integrations";
 import { inventoryRoutes } from "./routes/inventory";
@@ -65,9 +62,6 @@ const api = router()
   .route("/", tokenRoutes)
   .route("/", silenceRoutes)
   .route("/", integrationRoutes)
-  .route("/", githubIntegrationRoutes)
-  .route("/", actionRoutes)
-  .route("/", awsIntegrationRoutes)
   .route("/", collectionRoutes);
 
 export const app = router();
