@@ -7,15 +7,13 @@ const HOUR = 3_600_000;
 
 async function push(id: string, token: string, points: Array<{ at: number; value: number }>) {
   for (let i = 0; i < points.length; i += 1000) {
-    const samples = points
-      .slice(i, i + 1000)
-      .map((p) => ({
-        metric: "cpu.rollup",
-        label: "CPU",
-        unit: "%",
-        value: p.value,
-        timestamp: new Date(p.at).toISOString(),
-      }));
+    const samples = points.slice(i, i + 1000).map((p) => ({
+      metric: "cpu.rollup",
+      label: "CPU",
+      unit: "%",
+      value: p.value,
+      timestamp: new Date(p.at).toISOString(),
+    }));
     const res = await call(`/w/${id}/api/metrics/samples`, jsonInit("POST", { samples }, token));
     expect(res.status).toBe(202);
   }
