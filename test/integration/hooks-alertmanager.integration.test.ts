@@ -178,6 +178,24 @@ describe("Alertmanager receiver: ordering, truncation, odd values", () => {
   });
 });
 
+describe("Alertmanager receiver: alert frames under load", () => {
+  it("coalesces frames from a burst of deliveries and always ends on the latest list", async () => {
+    const { ws, deliver } = await setup();
+    const sock = await openSocket(`/w/${ws.id}/ws`, bearer(ws.viewer));
+    await waitForFrame(sock, (f) => f.type === "snapshot");
+    for (let i = 0; i < 12; i++)
+      expect((await deliver(amGroup([amAlert(`burst${i}`)]))).status).toBe(200);
+    const last = await waitForFrame(
+      sock,
+      (f) => f.type === "alerts" && f.payload.length === 12,
+      5000,
+    );
+    expect(last.type === "alerts" && last.payload.map((a) => a.fingerprint)).toContain("burst11");
+    const frames = sock.frames.filter((f) => f.type === "alerts");
+    expect(frames.length).toBeLessThan(12);
+  });
+});
+
 describe("Alertmanager receiver: bad payloads are 400 with issues, recorded on the integration", () => {
   const cases: Array<[string, unknown, string]> = [
     ["version 3", { ...amGroup([amAlert("v")]), version: "3" }, "json.version"],
