@@ -94,8 +94,8 @@ import {
 import { verifyGrafana } from "./domain/grafana-signature";
 import { Metrics } from "./domain/metrics";
 import { loadSettings, mergeSettings, saveSettings, viewSettings } from "./domain/settings";
-import { ingestGithub } from "./domain/github-ingest";
 import { Silences, reapplySilences } from "./domain/silences";
+import { ingestGithub } from "./domain/github-ingest";
 import { Sources } from "./domain/sources";
 import { TokenBuckets } from "./domain/token-bucket";
 import {
@@ -126,25 +126,6 @@ import { WebhookIntegrations } from "./store/webhook-integrations";
 import { loadIntervals, saveIntervals, staleAfter } from "./collection/intervals";
 import { CollectionRunner, type CollectedSource, type CollectionJob } from "./collection/runner";
 import { collectNetworks } from "./collection/web3-job";
-import { githubJob, knownRepository } from "./collection/github-job";
-import * as deployActions from "./domain/deploy-actions";
-import { githubCollectable, viewGithub } from "./domain/github-access";
-import * as pipelineActions from "./domain/pipeline-actions";
-import type { ActionDeps } from "./domain/provider-call";
-import { ProviderActions } from "./store/provider-actions";
-import type {
-  ActionOutcome,
-  DeploymentLog,
-  GithubIntegrationBody,
-  GithubIntegrationView,
-  ProviderAction,
-  RollbackBody,
-  StageLogs,
-} from "../schema";
-import { type AwsIntegration, type AwsIntegrationInput } from "../schema";
-import { awsJob } from "./collection/aws-job";
-import { awsConfigured, mergeAwsConfig, viewAws } from "./domain/aws-config";
-import { ThresholdEpisodes } from "./domain/thresholds";
 
 /** At most one coalesced `alerts` frame per this many ms under sustained ingest. */
 const ALERT_FRAME_MS = 250;
@@ -174,8 +155,6 @@ export class Workspace extends DurableObject<Env> {
   private readonly activity: RecordStore<typeof ActivityItem>;
   private readonly security: RecordStore<typeof SecurityScan>;
   private readonly webhooks: WebhookIntegrations;
-  private readonly networks: RecordStore<typeof StoredNetwork>;
-  private readonly collection: CollectionRunner;
   private readonly silences: Silences;
   private readonly pagerDuty: PagerDutyAlerts;
   /** PagerDuty-style senders: 200 events burst, 100/s sustained per routing key. */
@@ -191,7 +170,8 @@ export class Workspace extends DurableObject<Env> {
    */
   private readonly mutationBuckets = new TokenBuckets(120, 2);
   private readonly idempotency = new IdempotencyStore(this.ctx.storage.sql);
-  private readonly providerActions = new ProviderActions(this.ctx.storage.sql);
+  private readonly networks: RecordStore<typeof StoredNetwork>;
+  private readonly collection: CollectionRunner;
   private secretBox?: SecretBox;
 
   constructor(ctx: DurableObjectState, env: Env) {
@@ -203,7 +183,6 @@ export class Workspace extends DurableObject<Env> {
     this.access = new AccessStore(this.sql, () => this.info()?.id ?? "");
     this.webhooks = new WebhookIntegrations(this.sql, () => this.info()?.id ?? "");
     this.networks = new RecordStore(this.sql, "evm-network", StoredNetwork, (n) => n.addedAt);
-
     this.audit = new AuditLog(this.sql);
     this.metrics = new Metrics(this.sql);
     this.sources = new Sources(this.sql);
@@ -478,11 +457,6 @@ export class Workspace extends DurableObject<Env> {
     Record<CollectedSource, { configured: () => boolean; job: () => CollectionJob }>
   > = {
     web3: { configured: () => this.networks.list(1).length > 0, job: () => this.web3Job() },
-    github: {
-      configured: () => githubCollectable(loadSettings(this.sql).integrations.github),
-      job: () => this.githubJob(),
-    },
-    aws: { configured: () => awsConfigured(loadSettings(this.sql)), job: () => this.awsJob() },
   };
 
   private configuredJobs(): CollectedSource[] {
@@ -515,66 +489,6 @@ export class Workspace extends DurableObject<Env> {
     };
   }
 
-  /** EC2, RDS, CloudWatch, S3 and Lambda; the rules are in collection/aws-job.ts. */
-  private awsJob(): CollectionJob {
-    return awsJob({
-      settings: () => loadSettings(this.sql),
-      box: () => this.box(),
-      allowEndpointOverride: this.env.ALLOW_LOOPBACK_URLS === "true",
-      intervalMs: loadIntervals(this.sql).metrics * 1000,
-      lastSuccessAt: () => this.sources.get("aws")?.lastSuccessAt,
-      services: this.awsServices,
-      metrics: this.metrics,
-      alerts: this.alerts,
-      silences: this.silences,
-      episodes: new ThresholdEpisodes(this.sql),
-      transaction: (fn) => this.ctx.storage.transactionSync(fn),
-      publish: (event, now) => this.publish(event, now),
-      publishMetrics: (now) =>
-        this.publish({ type: "metrics", payload: this.listMetrics("1h") }, now),
-      publishAlerts: (now) => this.publishAlerts(now),
-      addActivity: (items, now) => this.addActivity(items, now),
-    });
-  }
-
-  /** The AWS integration as `GET api/integrations/aws` shows it: keys only as "set". */
-  getAwsIntegration(): AwsIntegration {
-    const source = this.listSources().find((s) => s.id === "aws") ?? {
-      id: "aws",
-      status: "not_configured",
-    };
-    return viewAws(loadSettings(this.sql), source);
-  }
-
-  /**
-   * Saves the AWS integration (keys sealed, write-only) and collects at once when it is
-   * complete, so a wrong key shows as "credentials invalid" within seconds.
-   * @example await stub.configureAws(principal, { enabled: true, accessKey, secretKey, regions: ["eu-west-1"] })
-   */
-  async configureAws(
-    actor: Principal,
-    input: AwsIntegrationInput,
-  ): Promise<Outcome<AwsIntegration>> {
-    const box = await this.box();
-    if (!box)
-      return fail(503, "secrets_key_missing", "SECRETS_KEY is not configured on the server.");
-    const before = loadSettings(this.sql);
-    const after = await mergeAwsConfig(box, before, input);
-    const now = new Date();
-    saveSettings(this.sql, after);
-    const beforeView = viewAws(before, { id: "aws", status: "pending" });
-    const afterView = viewAws(after, { id: "aws", status: "pending" });
-    const { source: _b, ...auditBefore } = beforeView;
-    const { source: _a, ...auditAfter } = afterView;
-    this.audit.record(actor, "aws.configure", "aws", { before: auditBefore, after: auditAfter }, now);
-    // A saved integration is tried at once (backoff resumes if it still fails); an
-    // incomplete one stops collecting.
-    if (awsConfigured(after)) await this.schedule.set("collect:aws", now.getTime());
-    else this.schedule.cancel("collect:aws");
-    this.publish({ type: "sources", payload: this.listSources() }, now);
-    return ok(this.getAwsIntegration());
-  }
-
   private async runJob(source: CollectedSource, now: Date): Promise<"ran" | "skipped" | "failed"> {
     const collector = this.collectors[source];
     if (!collector?.configured()) {
@@ -582,110 +496,6 @@ export class Workspace extends DurableObject<Env> {
       return "skipped";
     }
     return this.collection.run(collector.job(), now);
-  }
-
-  // ── GitHub: integration and provider actions ──────────────────────────────────────
-
-  getGithubIntegration(): GithubIntegrationView {
-    return viewGithub(loadSettings(this.sql).integrations.github);
-  }
-
-  /** Saves the GitHub integration; the Worker has checked `apiUrl` against the URL policy. */
-  async configureGithub(
-    actor: Principal,
-    body: GithubIntegrationBody,
-  ): Promise<Outcome<GithubIntegrationView>> {
-    const saved = await this.updateSettings(actor, { integrations: { github: body } });
-    return saved.ok ? ok(this.getGithubIntegration()) : saved;
-  }
-
-  /** Redeploys a deployment's commit to its environment through GitHub (operator). */
-  retryDeployment(
-    actor: Principal,
-    id: string,
-  ): Promise<ActionOutcome<{ deployment: DeploymentRecord; action: ProviderAction }>> {
-    return deployActions.retryDeployment(this.actionDeps(), actor, id);
-  }
-
-  /**
-   * Redeploys the last good earlier version of the deployment's environment through GitHub.
-   * @example await stub.rollbackDeployment(principal, "gh-deploy-42", {})
-   */
-  rollbackDeployment(
-    actor: Principal,
-    id: string,
-    body: RollbackBody,
-  ): Promise<ActionOutcome<{ deployment: DeploymentRecord; action: ProviderAction }>> {
-    return deployActions.rollbackDeployment(this.actionDeps(), actor, id, body);
-  }
-
-  deploymentLogs(id: string): Promise<ActionOutcome<DeploymentLog[]>> {
-    return deployActions.deploymentLogs(this.actionDeps(), id);
-  }
-
-  rerunPipeline(
-    actor: Principal,
-    id: string,
-    failedOnly: boolean,
-  ): Promise<ActionOutcome<{ pipeline: Pipeline; action: ProviderAction }>> {
-    return pipelineActions.rerunPipeline(this.actionDeps(), actor, id, failedOnly);
-  }
-
-  cancelPipeline(
-    actor: Principal,
-    id: string,
-  ): Promise<ActionOutcome<{ pipeline: Pipeline; action: ProviderAction }>> {
-    return pipelineActions.cancelPipeline(this.actionDeps(), actor, id);
-  }
-
-  stageLogs(id: string, stageId: string): Promise<ActionOutcome<StageLogs>> {
-    return pipelineActions.stageLogs(this.actionDeps(), id, stageId);
-  }
-
-  listProviderActions(limit: number): ProviderAction[] {
-    return this.providerActions.list(limit);
-  }
-
-  private githubJob(): CollectionJob {
-    return githubJob({
-      sql: this.sql,
-      settings: () => loadSettings(this.sql),
-      intervals: () => loadIntervals(this.sql),
-      box: () => this.box(),
-      pipelines: this.pipelines,
-      deployments: this.deployments,
-      security: this.security,
-      activity: this.activity,
-      publish: (event, now) => this.publish(event, now),
-      addActivity: (items, now) => this.addActivity(items, now),
-    });
-  }
-
-  private actionDeps(): ActionDeps {
-    return {
-      stores: {
-        pipelines: this.pipelines,
-        deployments: this.deployments,
-        security: this.security,
-        activity: this.activity,
-      },
-      actions: this.providerActions,
-      audit: this.audit,
-      settings: () => loadSettings(this.sql),
-      box: () => this.box(),
-      identity: (fullName) => knownRepository(this.sql, fullName),
-      publish: (event, now) => this.publish(event, now),
-      addActivity: (items, now) => this.addActivity(items, now),
-      allowLoopback: this.env.ALLOW_LOOPBACK_URLS === "true",
-    };
-  }
-
-  /** A changed GitHub configuration collects now (a fixed token should not wait out a backoff). */
-  private async scheduleGithub(now: Date): Promise<void> {
-    if (githubCollectable(loadSettings(this.sql).integrations.github))
-      return this.schedule.set("collect:github", now.getTime());
-    this.schedule.cancel("collect:github");
-    await this.schedule.arm();
   }
 
   // ── Reads ─────────────────────────────────────────────────────────────────────────
@@ -819,7 +629,6 @@ export class Workspace extends DurableObject<Env> {
       { type: "metrics", payload: this.metrics.cards("1h", after.thresholds, now) },
       now,
     );
-    if (input.integrations?.github) await this.scheduleGithub(now);
     return ok(viewSettings(after));
   }
 
@@ -828,32 +637,6 @@ export class Workspace extends DurableObject<Env> {
     const result = this.metrics.ingest(body.samples, body.source, now);
     if (result.ok) this.publish({ type: "metrics", payload: this.listMetrics("1h") }, now);
     return result;
-  }
-
-  /**
-   * One GitHub webhook delivery, raw bytes and headers as received; the rules (signature,
-   * rotation, idempotency by delivery id, mapping) are in domain/github-ingest.ts.
-   * @example await stub.ingestGithub({ event: "ping", deliveryId, signature256, contentType: "application/json", body })
-   */
-  async ingestGithub(delivery: GithubDelivery): Promise<Outcome<GithubDeliveryResult>> {
-    return ingestGithub(
-      {
-        exists: () => this.info() !== undefined,
-        box: () => this.box(),
-        webhooks: this.webhooks,
-        pipelines: this.pipelines,
-        deployments: this.deployments,
-        security: this.security,
-        activity: this.activity,
-        sources: this.sources,
-        listSources: () => this.listSources(),
-        transaction: (fn) => this.ctx.storage.transactionSync(fn),
-        publish: (event, now) => this.publish(event, now),
-        addActivity: (items, now) => this.addActivity(items, now),
-      },
-      delivery,
-      new Date(),
-    );
   }
 
   // ── Alerts in: Alertmanager, Grafana, PagerDuty-style; silences and maintenance ──
@@ -1251,6 +1034,32 @@ export class Workspace extends DurableObject<Env> {
     return ok(after);
   }
 
+  /**
+   * One GitHub webhook delivery, raw bytes and headers as received; the rules (signature,
+   * rotation, idempotency by delivery id, mapping) are in domain/github-ingest.ts.
+   * @example await stub.ingestGithub({ event: "ping", deliveryId, signature256, contentType: "application/json", body })
+   */
+  async ingestGithub(delivery: GithubDelivery): Promise<Outcome<GithubDeliveryResult>> {
+    return ingestGithub(
+      {
+        exists: () => this.info() !== undefined,
+        box: () => this.box(),
+        webhooks: this.webhooks,
+        pipelines: this.pipelines,
+        deployments: this.deployments,
+        security: this.security,
+        activity: this.activity,
+        sources: this.sources,
+        listSources: () => this.listSources(),
+        transaction: (fn) => this.ctx.storage.transactionSync(fn),
+        publish: (event, now) => this.publish(event, now),
+        addActivity: (items, now) => this.addActivity(items, now),
+      },
+      delivery,
+      new Date(),
+    );
+  }
+
   // ── Live sockets ──────────────────────────────────────────────────────────────────
 
   /** Upgrades a WebSocket the Worker has already authenticated. */
@@ -1342,11 +1151,9 @@ export class Workspace extends DurableObject<Env> {
 
   private readonly alarmTasks: Record<string, (now: number) => void | Promise<void>> = {
     heartbeat: (now) => this.heartbeat(now),
-    "collect:web3": async (now) => void (await this.runJob("web3", new Date(now))),
-    "collect:github": async (now) => void (await this.runJob("github", new Date(now))),
-    "collect:aws": async (now) => void (await this.runJob("aws", new Date(now))),
     silences: (now) => this.silenceBoundary(now),
     "publish-alerts": (now) => this.flushAlerts(now),
+    "collect:web3": async (now) => void (await this.runJob("web3", new Date(now))),
   };
 
   /** Server ping every 30 s while sockets are open; stops itself when the last one is gone. */
