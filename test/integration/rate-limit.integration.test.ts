@@ -6,13 +6,17 @@ describe("REST rate limiting", () => {
     const ws = await makeWorkspace("rl");
     const ack = (token: string) =>
       call(`/w/${ws.id}/api/alerts/no-such/acknowledge`, jsonInit("POST", {}, token));
-    // 150 changes at once from one token: the 120 burst passes (404: no such alert), the rest are refused.
+    // 150 changes at once from one token: the 120 burst passes (404: no such alert), plus what
+    // refilled (2/s) while the flood was in flight on a possibly loaded machine; the rest are refused.
+    const started = Date.now();
     const responses = await Promise.all(Array.from({ length: 150 }, () => ack(ws.operator)));
+    const refilled = Math.ceil(((Date.now() - started) / 1000) * 2);
     const statuses = responses.map((r) => r.status);
     const limited = responses.filter((r) => r.status === 429);
     expect(statuses.filter((s) => s === 404).length).toBeGreaterThanOrEqual(120);
-    expect(statuses.filter((s) => s === 404).length).toBeLessThan(130);
-    expect(limited.length).toBeGreaterThan(20);
+    expect(statuses.filter((s) => s === 404).length).toBeLessThanOrEqual(120 + refilled);
+    expect(limited.length).toBeGreaterThanOrEqual(150 - 120 - refilled);
+    expect(limited.length).toBeGreaterThan(0);
     const problem = await expectProblem(limited[0]!, 429, "rate_limited");
     expect(problem.detail).toContain("operator-bot");
     expect(Number(limited[0]!.headers.get("Retry-After"))).toBeGreaterThanOrEqual(1);
