@@ -126,6 +126,21 @@ import { WebhookIntegrations } from "./store/webhook-integrations";
 import { loadIntervals, saveIntervals, staleAfter } from "./collection/intervals";
 import { CollectionRunner, type CollectedSource, type CollectionJob } from "./collection/runner";
 import { collectNetworks } from "./collection/web3-job";
+import { githubJob, knownRepository } from "./collection/github-job";
+import * as deployActions from "./domain/deploy-actions";
+import { githubCollectable, viewGithub } from "./domain/github-access";
+import * as pipelineActions from "./domain/pipeline-actions";
+import type { ActionDeps } from "./domain/provider-call";
+import { ProviderActions } from "./store/provider-actions";
+import type {
+  ActionOutcome,
+  DeploymentLog,
+  GithubIntegrationBody,
+  GithubIntegrationView,
+  ProviderAction,
+  RollbackBody,
+  StageLogs,
+} from "../schema";
 
 /** At most one coalesced `alerts` frame per this many ms under sustained ingest. */
 const ALERT_FRAME_MS = 250;
@@ -170,6 +185,7 @@ export class Workspace extends DurableObject<Env> {
    */
   private readonly mutationBuckets = new TokenBuckets(120, 2);
   private readonly idempotency = new IdempotencyStore(this.ctx.storage.sql);
+  private readonly providerActions = new ProviderActions(this.ctx.storage.sql);
   private readonly networks: RecordStore<typeof StoredNetwork>;
   private readonly collection: CollectionRunner;
   private secretBox?: SecretBox;
@@ -457,6 +473,10 @@ export class Workspace extends DurableObject<Env> {
     Record<CollectedSource, { configured: () => boolean; job: () => CollectionJob }>
   > = {
     web3: { configured: () => this.networks.list(1).length > 0, job: () => this.web3Job() },
+    github: {
+      configured: () => githubCollectable(loadSettings(this.sql).integrations.github),
+      job: () => this.githubJob(),
+    },
   };
 
   private configuredJobs(): CollectedSource[] {
@@ -496,6 +516,110 @@ export class Workspace extends DurableObject<Env> {
       return "skipped";
     }
     return this.collection.run(collector.job(), now);
+  }
+
+  // ── GitHub: integration and provider actions ──────────────────────────────────────
+
+  getGithubIntegration(): GithubIntegrationView {
+    return viewGithub(loadSettings(this.sql).integrations.github);
+  }
+
+  /** Saves the GitHub integration; the Worker has checked `apiUrl` against the URL policy. */
+  async configureGithub(
+    actor: Principal,
+    body: GithubIntegrationBody,
+  ): Promise<Outcome<GithubIntegrationView>> {
+    const saved = await this.updateSettings(actor, { integrations: { github: body } });
+    return saved.ok ? ok(this.getGithubIntegration()) : saved;
+  }
+
+  /** Redeploys a deployment's commit to its environment through GitHub (operator). */
+  retryDeployment(
+    actor: Principal,
+    id: string,
+  ): Promise<ActionOutcome<{ deployment: DeploymentRecord; action: ProviderAction }>> {
+    return deployActions.retryDeployment(this.actionDeps(), actor, id);
+  }
+
+  /**
+   * Redeploys the last good earlier version of the deployment's environment through GitHub.
+   * @example await stub.rollbackDeployment(principal, "gh-deploy-42", {})
+   */
+  rollbackDeployment(
+    actor: Principal,
+    id: string,
+    body: RollbackBody,
+  ): Promise<ActionOutcome<{ deployment: DeploymentRecord; action: ProviderAction }>> {
+    return deployActions.rollbackDeployment(this.actionDeps(), actor, id, body);
+  }
+
+  deploymentLogs(id: string): Promise<ActionOutcome<DeploymentLog[]>> {
+    return deployActions.deploymentLogs(this.actionDeps(), id);
+  }
+
+  rerunPipeline(
+    actor: Principal,
+    id: string,
+    failedOnly: boolean,
+  ): Promise<ActionOutcome<{ pipeline: Pipeline; action: ProviderAction }>> {
+    return pipelineActions.rerunPipeline(this.actionDeps(), actor, id, failedOnly);
+  }
+
+  cancelPipeline(
+    actor: Principal,
+    id: string,
+  ): Promise<ActionOutcome<{ pipeline: Pipeline; action: ProviderAction }>> {
+    return pipelineActions.cancelPipeline(this.actionDeps(), actor, id);
+  }
+
+  stageLogs(id: string, stageId: string): Promise<ActionOutcome<StageLogs>> {
+    return pipelineActions.stageLogs(this.actionDeps(), id, stageId);
+  }
+
+  listProviderActions(limit: number): ProviderAction[] {
+    return this.providerActions.list(limit);
+  }
+
+  private githubJob(): CollectionJob {
+    return githubJob({
+      sql: this.sql,
+      settings: () => loadSettings(this.sql),
+      intervals: () => loadIntervals(this.sql),
+      box: () => this.box(),
+      pipelines: this.pipelines,
+      deployments: this.deployments,
+      security: this.security,
+      activity: this.activity,
+      publish: (event, now) => this.publish(event, now),
+      addActivity: (items, now) => this.addActivity(items, now),
+    });
+  }
+
+  private actionDeps(): ActionDeps {
+    return {
+      stores: {
+        pipelines: this.pipelines,
+        deployments: this.deployments,
+        security: this.security,
+        activity: this.activity,
+      },
+      actions: this.providerActions,
+      audit: this.audit,
+      settings: () => loadSettings(this.sql),
+      box: () => this.box(),
+      identity: (fullName) => knownRepository(this.sql, fullName),
+      publish: (event, now) => this.publish(event, now),
+      addActivity: (items, now) => this.addActivity(items, now),
+      allowLoopback: this.env.ALLOW_LOOPBACK_URLS === "true",
+    };
+  }
+
+  /** A changed GitHub configuration collects now (a fixed token should not wait out a backoff). */
+  private async scheduleGithub(now: Date): Promise<void> {
+    if (githubCollectable(loadSettings(this.sql).integrations.github))
+      return this.schedule.set("collect:github", now.getTime());
+    this.schedule.cancel("collect:github");
+    await this.schedule.arm();
   }
 
   // ── Reads ─────────────────────────────────────────────────────────────────────────
@@ -629,6 +753,7 @@ export class Workspace extends DurableObject<Env> {
       { type: "metrics", payload: this.metrics.cards("1h", after.thresholds, now) },
       now,
     );
+    if (input.integrations?.github) await this.scheduleGithub(now);
     return ok(viewSettings(after));
   }
 
@@ -1154,6 +1279,7 @@ export class Workspace extends DurableObject<Env> {
     silences: (now) => this.silenceBoundary(now),
     "publish-alerts": (now) => this.flushAlerts(now),
     "collect:web3": async (now) => void (await this.runJob("web3", new Date(now))),
+    "collect:github": async (now) => void (await this.runJob("github", new Date(now))),
   };
 
   /** Server ping every 30 s while sockets are open; stops itself when the last one is gone. */

@@ -22,3 +22,5 @@ export * from "./alert-actions";
 export * from "./idempotency";
 export * from "./admission";
 export * from "./github";
+export * from "./github-integration";
+export * from "./actions";

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { Text } from "./common";
+import { GithubSettingsFields } from "./github-integration";
 
 const Percent = z.number().min(0).max(100);
 const Secret = Text(4096).min(1);
@@ -23,7 +24,11 @@ export const SettingsInput = z
     integrations: z
       .object({
         github: z
-          .object({ enabled: z.boolean(), token: Secret.nullable().optional() })
+          .object({
+            enabled: z.boolean(),
+            token: Secret.nullable().optional(),
+            ...GithubSettingsFields,
+          })
           .strict()
           .optional(),
         aws: z
@@ -50,7 +55,13 @@ export const Settings = z.object({
   notifications: z.object({ email: z.boolean(), slack: z.boolean(), webhook: z.boolean() }),
   thresholds: z.object({ cpu: Percent, memory: Percent, disk: Percent }),
   integrations: z.object({
-    github: z.object({ enabled: z.boolean(), tokenSet: z.boolean() }),
+    github: z.object({
+      enabled: z.boolean(),
+      tokenSet: z.boolean(),
+      owner: z.string().optional(),
+      repositories: z.array(z.string()).optional(),
+      apiUrl: z.string().optional(),
+    }),
     aws: z.object({ enabled: z.boolean(), accessKeySet: z.boolean(), secretKeySet: z.boolean() }),
     slack: z.object({ enabled: z.boolean(), webhookUrlSet: z.boolean() }),
   }),
@@ -72,7 +83,13 @@ export const StoredSettings = z.object({
   notifications: Settings.shape.notifications,
   thresholds: Settings.shape.thresholds,
   integrations: z.object({
-    github: z.object({ enabled: z.boolean(), token: z.string().optional() }),
+    github: z.object({
+      enabled: z.boolean(),
+      token: z.string().optional(),
+      owner: z.string().optional(),
+      repositories: z.array(z.string()).optional(),
+      apiUrl: z.string().optional(),
+    }),
     aws: z.object({
       enabled: z.boolean(),
       accessKey: z.string().optional(),

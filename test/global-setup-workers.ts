@@ -1,6 +1,7 @@
 import type { TestProject } from "vitest/node";
 import { startAnvil } from "./peers/anvil";
 import { startFlakyProxy } from "./peers/flaky-proxy";
+import { startGithubStandin } from "./peers/github-standin";
 
 declare module "vitest" {
   export interface ProvidedContext {
@@ -8,6 +9,8 @@ declare module "vitest" {
     anvilChainId: number;
     /** anvil behind a proxy whose behaviour tests switch (see test/peers/flaky-proxy.ts). */
     flakyRpcUrl: string;
+    /** GitHub REST stand-in, every response schema-checked (test/peers/github-standin.ts). */
+    githubApiUrl: string;
   }
 }
 
@@ -18,7 +21,10 @@ export default async function setup(project: TestProject) {
   project.provide("anvilChainId", anvil.chainId);
   const proxy = await startFlakyProxy(anvil.url);
   project.provide("flakyRpcUrl", proxy.url);
+  const github = await startGithubStandin();
+  project.provide("githubApiUrl", github.url);
   return async () => {
+    await github.stop();
     await proxy.stop();
     await anvil.stop();
   };

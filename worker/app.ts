@@ -7,6 +7,7 @@ import { jsonBody } from "./middleware/json-body";
 import { openapiGuard } from "./middleware/operator";
 import { router } from "./openapi";
 import { activityRoutes } from "./routes/activity";
+import { actionRoutes } from "./routes/actions";
 import { alertRoutes } from "./routes/alerts";
 import { auditRoutes } from "./routes/audit";
 import { dashboardRoutes } from "./routes/dashboard";
@@ -14,6 +15,7 @@ import { detailPageRoutes } from "./routes/pages-details";
 import { settingsPageRoutes } from "./routes/pages-settings";
 import { collectionRoutes } from "./routes/collection";
 import { deploymentRoutes } from "./routes/deployments";
+import { githubIntegrationRoutes } from "./routes/github-integration";
 import { healthRoutes } from "./routes/health";
 import { githubHookRoutes } from "./routes/hooks-github";
 import { alertHookRoutes, pagerDutyRoutes } from "./routes/hooks-alerting";
@@ -62,6 +64,8 @@ const api = router()
   .route("/", tokenRoutes)
   .route("/", silenceRoutes)
   .route("/", integrationRoutes)
+  .route("/", githubIntegrationRoutes)
+  .route("/", actionRoutes)
   .route("/", collectionRoutes);
 
 export const app = router();

@@ -73,7 +73,13 @@ export class CollectionRunner {
         now,
       );
       const backoff = Math.min(MAX_BACKOFF_MS, job.intervalMs * 2 ** Math.min(failures, 6));
-      this.schedule.write(job.task, now.getTime() + Math.max(job.intervalMs, backoff));
+      // A rate limit says exactly when calls work again: sooner is refused, later is a waste.
+      const retryAt = error instanceof UpstreamError ? error.retryAt : undefined;
+      const next =
+        retryAt !== undefined
+          ? Math.max(retryAt, now.getTime() + 1000)
+          : now.getTime() + Math.max(job.intervalMs, backoff);
+      this.schedule.write(job.task, next);
       return "failed";
     } finally {
       this.running.delete(job.task);

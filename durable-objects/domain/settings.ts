@@ -54,6 +54,10 @@ export async function mergeSettings(
       github: {
         enabled: gh?.enabled ?? cur.github.enabled,
         token: await nextSecret(box, cur.github.token, gh?.token),
+        owner: gh?.owner ?? cur.github.owner,
+        repositories: gh?.repositories ?? cur.github.repositories,
+        // `null` returns to api.github.com.
+        apiUrl: gh?.apiUrl === null ? undefined : (gh?.apiUrl ?? cur.github.apiUrl),
       },
       aws: {
         enabled: aws?.enabled ?? cur.aws.enabled,
@@ -75,7 +79,13 @@ export function viewSettings(stored: StoredSettings): Settings {
     notifications: stored.notifications,
     thresholds: stored.thresholds,
     integrations: {
-      github: { enabled: github.enabled, tokenSet: github.token !== undefined },
+      github: {
+        enabled: github.enabled,
+        tokenSet: github.token !== undefined,
+        ...(github.owner !== undefined ? { owner: github.owner } : {}),
+        ...(github.repositories !== undefined ? { repositories: github.repositories } : {}),
+        ...(github.apiUrl !== undefined ? { apiUrl: github.apiUrl } : {}),
+      },
       aws: {
         enabled: aws.enabled,
         accessKeySet: aws.accessKey !== undefined,

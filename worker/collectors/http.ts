@@ -9,6 +9,8 @@ export class UpstreamError extends Error {
     readonly status?: number,
     /** `credentials`: retrying will not help until someone fixes the integration. */
     readonly kind: "transient" | "credentials" = "transient",
+    /** Epoch ms before which a retry is pointless (a rate limit's reset time). */
+    readonly retryAt?: number,
   ) {
     super(message);
   }
@@ -51,7 +53,10 @@ export async function boundedFetch(
   return { status: response.status, headers: response.headers, body };
 }
 
-async function readCapped(response: Response, maxBytes: number): Promise<Uint8Array<ArrayBuffer>> {
+export async function readCapped(
+  response: Response,
+  maxBytes: number,
+): Promise<Uint8Array<ArrayBuffer>> {
   const reader = response.body?.getReader();
   if (!reader) return new Uint8Array(0);
   const chunks: Uint8Array[] = [];

@@ -5,6 +5,7 @@ import { ApiError, unwrap } from "../errors";
 import { checkOutboundUrl } from "../lib/url-policy";
 import { authorize } from "../middleware/auth";
 import { problemResponses, router } from "../openapi";
+import { assertGithubApiUrl } from "./github-integration";
 import { WorkspaceParams, json, jsonBody } from "./params";
 
 export const settingsRoutes = router()
@@ -34,6 +35,11 @@ export const settingsRoutes = router()
     async (c) => {
       const input = c.req.valid("json");
       assertWebhookAllowed(input.integrations?.slack?.webhookUrl);
+      assertGithubApiUrl(
+        input.integrations?.github?.apiUrl,
+        c.env.ALLOW_LOOPBACK_URLS === "true",
+        "json.integrations.github.apiUrl",
+      );
       const settings = unwrap(await c.var.workspace.stub.updateSettings(c.var.principal, input));
       return c.json({ success: true as const, settings }, 200);
     },
