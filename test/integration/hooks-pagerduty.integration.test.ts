@@ -5,6 +5,7 @@ import type { ActivityItem, PagerDutyResponse } from "../../schema";
 import amPdResolve from "../fixtures/alerting/alertmanager-pagerduty-resolve.json";
 import amPdTrigger from "../fixtures/alerting/alertmanager-pagerduty-trigger.json";
 import acknowledgeFixture from "../fixtures/alerting/pagerduty-acknowledge.json";
+import grafanaPdTrigger from "../fixtures/alerting/grafana-pagerduty-trigger.json";
 import changeFixture from "../fixtures/alerting/pagerduty-change.json";
 import resolveFixture from "../fixtures/alerting/pagerduty-resolve.json";
 import triggerFixture from "../fixtures/alerting/pagerduty-trigger.json";
@@ -114,6 +115,20 @@ describe("PagerDuty Events v2: the documented examples", () => {
     await reply(await send(amPdResolve), 202);
     [alert] = await listAlerts(ws);
     expect(alert!.status).toBe("resolved");
+  });
+
+  it("takes Grafana's PagerDuty contact point events unchanged", async () => {
+    const { ws, send } = await setup();
+    expect((await reply(await send(grafanaPdTrigger), 202)).dedup_key).toBe(
+      grafanaPdTrigger.dedup_key,
+    );
+    const [alert] = await listAlerts(ws);
+    expect(alert).toMatchObject({
+      title: "[FIRING:1]  (val1)",
+      severity: "critical",
+      labels: { component: "Grafana", client: "Grafana", source: "grafana-host" },
+    });
+    expect(alert!.links).toContainEqual({ href: "http://localhost/", text: "External URL" });
   });
 
   it("turns change events into deployment activity items", async () => {
