@@ -3,6 +3,7 @@ import { requestId } from "hono/request-id";
 import { secureHeaders } from "hono/secure-headers";
 import type { AppEnv } from "./env";
 import { ApiError, onError, problem } from "./errors";
+import { csrfGuard } from "./middleware/auth";
 import { jsonBody } from "./middleware/json-body";
 import { openapiGuard } from "./middleware/operator";
 import { router } from "./openapi";
@@ -110,7 +111,8 @@ app.get("/openapi.json", openapiGuard, (c) => {
   });
   return c.json(openapiDocument);
 });
-for (const path of ["/api/*", "/w/:workspace/api/*"]) app.use(path, apiBodyLimit, jsonBody);
+for (const path of ["/api/*", "/w/:workspace/api/*"])
+  app.use(path, csrfGuard, apiBodyLimit, jsonBody);
 app.route("/api/workspaces", workspaceRoutes);
 app.route("/w/:workspace/api", api);
 app.route("/w/:workspace", socketRoutes);

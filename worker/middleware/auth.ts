@@ -52,6 +52,32 @@ function assertSameOrigin(c: Context<AppEnv>): void {
 
 const SAFE_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
 
+const invalidCredential = () =>
+  new ApiError(
+    401,
+    "unauthenticated",
+    "The credential is invalid, expired or revoked.",
+    undefined,
+    {
+      "WWW-Authenticate": 'Bearer realm="opsdeck", error="invalid_token"',
+    },
+  );
+
+/**
+ * The CSRF check as app middleware, ahead of body parsing: a cross-site form post must be
+ * refused as cross-site (403), not coached on its media type (415). Only cookie-carrying
+ * writes without a bearer header are checked; `authorize` repeats the check per route.
+ */
+export const csrfGuard = createMiddleware<AppEnv>(async (c, next) => {
+  if (
+    !SAFE_METHODS.has(c.req.method) &&
+    !c.req.header("Authorization") &&
+    getCookie(c, SESSION_COOKIE) !== undefined
+  )
+    assertSameOrigin(c);
+  await next();
+});
+
 /**
  * Authenticates the caller against the workspace in the path and requires `minRole`.
  * A credential minted for another workspace is refused without touching any object.
@@ -69,19 +95,15 @@ export function authorize(minRole: Role, options: { allowTicket?: boolean } = {}
         undefined,
         { "WWW-Authenticate": 'Bearer realm="opsdeck"' },
       );
-    if (workspaceOfSecret(credential.secret) !== id)
-      throw new ApiError(404, "not_found", "No such workspace.");
+    const owner = workspaceOfSecret(credential.secret);
+    // Only a well-formed credential of another workspace is a 404 (its existence stays
+    // hidden); a JWT or other garbage names no workspace at all and is simply invalid.
+    if (owner === undefined || !WorkspaceSlug.safeParse(owner).success) throw invalidCredential();
+    if (owner !== id) throw new ApiError(404, "not_found", "No such workspace.");
     if (credential.kind === "session" && !SAFE_METHODS.has(c.req.method)) assertSameOrigin(c);
     const stub = c.env.WORKSPACE.getByName(id);
     const principal = await authenticateMetered(stub, credential, c.req.method);
-    if (!principal)
-      throw new ApiError(
-        401,
-        "unauthenticated",
-        "The credential is invalid, expired or revoked.",
-        undefined,
-        { "WWW-Authenticate": 'Bearer realm="opsdeck", error="invalid_token"' },
-      );
+    if (!principal) throw invalidCredential();
     if (ROLE_RANK[principal.role] < ROLE_RANK[minRole]) {
       throw new ApiError(
         403,

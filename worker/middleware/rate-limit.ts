@@ -1,6 +1,7 @@
 import type { Principal } from "../../schema";
 import type { WorkspaceStub } from "../env";
 import { ApiError } from "../errors";
+import { readWithRetry } from "../lib/do-retry";
 
 type Credential = { kind: "token" | "session" | "ticket"; secret: string };
 
@@ -26,7 +27,9 @@ export async function authenticateMetered(
   credential: Credential,
   method: string,
 ): Promise<Principal | undefined> {
-  if (SAFE_METHODS.has(method)) return stub.authenticate(credential);
+  // Every read passes here first, so this is the one place a transient object fault on an
+  // idempotent request is absorbed (once); a mutation's admit() is never repeated.
+  if (SAFE_METHODS.has(method)) return readWithRetry(() => stub.authenticate(credential));
   const admission = await stub.admit(credential);
   if (admission.result === "admitted") return admission.principal;
   if (admission.result === "unauthenticated") return undefined;
