@@ -129,7 +129,11 @@ async function deployVersion(
   const applied = applyGithubChanges(deps.stores, made.value.changes, true);
   const createdId = made.value.changes.find((c) => c.kind === "deployment")?.deployment.id;
   const deployment = createdId ? deps.stores.deployments.get(createdId) : undefined;
-  if (!deployment) return fail(502, "upstream_error", "GitHub's reply named no deployment.");
+  if (!deployment) {
+    const detail = "GitHub's reply named no deployment Opsdeck could read; nothing was stored.";
+    deps.actions.fail(action, now, detail, undefined, true);
+    return fail(502, "upstream_error", detail);
+  }
   const done = succeeded(deps, actor, action, {
     before: from,
     after: deployment,
