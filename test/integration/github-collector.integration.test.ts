@@ -378,9 +378,13 @@ describe("GitHub collector on the workspace alarm", () => {
       codeScanning: "disabled" as const,
       dependabot: "disabled" as const,
     };
-    const { ws } = await setup([repo]);
+    const { ws, gh } = await setup([repo]);
     expect((await source(ws)).status).toBe("live");
     expect((await read<Deployment[]>(ws, "deployments", "deployments")).length).toBe(2);
+    // Asked once; not again before the security interval.
+    const mark = (await gh.calls()).length;
+    expect(await refresh(ws)).toBe("ran");
+    expect((await gh.calls(mark)).some((c) => /code-scanning|dependabot/.test(c.path))).toBe(false);
   });
 
   it("keeps each run within its request budget and takes many repositories in turn", async () => {

@@ -35,7 +35,7 @@ export type RepoHarvest = {
   seen: SeenKeys;
   /** Ids present in this run's lists (the cursor keeps only these). */
   listed: { runs: string[]; deployments: string[] };
-  /** Whether security alerts were collected (false when not due or not available). */
+  /** Whether security alerts were read this run (false when not due). */
   security: boolean;
   /** Things worth saying that are not failures (e.g. code scanning not enabled). */
   notes: string[];
@@ -239,7 +239,8 @@ function harvest(lists: Lists, now: Date): RepoHarvest {
     changes: [],
     seen: { runs: {}, deployments: {} },
     listed: { runs: [], deployments: [] },
-    security: lists.codeScanning !== undefined || lists.dependabot !== undefined,
+    // Read, or found not available (a note): either way not due again until its interval.
+    security: lists.plan.security,
     notes: lists.notes,
     skipped: 0,
   };
