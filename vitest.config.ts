@@ -37,6 +37,14 @@ export default defineConfig({
         },
       },
       {
+        // Node-only checks that need no running app: official AWS SDK clients as oracles.
+        test: {
+          name: "node",
+          environment: "node",
+          include: ["test/node/**/*.test.ts"],
+        },
+      },
+      {
         test: {
           name: "e2e",
           environment: "node",

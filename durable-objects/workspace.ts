@@ -141,6 +141,10 @@ import type {
   RollbackBody,
   StageLogs,
 } from "../schema";
+import { type AwsIntegration, type AwsIntegrationInput } from "../schema";
+import { awsJob } from "./collection/aws-job";
+import { awsConfigured, mergeAwsConfig, viewAws } from "./domain/aws-config";
+import { ThresholdEpisodes } from "./domain/thresholds";
 
 /** At most one coalesced `alerts` frame per this many ms under sustained ingest. */
 const ALERT_FRAME_MS = 250;
@@ -477,6 +481,7 @@ export class Workspace extends DurableObject<Env> {
       configured: () => githubCollectable(loadSettings(this.sql).integrations.github),
       job: () => this.githubJob(),
     },
+    aws: { configured: () => awsConfigured(loadSettings(this.sql)), job: () => this.awsJob() },
   };
 
   private configuredJobs(): CollectedSource[] {
@@ -507,6 +512,72 @@ export class Workspace extends DurableObject<Env> {
         };
       },
     };
+  }
+
+  /** EC2, RDS, CloudWatch, S3 and Lambda; the rules are in collection/aws-job.ts. */
+  private awsJob(): CollectionJob {
+    return awsJob({
+      settings: () => loadSettings(this.sql),
+      box: () => this.box(),
+      allowEndpointOverride: this.env.ALLOW_LOOPBACK_URLS === "true",
+      intervalMs: loadIntervals(this.sql).metrics * 1000,
+      lastSuccessAt: () => this.sources.get("aws")?.lastSuccessAt,
+      services: this.awsServices,
+      metrics: this.metrics,
+      alerts: this.alerts,
+      silences: this.silences,
+      episodes: new ThresholdEpisodes(this.sql),
+      transaction: (fn) => this.ctx.storage.transactionSync(fn),
+      publish: (event, now) => this.publish(event, now),
+      publishMetrics: (now) =>
+        this.publish({ type: "metrics", payload: this.listMetrics("1h") }, now),
+      publishAlerts: (now) => this.publishAlerts(now),
+      addActivity: (items, now) => this.addActivity(items, now),
+    });
+  }
+
+  /** The AWS integration as `GET api/integrations/aws` shows it: keys only as "set". */
+  getAwsIntegration(): AwsIntegration {
+    const source = this.listSources().find((s) => s.id === "aws") ?? {
+      id: "aws",
+      status: "not_configured",
+    };
+    return viewAws(loadSettings(this.sql), source);
+  }
+
+  /**
+   * Saves the AWS integration (keys sealed, write-only) and collects at once when it is
+   * complete, so a wrong key shows as "credentials invalid" within seconds.
+   * @example await stub.configureAws(principal, { enabled: true, accessKey, secretKey, regions: ["eu-west-1"] })
+   */
+  async configureAws(
+    actor: Principal,
+    input: AwsIntegrationInput,
+  ): Promise<Outcome<AwsIntegration>> {
+    const box = await this.box();
+    if (!box)
+      return fail(503, "secrets_key_missing", "SECRETS_KEY is not configured on the server.");
+    const before = loadSettings(this.sql);
+    const after = await mergeAwsConfig(box, before, input);
+    const now = new Date();
+    saveSettings(this.sql, after);
+    const beforeView = viewAws(before, { id: "aws", status: "pending" });
+    const afterView = viewAws(after, { id: "aws", status: "pending" });
+    const { source: _b, ...auditBefore } = beforeView;
+    const { source: _a, ...auditAfter } = afterView;
+    this.audit.record(
+      actor,
+      "aws.configure",
+      "aws",
+      { before: auditBefore, after: auditAfter },
+      now,
+    );
+    // A saved integration is tried at once (backoff resumes if it still fails); an
+    // incomplete one stops collecting.
+    if (awsConfigured(after)) await this.schedule.set("collect:aws", now.getTime());
+    else this.schedule.cancel("collect:aws");
+    this.publish({ type: "sources", payload: this.listSources() }, now);
+    return ok(this.getAwsIntegration());
   }
 
   private async runJob(source: CollectedSource, now: Date): Promise<"ran" | "skipped" | "failed"> {
@@ -1280,6 +1351,7 @@ export class Workspace extends DurableObject<Env> {
     "publish-alerts": (now) => this.flushAlerts(now),
     "collect:web3": async (now) => void (await this.runJob("web3", new Date(now))),
     "collect:github": async (now) => void (await this.runJob("github", new Date(now))),
+    "collect:aws": async (now) => void (await this.runJob("aws", new Date(now))),
   };
 
   /** Server ping every 30 s while sockets are open; stops itself when the last one is gone. */

@@ -24,3 +24,4 @@ export * from "./admission";
 export * from "./github";
 export * from "./github-integration";
 export * from "./actions";
+export * from "./aws";

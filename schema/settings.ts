@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { AwsEndpoints, AwsServiceKind } from "./aws";
 import { Text } from "./common";
 import { GithubSettingsFields } from "./github-integration";
 
@@ -94,6 +95,10 @@ export const StoredSettings = z.object({
       enabled: z.boolean(),
       accessKey: z.string().optional(),
       secretKey: z.string().optional(),
+      /** Set through `PUT api/integrations/aws`; absent means the defaults (schema/aws.ts). */
+      regions: z.array(z.string()).optional(),
+      services: z.array(AwsServiceKind).optional(),
+      endpoints: AwsEndpoints.optional(),
     }),
     slack: z.object({ enabled: z.boolean(), webhookUrl: z.string().optional() }),
   }),

@@ -1,5 +1,6 @@
 import type { TestProject } from "vitest/node";
 import { startAnvil } from "./peers/anvil";
+import { startAwsStandin } from "./peers/aws-standin";
 import { startFlakyProxy } from "./peers/flaky-proxy";
 import { startGithubStandin } from "./peers/github-standin";
 
@@ -11,6 +12,8 @@ declare module "vitest" {
     flakyRpcUrl: string;
     /** GitHub REST stand-in, every response schema-checked (test/peers/github-standin.ts). */
     githubApiUrl: string;
+    /** EC2/RDS/CloudWatch/S3/Lambda stand-in that checks SigV4 (test/peers/aws-standin.ts). */
+    awsEndpoint: string;
   }
 }
 
@@ -23,8 +26,11 @@ export default async function setup(project: TestProject) {
   project.provide("flakyRpcUrl", proxy.url);
   const github = await startGithubStandin();
   project.provide("githubApiUrl", github.url);
+  const aws = await startAwsStandin();
+  project.provide("awsEndpoint", aws.url);
   return async () => {
     await github.stop();
+    await aws.stop();
     await proxy.stop();
     await anvil.stop();
   };

@@ -11,6 +11,7 @@ import { activityRoutes } from "./routes/activity";
 import { actionRoutes } from "./routes/actions";
 import { alertRoutes } from "./routes/alerts";
 import { auditRoutes } from "./routes/audit";
+import { awsIntegrationRoutes } from "./routes/aws-integration";
 import { dashboardRoutes } from "./routes/dashboard";
 import { detailPageRoutes } from "./routes/pages-details";
 import { settingsPageRoutes } from "./routes/pages-settings";
@@ -67,6 +68,7 @@ const api = router()
   .route("/", integrationRoutes)
   .route("/", githubIntegrationRoutes)
   .route("/", actionRoutes)
+  .route("/", awsIntegrationRoutes)
   .route("/", collectionRoutes);
 
 export const app = router();

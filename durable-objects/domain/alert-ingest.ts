@@ -14,7 +14,8 @@ import {
 import type { RecordStore } from "../store/records";
 import { withSuppression, type Silences } from "./silences";
 
-export type AlertSource = "alertmanager" | "grafana" | "pagerduty";
+/** `threshold`: raised by Opsdeck itself when a collected metric crosses a workspace threshold. */
+export type AlertSource = "alertmanager" | "grafana" | "pagerduty" | "threshold";
 
 /** One alert of a notification, normalised; `id` is its identity (source, fingerprint, start). */
 export type IncomingAlert = {
@@ -93,7 +94,7 @@ const safeKey = (key: string) => (SAFE_KEY.test(key) ? key : `h${shortHash(key)}
 
 /** Identity of an alert instance: a re-fire after resolve has a new `startsAt`, so a new id. */
 export function alertIdFor(source: AlertSource, fingerprint: string, startsAt: string): string {
-  const prefix = source === "alertmanager" ? "am" : source === "grafana" ? "gf" : "pd";
+  const prefix = { alertmanager: "am", grafana: "gf", pagerduty: "pd", threshold: "th" }[source];
   return `${prefix}.${safeKey(fingerprint)}.${Date.parse(startsAt)}`;
 }
 

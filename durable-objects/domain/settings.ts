@@ -60,6 +60,8 @@ export async function mergeSettings(
         apiUrl: gh?.apiUrl === null ? undefined : (gh?.apiUrl ?? cur.github.apiUrl),
       },
       aws: {
+        // Regions, services and endpoints are set through their own route: carry them over.
+        ...cur.aws,
         enabled: aws?.enabled ?? cur.aws.enabled,
         accessKey: await nextSecret(box, cur.aws.accessKey, aws?.accessKey),
         secretKey: await nextSecret(box, cur.aws.secretKey, aws?.secretKey),
