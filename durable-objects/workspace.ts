@@ -86,8 +86,10 @@ import {
 import {
   PagerDutyAlerts,
   activityFor,
+  alertFrameGap,
   applyAlerts,
   changeActivity,
+  lastEventBytes,
   normaliseAlerts,
   type IncomingAlert,
 } from "./domain/alert-ingest";
@@ -146,8 +148,6 @@ import { awsJob } from "./collection/aws-job";
 import { awsConfigured, mergeAwsConfig, viewAws } from "./domain/aws-config";
 import { ThresholdEpisodes } from "./domain/thresholds";
 
-/** At most one coalesced `alerts` frame per this many ms under sustained ingest. */
-const ALERT_FRAME_MS = 250;
 const HEARTBEAT_MS = 30_000;
 /** When an alarm task throws, it alone runs again this much later. */
 const TASK_RETRY_MS = 60_000;
@@ -178,8 +178,9 @@ export class Workspace extends DurableObject<Env> {
   private readonly pagerDuty: PagerDutyAlerts;
   /** PagerDuty-style senders: 200 events burst, 100/s sustained per routing key. */
   private readonly pagerDutyBuckets = new TokenBuckets(200, 100);
-  /** When the last coalesced `alerts` frame went out (memory only: a restart just sends). */
+  /** When the last `alerts` frame went out, and the least gap before the next (memory only). */
   private lastAlertFrame = 0;
+  private alertGap = 0;
   /** When each webhook source's live report was last written and last broadcast. */
   private readonly liveReports = new Map<string, { written: number; sent: number }>();
   /**
@@ -1052,23 +1053,22 @@ export class Workspace extends DurableObject<Env> {
   }
 
   /**
-   * Alert frames carry the whole list (the contract), so one per delivery would cost a list
-   * read and a list-sized send per socket each time: under load they are coalesced to one
-   * per ALERT_FRAME_MS, sent by the `publish-alerts` alarm task; a lone delivery goes at once.
+   * Alert frames carry the whole list (the contract): each costs a list read and a list-sized
+   * send to every socket, work the object does while senders wait for their answer. So they
+   * leave from the `publish-alerts` alarm task, never inside a delivery, and under sustained
+   * ingest at most one per `alertGap` ms, a gap that grows with frame size × sockets.
    */
   private async alertsChanged(now: Date): Promise<void> {
-    const pending = this.schedule.dueAt("publish-alerts") !== undefined;
-    if (!pending && now.getTime() - this.lastAlertFrame >= ALERT_FRAME_MS) {
-      this.lastAlertFrame = now.getTime();
-      return this.publishAlerts(now);
-    }
-    if (!pending) await this.schedule.set("publish-alerts", this.lastAlertFrame + ALERT_FRAME_MS);
+    const at = Math.max(now.getTime(), this.lastAlertFrame + this.alertGap);
+    await this.schedule.ensure("publish-alerts", at);
   }
 
   private flushAlerts(now: number): void {
     this.schedule.cancel("publish-alerts");
     this.lastAlertFrame = now;
     this.publishAlerts(new Date(now));
+    const sockets = this.ctx.getWebSockets(SOCKET_TAG).length;
+    this.alertGap = alertFrameGap(lastEventBytes(this.sql), sockets);
   }
 
   private reapplySilences(now: Date): void {

@@ -409,3 +409,29 @@ export function changeActivity(event: PagerDutyChangeEvent, now: Date): Activity
     timestamp: p.timestamp ? new Date(Date.parse(p.timestamp)).toISOString() : now.toISOString(),
   };
 }
+
+// ── Alert frames ──────────────────────────────────────────────────────────────────────
+
+/** Fan-out the object may spend on `alerts` frames: bytes per second across all sockets. */
+const FAN_OUT_BYTES_PER_SECOND = 32 * 1024 * 1024;
+const MIN_FRAME_GAP_MS = 250;
+const MAX_FRAME_GAP_MS = 5000;
+
+/**
+ * The least time between two `alerts` frames under sustained ingest: a whole-list frame to
+ * every socket costs about bytes × sockets, so the gap keeps that within the fan-out budget
+ * (250 ms for a small workspace; 200 alerts to 1,000 sockets, ~140 MB a frame, ~4 s).
+ * @example alertFrameGap(140_000, 1000) // 4172
+ */
+export function alertFrameGap(frameBytes: number, sockets: number): number {
+  const ms = ((frameBytes * sockets) / FAN_OUT_BYTES_PER_SECOND) * 1000;
+  return Math.round(Math.min(MAX_FRAME_GAP_MS, Math.max(MIN_FRAME_GAP_MS, ms)));
+}
+
+/** Bytes of the newest event's payload: the size of the frame just broadcast. */
+export function lastEventBytes(sql: SqlStorage): number {
+  const row = sql
+    .exec<{ n: number | null }>("SELECT LENGTH(payload) AS n FROM events ORDER BY seq DESC LIMIT 1")
+    .toArray()[0];
+  return row?.n ?? 0;
+}

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import {
+  alertFrameGap,
   alertIdFor,
   safeUrl,
   severityOf,
@@ -90,5 +91,15 @@ describe("token buckets", () => {
     expect(buckets.take("a", t + 500).ok).toBe(true);
     expect(buckets.take("a", t + 500).ok).toBe(false);
     expect(buckets.take("a", t + 10_000).ok).toBe(true);
+  });
+});
+
+describe("alert frame pacing", () => {
+  it("keeps whole-list frames within the fan-out budget, between 250 ms and 5 s apart", () => {
+    expect(alertFrameGap(20_000, 5)).toBe(250);
+    expect(alertFrameGap(140_000, 100)).toBe(417);
+    expect(alertFrameGap(140_000, 1000)).toBe(4172);
+    expect(alertFrameGap(140_000, 32_768)).toBe(5000);
+    expect(alertFrameGap(0, 0)).toBe(250);
   });
 });
