@@ -147,6 +147,8 @@ import { type AwsIntegration, type AwsIntegrationInput } from "../schema";
 import { awsJob } from "./collection/aws-job";
 import { awsConfigured, mergeAwsConfig, viewAws } from "./domain/aws-config";
 import { ThresholdEpisodes } from "./domain/thresholds";
+import { type PublicStatus, type StatusPageConfig } from "../schema";
+import { loadStatusPage, openAlertCounts, publicView, saveStatusPage } from "./domain/status-page";
 
 const HEARTBEAT_MS = 30_000;
 /** When an alarm task throws, it alone runs again this much later. */
@@ -801,6 +803,45 @@ export class Workspace extends DurableObject<Env> {
         .filter(([status]) => status !== "resolved")
         .reduce((sum, [, n]) => sum + n, 0),
     };
+  }
+
+  // ── Public status page ────────────────────────────────────────────────────────────
+
+  getStatusPage(): StatusPageConfig {
+    return loadStatusPage(this.sql);
+  }
+
+  /** Replaces the status page configuration (admin); takes effect as the public cache expires. */
+  setStatusPage(actor: Principal, config: StatusPageConfig): Outcome<StatusPageConfig> {
+    const before = loadStatusPage(this.sql);
+    const now = new Date();
+    this.ctx.storage.transactionSync(() => {
+      saveStatusPage(this.sql, config);
+      this.audit.record(actor, "status-page.update", "status-page", { before, after: config }, now);
+    });
+    return ok(config);
+  }
+
+  /**
+   * The anonymous view of the status page (names and states only), or undefined when the
+   * workspace does not exist or has not opted in. The Worker caches the answer per location
+   * (worker/lib/public-status-cache.ts), so this runs about twice a minute per location, not
+   * once per viewer.
+   * @example const view = await env.WORKSPACE.getByName("demo").publicStatus()
+   */
+  publicStatus(): PublicStatus | undefined {
+    if (!this.info()) return undefined;
+    const config = loadStatusPage(this.sql);
+    if (!config.enabled) return undefined;
+    return publicView(
+      config,
+      {
+        sources: () => this.listSources(),
+        metrics: () => this.listMetrics("1h"),
+        openAlerts: () => openAlertCounts(this.sql),
+      },
+      new Date(),
+    );
   }
 
   // ── Commands ──────────────────────────────────────────────────────────────────────

@@ -25,3 +25,4 @@ export * from "./github";
 export * from "./github-integration";
 export * from "./actions";
 export * from "./aws";
+export * from "./status-page";

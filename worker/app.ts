@@ -27,12 +27,14 @@ import { inventoryRoutes } from "./routes/inventory";
 import { metricsRoutes } from "./routes/metrics";
 import { pipelineRoutes } from "./routes/pipelines";
 import { prometheusRoutes } from "./routes/prometheus";
+import { publicStatusHeaders, publicStatusRoutes } from "./routes/public-status";
 import { securityRoutes } from "./routes/security";
 import { sessionRoutes } from "./routes/session";
 import { settingsRoutes } from "./routes/settings";
 import { silenceRoutes } from "./routes/silences";
 import { socketRoutes } from "./routes/sockets";
 import { statusRoutes } from "./routes/status";
+import { statusPageRoutes } from "./routes/status-page";
 import { tokenRoutes } from "./routes/tokens";
 import { workspaceRoutes } from "./routes/workspaces";
 
@@ -62,6 +64,7 @@ const api = router()
   .route("/", activityRoutes)
   .route("/", settingsRoutes)
   .route("/", statusRoutes)
+  .route("/", statusPageRoutes)
   .route("/", auditRoutes)
   .route("/", tokenRoutes)
   .route("/", silenceRoutes)
@@ -74,6 +77,8 @@ const api = router()
 export const app = router();
 
 app.use(requestId());
+// Before secureHeaders, so it runs after it and may loosen what embedding needs (see there).
+app.use("/status/*", publicStatusHeaders);
 app.use(
   secureHeaders({
     // Browsers send `Origin: null` on same-origin posts under no-referrer, which the CSRF checks
@@ -122,6 +127,7 @@ app.route("/w/:workspace", prometheusRoutes);
 app.route("/w/:workspace", githubHookRoutes);
 app.route("/w/:workspace", alertHookRoutes);
 app.route("/", pagerDutyRoutes);
+app.route("/", publicStatusRoutes);
 app.route("/", dashboardRoutes);
 app.route("/", detailPageRoutes);
 app.route("/", settingsPageRoutes);
