@@ -9,7 +9,8 @@ import {
   MAX_CLIENT_FRAME_BYTES,
   Pipeline,
   PING_FRAME,
-  PRINCIPAL_HEADER,
+  CREDENTIAL_HEADER,
+  SocketCredential,
   PONG_FRAME,
   Principal,
   SecurityScan,
@@ -1299,19 +1300,23 @@ export class Workspace extends DurableObject<Env> {
 
   // ── Live sockets ──────────────────────────────────────────────────────────────────
 
-  /** Upgrades a WebSocket the Worker has already authenticated. */
+  /**
+   * Upgrades a WebSocket whose credential the Worker has vetted (shape, workspace) and this
+   * object now authenticates, in the same call.
+   */
   override async fetch(request: Request): Promise<Response> {
     if (request.headers.get("Upgrade")?.toLowerCase() !== "websocket") {
       return new Response("Expected a WebSocket upgrade", { status: 426 });
     }
-    const principal = Principal.safeParse(safeJson(request.headers.get(PRINCIPAL_HEADER) ?? ""));
-    if (!principal.success) {
-      return new Response("Expected a principal vetted by the Worker", { status: 401 });
-    }
+    const credential = SocketCredential.safeParse(
+      safeJson(request.headers.get(CREDENTIAL_HEADER) ?? ""),
+    );
+    const principal = credential.success ? await this.authenticate(credential.data) : undefined;
+    if (!principal) return new Response("Invalid, expired or revoked credential", { status: 401 });
     const { 0: client, 1: server } = new WebSocketPair();
     const attachment: SocketAttachment = {
       opsdeck: 1,
-      principal: principal.data,
+      principal,
       connectedSeq: this.log.lastSeq,
       connectedAt: new Date().toISOString(),
     };

@@ -89,7 +89,13 @@ export class AccessStore {
       .next();
     if (row.done) return undefined;
     if (credential.kind === "ticket") this.sql.exec("DELETE FROM tickets WHERE hash = ?", hash);
-    this.sql.exec("UPDATE tokens SET last_used_at = ? WHERE id = ?", now.toISOString(), tokenId);
+    // At most one write a minute per token: every request and socket connect authenticates.
+    this.sql.exec(
+      "UPDATE tokens SET last_used_at = ? WHERE id = ? AND (last_used_at IS NULL OR last_used_at < ?)",
+      now.toISOString(),
+      tokenId,
+      new Date(now.getTime() - 60_000).toISOString(),
+    );
     const token = toToken(row.value);
     return { tokenId: token.id, name: token.name, role: token.role };
   }

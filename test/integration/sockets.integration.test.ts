@@ -107,13 +107,20 @@ describe("upgrade guard (before the object is touched)", () => {
     expect((await waitForFrame(sock, isSnapshot)).payload.workspace.id).toBe(ws.id);
   });
 
-  it("refuses the object's fetch() when it is called without a vetted principal", async () => {
+  it("refuses the object's fetch() without a valid credential", async () => {
     const ws = await makeWorkspace();
-    const direct = await ws.stub.fetch(
-      new Request(`${BASE}/ws`, { headers: { Upgrade: "websocket", "x-opsdeck-principal": "{" } }),
-    );
-    expect(direct.status).toBe(401);
-    expect(direct.webSocket).toBeNull();
+    for (const credential of [
+      "{",
+      JSON.stringify({ kind: "token", secret: `odk.${ws.id}.forged` }),
+    ]) {
+      const direct = await ws.stub.fetch(
+        new Request(`${BASE}/ws`, {
+          headers: { Upgrade: "websocket", "x-opsdeck-credential": credential },
+        }),
+      );
+      expect(direct.status).toBe(401);
+      expect(direct.webSocket).toBeNull();
+    }
     const plain = await ws.stub.fetch(new Request(`${BASE}/ws`));
     expect(plain.status).toBe(426);
   });

@@ -52,7 +52,7 @@ function assertSameOrigin(c: Context<AppEnv>): void {
 
 const SAFE_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
 
-const invalidCredential = () =>
+export const invalidCredential = () =>
   new ApiError(
     401,
     "unauthenticated",
@@ -79,27 +79,41 @@ export const csrfGuard = createMiddleware<AppEnv>(async (c, next) => {
 });
 
 /**
+ * Everything about a credential that can be judged without the object: present, well formed,
+ * and minted for the workspace in the path (another workspace's is a 404, garbage a 401).
+ */
+export function vetCredential(
+  c: Context<AppEnv>,
+  allowTicket: boolean,
+): { id: string; credential: Credential } {
+  const id = workspaceParam(c);
+  const credential = credentialFrom(c, allowTicket);
+  if (!credential)
+    throw new ApiError(
+      401,
+      "unauthenticated",
+      "Sign in, or send 'Authorization: Bearer <token>'.",
+      undefined,
+      {
+        "WWW-Authenticate": 'Bearer realm="opsdeck"',
+      },
+    );
+  const owner = workspaceOfSecret(credential.secret);
+  // Only a well-formed credential of another workspace is a 404 (its existence stays
+  // hidden); a JWT or other garbage names no workspace at all and is simply invalid.
+  if (owner === undefined || !WorkspaceSlug.safeParse(owner).success) throw invalidCredential();
+  if (owner !== id) throw new ApiError(404, "not_found", "No such workspace.");
+  return { id, credential };
+}
+
+/**
  * Authenticates the caller against the workspace in the path and requires `minRole`.
  * A credential minted for another workspace is refused without touching any object.
  * @example app.get("/w/:workspace/api/alerts", authorize("viewer"), handler)
  */
 export function authorize(minRole: Role, options: { allowTicket?: boolean } = {}) {
   return createMiddleware<AppEnv>(async (c, next) => {
-    const id = workspaceParam(c);
-    const credential = credentialFrom(c, options.allowTicket ?? false);
-    if (!credential)
-      throw new ApiError(
-        401,
-        "unauthenticated",
-        "Sign in, or send 'Authorization: Bearer <token>'.",
-        undefined,
-        { "WWW-Authenticate": 'Bearer realm="opsdeck"' },
-      );
-    const owner = workspaceOfSecret(credential.secret);
-    // Only a well-formed credential of another workspace is a 404 (its existence stays
-    // hidden); a JWT or other garbage names no workspace at all and is simply invalid.
-    if (owner === undefined || !WorkspaceSlug.safeParse(owner).success) throw invalidCredential();
-    if (owner !== id) throw new ApiError(404, "not_found", "No such workspace.");
+    const { id, credential } = vetCredential(c, options.allowTicket ?? false);
     if (credential.kind === "session" && !SAFE_METHODS.has(c.req.method)) assertSameOrigin(c);
     const stub = c.env.WORKSPACE.getByName(id);
     const principal = await authenticateMetered(stub, credential, c.req.method);

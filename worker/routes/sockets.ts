@@ -1,12 +1,13 @@
 import { Hono } from "hono";
-import { PRINCIPAL_HEADER } from "../../schema";
+import { CREDENTIAL_HEADER } from "../../schema";
 import type { AppEnv } from "../env";
 import { ApiError } from "../errors";
-import { authorize } from "../middleware/auth";
+import { invalidCredential, vetCredential } from "../middleware/auth";
 
 /**
- * `GET /w/:workspace/ws`: authenticated (bearer header, session cookie, or `?ticket=`) and
- * Origin-checked before the object is touched; the object only sees a vetted principal.
+ * `GET /w/:workspace/ws`: Origin-checked and the credential vetted (present, well formed, of
+ * this workspace) before the object is touched; the object then authenticates and accepts in
+ * one call, so a reconnect storm after a deploy costs one trip per socket, not two.
  */
 export const socketRoutes = new Hono<AppEnv>().get(
   "/ws",
@@ -24,15 +25,16 @@ export const socketRoutes = new Hono<AppEnv>().get(
     }
     await next();
   },
-  authorize("viewer", { allowTicket: true }),
   async (c) => {
+    const { id, credential } = vetCredential(c, true);
     const url = new URL(c.req.url);
     url.searchParams.delete("ticket");
     const headers = new Headers({
       Upgrade: "websocket",
-      [PRINCIPAL_HEADER]: JSON.stringify(c.var.principal),
+      [CREDENTIAL_HEADER]: JSON.stringify(credential),
     });
-    const res = await c.var.workspace.stub.fetch(new Request(url, { headers }));
+    const res = await c.env.WORKSPACE.getByName(id).fetch(new Request(url, { headers }));
+    if (res.status === 401) throw invalidCredential();
     // A response from another object has immutable headers, and the app's middleware
     // (request id, security headers) adds to them: hand back a fresh one around the socket.
     return new Response(res.body, {
