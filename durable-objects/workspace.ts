@@ -147,7 +147,7 @@ import type {
 import { type AwsIntegration, type AwsIntegrationInput } from "../schema";
 import { awsJob } from "./collection/aws-job";
 import { awsConfigured, mergeAwsConfig, viewAws } from "./domain/aws-config";
-import { ThresholdEpisodes } from "./domain/thresholds";
+import { ThresholdEpisodes, evaluateThresholds, latestReadings } from "./domain/thresholds";
 import { type PublicStatus, type StatusPageConfig } from "../schema";
 import { loadStatusPage, openAlertCounts, publicView, saveStatusPage } from "./domain/status-page";
 
@@ -871,11 +871,42 @@ export class Workspace extends DurableObject<Env> {
     return ok(viewSettings(after));
   }
 
+  /**
+   * Pushed samples are stored and, like collected ones, judged against the cpu/memory/disk
+   * thresholds: a crossing raises or resolves an alert through the shared alert lifecycle.
+   */
   ingestMetricSamples(actor: Principal, body: MetricSamplesBody): Outcome<{ accepted: number }> {
     const now = new Date();
-    const result = this.metrics.ingest(body.samples, body.source, now);
-    if (result.ok) this.publish({ type: "metrics", payload: this.listMetrics("1h") }, now);
-    return result;
+    const thresholds = loadSettings(this.sql).thresholds;
+    const episodes = new ThresholdEpisodes(this.sql);
+    const outcome = this.ctx.storage.transactionSync(() => {
+      const result = this.metrics.ingest(body.samples, body.source, now);
+      if (!result.ok) return { result, changes: undefined };
+      const evaluated = evaluateThresholds(
+        latestReadings(body.samples, now),
+        thresholds,
+        episodes.load(),
+        now,
+      );
+      if (evaluated.incoming.length === 0) return { result, changes: undefined };
+      const changes = applyAlerts(
+        this.alerts,
+        this.silences,
+        "threshold",
+        evaluated.incoming,
+        "api",
+        now,
+      );
+      episodes.save(evaluated.episodes);
+      return { result, changes };
+    });
+    if (!outcome.result.ok) return outcome.result;
+    this.publish({ type: "metrics", payload: this.listMetrics("1h") }, now);
+    if (outcome.changes) {
+      this.publishAlerts(now);
+      this.addActivity(activityFor("threshold", outcome.changes, now), now);
+    }
+    return outcome.result;
   }
 
   // ── Alerts in: Alertmanager, Grafana, PagerDuty-style; silences and maintenance ──
