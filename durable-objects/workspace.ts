@@ -12,7 +12,7 @@ import {
   CREDENTIAL_HEADER,
   SocketCredential,
   PONG_FRAME,
-  Principal,
+  type Principal,
   SecurityScan,
   StoredNetwork,
   Web3Network,
