@@ -81,7 +81,7 @@ describe.skipIf(!hasChromium)("live dashboard in a real browser", () => {
         "No source has produced metrics yet",
       );
       expect(await a.page.locator("#panel-sources li").count()).toBe(7);
-      expect(await a.page.textContent("header.top")).toContain("viewer-e2e (viewer)");
+      expect(await a.page.textContent("header.topbar")).toContain("viewer-e2e (viewer)");
       await waitForConnection(a.page, "live");
       await waitForConnection(b.page, "live");
 
@@ -264,6 +264,7 @@ describe.skipIf(!hasChromium)("live dashboard in a real browser", () => {
     try {
       const { page, problems } = await signIn(context, baseUrl, ws.id, ws.viewer);
       await waitForConnection(page, "live");
+      await page.click("details.user > summary");
       await Promise.all([
         page.waitForURL(`${baseUrl}/w/${ws.id}/login`),
         page.click("form.logout button"),

@@ -77,7 +77,8 @@ export class Ui {
   private onClick(event: MouseEvent): void {
     const target = event.target instanceof Element ? event.target : null;
     if (!target) return;
-    if (!target.closest("details.menu")) closeMenus();
+    // A click outside any menu, or on a menu's link (a download, a page), closes menus.
+    if (!target.closest("details.menu") || target.closest(".menu-list a")) closeMenus();
     const dialog = document.getElementById("modal");
     if (target === dialog && dialog instanceof HTMLDialogElement) return dialog.close();
     if (event.button !== 0 || event.metaKey || event.ctrlKey || event.shiftKey || event.altKey)

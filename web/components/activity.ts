@@ -6,7 +6,7 @@ export function ActivityBody({ snapshot, now }: PanelProps) {
   if (snapshot.activity.length === 0) {
     return html`<${Empty}>No activity recorded yet.<//>`;
   }
-  return html`<ol class="rows">
+  return html`<ol class="rows" tabindex="0">
     ${snapshot.activity.map(
       (a) =>
         html`<li class="row" key=${a.id} data-id=${a.id} data-type=${a.type}>

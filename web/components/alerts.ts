@@ -58,7 +58,7 @@ export function AlertsBody({ snapshot, now, role, notes }: PanelProps) {
       role=${role}
     />`;
   }
-  return html`<ul class="rows">
+  return html`<ul class="rows" tabindex="0">
     ${snapshot.alerts.map(
       (a) =>
         html`<li class="row" key=${a.id} data-id=${a.id} data-status=${a.status}>

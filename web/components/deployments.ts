@@ -16,13 +16,20 @@ export function deploymentMenu(d: Deployment, workspace: string, role: Role | un
   return html`<${Menu}
     label=${`Actions for deployment ${d.name} ${shortCommit(d.commit)}`}
     items=${[
-      { kind: "link", label: "View Logs", href: `${p.deployment(d.id)}#logs`, modal: true },
+      // Logs are read with the workspace's GitHub token: an operator action.
+      operator && {
+        kind: "link",
+        label: "View Logs",
+        href: `${p.deployment(d.id)}#logs`,
+        modal: true,
+      },
       { kind: "link", label: "View Details", href: p.deployment(d.id), modal: true },
       operator && { kind: "sep" },
       operator && {
         kind: "action",
         label: "Rollback",
         url: api("rollback"),
+        body: "{}",
         done: "Rollback started.",
         confirm: `Press again to roll back ${d.environment}`,
         danger: true,
@@ -32,6 +39,7 @@ export function deploymentMenu(d: Deployment, workspace: string, role: Role | un
         kind: "action",
         label: "Redeploy",
         url: api("retry"),
+        body: "{}",
         done: "Redeploy started.",
         confirm: "Press again to redeploy",
         note: `deployment:${d.id}`,

@@ -11,7 +11,7 @@ export function IncidentsBody({ snapshot, now, role, notes }: PanelProps) {
   }
   const p = paths(snapshot.workspace.id);
   const operator = can(role, "operator");
-  return html`<ul class="rows">
+  return html`<ul class="rows" tabindex="0">
     ${snapshot.incidents.map(
       (i) =>
         html`<li class="row" key=${i.id} data-id=${i.id} data-status=${i.status}>

@@ -23,16 +23,24 @@ export function pipelineMenu(run: Pipeline, workspace: string, role: Role | unde
           kind: "action",
           label: "Re-run",
           url: api("rerun"),
+          body: "{}",
           done: "Re-run requested.",
           note: `pipeline:${run.id}`,
         },
-      { kind: "link", label: "View Logs", href: `${p.pipeline(run.id)}#logs`, modal: true },
+      // Logs are read with the workspace's GitHub token: an operator action.
+      operator && {
+        kind: "link",
+        label: "View Logs",
+        href: `${p.pipeline(run.id)}#logs`,
+        modal: true,
+      },
       github && { kind: "link", label: "View on GitHub", href: github, external: true },
       operator &&
         active && {
           kind: "action",
           label: "Cancel",
           url: api("cancel"),
+          body: "{}",
           done: "Cancel requested.",
           confirm: "Press again to cancel the run",
           danger: true,
@@ -68,7 +76,7 @@ export function PipelinesBody({ snapshot, now, role, notes }: PanelProps) {
     />`;
   }
   const p = paths(ws);
-  return html`<ul class="rows">
+  return html`<ul class="rows" tabindex="0">
     ${snapshot.pipelines.map(
       (run) =>
         html`<li class="row" key=${run.id} data-id=${run.id} data-status=${run.status}>
@@ -81,7 +89,11 @@ export function PipelinesBody({ snapshot, now, role, notes }: PanelProps) {
             ${run.branch} ·
             <code>${shortCommit(run.commit)}</code> ${run.author ? ` · ${run.author}` : ""}
             ${run.startedAt ? html` · started <${Age} at=${run.startedAt} now=${now} />` : null}
-            ${" · "}<a href=${p.pipelineLogs(run.id)}>View Full Logs</a>
+            ${
+              can(role, "operator")
+                ? html`${" · "}<a href=${p.pipelineLogs(run.id)}>View Full Logs</a>`
+                : null
+            }
           </small>
           <${Stages} run=${run} />
           <${RowNote} notes=${notes} id=${`pipeline:${run.id}`} />

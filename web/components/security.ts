@@ -13,7 +13,7 @@ export function SecurityBody({ snapshot, now, role }: PanelProps) {
       role=${role}
     />`;
   }
-  return html`<ul class="rows">
+  return html`<ul class="rows" tabindex="0">
     ${snapshot.security.map(
       (s) =>
         html`<li class="row" key=${s.id} data-id=${s.id} data-status=${s.status}>

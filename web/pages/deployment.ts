@@ -43,6 +43,7 @@ export function DeploymentDetailView(props: {
             <${ActionButton}
               label="Rollback"
               url=${api("rollback")}
+              body="{}"
               done="Rollback started."
               confirm=${`Press again to roll back ${d.environment}`}
               danger=${true}
@@ -51,6 +52,7 @@ export function DeploymentDetailView(props: {
             <${ActionButton}
               label="Redeploy"
               url=${api("retry")}
+              body="{}"
               done="Redeploy started."
               confirm="Press again to redeploy"
               after="modal"
@@ -60,12 +62,17 @@ export function DeploymentDetailView(props: {
     }
     <section id="logs">
       <h3>Logs</h3>
-      <div class="logs" data-logs=${api("logs")} data-kind="deployment" tabindex="0">
-        <span class="meta"
-          >The log is loaded by the page's script${d.logUrl ? "; the provider's log:" : "."}</span
-        >
-        ${d.logUrl ? html` <${ExternalLink} href=${d.logUrl}>open<//>` : null}
-      </div>
+      ${
+        can(props.role, "operator")
+          ? html`<div class="logs" data-logs=${api("logs")} tabindex="0">
+              <span class="meta">The log is loaded by the page's script.</span>
+            </div>`
+          : html`<p class="meta">
+              Logs are read with the workspace's GitHub token, so operators and admins see them
+              here.
+            </p>`
+      }
+      ${d.logUrl ? html`<p><${ExternalLink} href=${d.logUrl}>The provider's log page<//></p>` : null}
     </section>
   </article>`;
 }

@@ -21,6 +21,7 @@ export function PipelineDetailView(props: {
   const p = paths(props.workspace);
   const api = (verb: string) => p.api(`pipeline/${encodeURIComponent(run.id)}/${verb}`);
   const active = run.status === "running" || run.status === "pending";
+  const operator = can(props.role, "operator");
   return html`<article data-pipeline=${run.id}>
     <div class="detail-head">
       <${Badge} status=${run.status} />
@@ -45,6 +46,7 @@ export function PipelineDetailView(props: {
           ? html`<${ActionButton}
               label="Re-run"
               url=${api("rerun")}
+              body="{}"
               done="Re-run requested."
               after="modal"
             />`
@@ -55,6 +57,7 @@ export function PipelineDetailView(props: {
           ? html`<${ActionButton}
               label="Cancel"
               url=${api("cancel")}
+              body="{}"
               done="Cancel requested."
               confirm="Press again to cancel the run"
               danger=${true}
@@ -62,10 +65,22 @@ export function PipelineDetailView(props: {
             />`
           : null
       }
-      ${props.allLogs ? null : html`<a class="button" href=${p.pipelineLogs(run.id)}>View Full Logs</a>`}
+      ${
+        props.allLogs || !can(props.role, "operator")
+          ? null
+          : html`<a class="button" href=${p.pipelineLogs(run.id)}>View Full Logs</a>`
+      }
     </div>
     <section id="logs">
       <h3>Logs, stage by stage</h3>
+      ${
+        operator
+          ? null
+          : html`<p class="meta">
+              Logs are read with the workspace's GitHub token, so operators and admins see them
+              here.
+            </p>`
+      }
       ${run.stages.length === 0 ? html`<p class="meta">No stage has reported yet.</p>` : null}
       <table>
         <thead>
@@ -88,17 +103,21 @@ export function PipelineDetailView(props: {
                   </td>
                   <td class="num">${s.duration > 0 ? formatDuration(s.duration) : "—"}</td>
                   <td>
-                    <button
-                      type="button"
-                      class="needs-js"
-                      data-action="stage-logs"
-                      data-target=${`log-${s.id}`}
-                      data-logs=${api(`logs/${encodeURIComponent(s.id)}`)}
-                      aria-expanded="false"
-                      aria-controls=${`log-${s.id}`}
-                    >
-                      Show log
-                    </button>
+                    ${
+                      operator
+                        ? html`<button
+                            type="button"
+                            class="needs-js"
+                            data-action="stage-logs"
+                            data-target=${`log-${s.id}`}
+                            data-logs=${api(`logs/${encodeURIComponent(s.id)}`)}
+                            aria-expanded="false"
+                            aria-controls=${`log-${s.id}`}
+                          >
+                            Show log
+                          </button>`
+                        : null
+                    }
                   </td>
                 </tr>
                 <tr>
@@ -106,7 +125,11 @@ export function PipelineDetailView(props: {
                     <div
                       class="logs"
                       id=${`log-${s.id}`}
-                      data-logs=${props.allLogs ? api(`logs/${encodeURIComponent(s.id)}`) : undefined}
+                      data-logs=${
+                        props.allLogs && operator
+                          ? api(`logs/${encodeURIComponent(s.id)}`)
+                          : undefined
+                      }
                       data-kind="stage"
                       hidden=${!props.allLogs}
                       tabindex="0"
