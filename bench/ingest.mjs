@@ -10,7 +10,7 @@
 // without wrangler's dev proxy (bench/lib/workerd-server.mjs), which otherwise relays every
 // socket frame through Node. Everything it starts is stopped at the end.
 import { fork } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { cpus, tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
@@ -504,6 +504,31 @@ export async function run(options = {}) {
     console.log(
       `\nBest ingest rate without sockets: ${fmt(best)} requests/s, ${fmt(share)}% of the authenticated-read reference measured here and now (platform guide: ${GUIDE}).`,
     );
+    const out = path.join(
+      HERE,
+      "results",
+      `ingest-${new Date().toISOString().replaceAll(":", "-")}.json`,
+    );
+    mkdirSync(path.dirname(out), { recursive: true });
+    writeFileSync(
+      out,
+      JSON.stringify(
+        {
+          bench: "ingest",
+          runtime,
+          durationMs,
+          concurrency,
+          batch,
+          sockets: socketCount,
+          cpus: cpus().length,
+          loadavg: load1,
+          rows,
+        },
+        null,
+        2,
+      ),
+    );
+    if (!options.quiet) console.log(`Results: ${path.relative(ROOT, out)}`);
     return rows;
   } finally {
     for (const child of clients) {
