@@ -253,7 +253,7 @@ export async function run(options = {}) {
       for (let i = 0; i < rounds + 3; i++) {
         const t0 = nowMs();
         const res = await fetch(base + url, {
-          headers: { Cookie: seeded.cookie, ...(extra ?? {}) },
+          headers: { Cookie: seeded.cookie, ...extra },
           redirect: "manual",
         });
         body = await res.text();
