@@ -317,6 +317,48 @@ describe.skipIf(!hasChromium)("the dashboard in a real browser (issue 5)", () =>
     }
   });
 
+  it("settings: an admin sets AWS regions and services; a new sender's credential is shown once", async () => {
+    const context = await browser.newContext();
+    try {
+      const { page, problems } = await signIn(context, baseUrl, ws.id, ws.admin);
+      await (await menuItem(page, "#panel-awsServices .panel-head", "Configure Regions")).click();
+      await page.waitForURL(`${baseUrl}/w/${ws.id}/settings#aws-regions`);
+      await page.fill("#aws-region-list", "eu-west-1, us-east-1");
+      await page.uncheck("#aws-svc-lambda");
+      await page.click("#aws button[type=submit]");
+      await page.waitForSelector("#aws output.result:text('AWS saved.')");
+      const { integration } = await api<{ integration: { regions: string[]; services: string[] } }>(
+        ws,
+        ws.admin,
+        "integrations/aws",
+      );
+      expect(integration.regions).toEqual(["eu-west-1", "us-east-1"]);
+      expect(integration.services).not.toContain("lambda");
+
+      await page.fill("#aws-region-list", "mars-north-9");
+      await page.click("#aws button[type=submit]");
+      await page.waitForSelector("#aws output.result[data-ok=false]");
+      expect(await page.textContent("#aws output.result")).toContain("region");
+
+      await page.selectOption("#wh-kind", "alertmanager");
+      await page.fill("#wh-name", "Prod Alertmanager");
+      await page.click("#webhooks form[data-api] button[type=submit]:text('Create')");
+      const shown = page.locator("#webhooks output.result code");
+      await shown.waitFor();
+      const credential = (await shown.textContent()) ?? "";
+      expect(credential.length).toBeGreaterThan(20);
+      await page.reload();
+      expect(await page.content()).not.toContain(credential);
+      expect(await page.textContent("#webhooks table")).toContain("Prod Alertmanager");
+      expect(problems.errors).toEqual([]);
+      expect(problems.csp).toEqual([]);
+      // The one refused save (a made-up region) is the only failed request.
+      expect(problems.console).toEqual([expect.stringContaining("status of 400")]);
+    } finally {
+      await context.close();
+    }
+  });
+
   it("switches theme without a flash: the next page arrives already dark", async () => {
     const context = await browser.newContext({ colorScheme: "light" });
     try {

@@ -207,7 +207,9 @@ describe("settings page", () => {
     expect(admin).not.toContain(secret);
     expect(admin).toContain("•••••••• (set)");
     expect(admin).toContain(`data-api="/w/${ws.id}/api/settings"`);
-    expect(admin).toContain('data-clears="integrations.github.token"');
+    expect(admin).toContain(`data-api="/w/${ws.id}/api/integrations/github"`);
+    expect(admin).toContain(`data-api="/w/${ws.id}/api/integrations/aws"`);
+    expect(admin).toContain('data-clears="token"');
     const viewer = await (await page(ws, "/settings", ws.viewer)).text();
     expect(viewer).not.toContain(secret);
     expect(viewer).not.toContain("data-api=");

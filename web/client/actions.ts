@@ -24,8 +24,10 @@ type Field = HTMLInputElement | HTMLSelectElement | HTMLTextAreaElement;
 
 /**
  * The JSON body of a form, or `undefined` for a form without fields. Checkboxes are booleans,
- * `data-type="number"` fields numbers; empty optional fields are left out (a write-only
- * secret left empty is kept); a checked `data-clears` box sends `null` for its field.
+ * `data-type="number"` fields numbers, `data-type="list"` fields arrays (split at commas and
+ * spaces), and checked `data-list` boxes of one name an array of their values; empty optional
+ * fields are left out (a write-only secret left empty is kept); a checked `data-clears` box
+ * sends `null` for its field.
  * @example formBody(form) // { thresholds: { cpu: 75 } }
  */
 export function formBody(form: HTMLFormElement): Record<string, unknown> | undefined {
@@ -34,6 +36,7 @@ export function formBody(form: HTMLFormElement): Record<string, unknown> | undef
     return isRecord(parsed) ? parsed : undefined;
   }
   const out: Record<string, unknown> = {};
+  const lists: Record<string, string[]> = {};
   let any = false;
   for (const el of Array.from(form.elements) as Field[]) {
     if (!("name" in el) || el.disabled || el.tagName === "BUTTON") continue;
@@ -44,13 +47,20 @@ export function formBody(form: HTMLFormElement): Record<string, unknown> | undef
     }
     if (!el.name) continue;
     any = true;
+    if (el instanceof HTMLInputElement && el.type === "checkbox" && el.hasAttribute("data-list")) {
+      const list = (lists[el.name] ??= []);
+      if (el.checked) list.push(el.value);
+      continue;
+    }
     let value: unknown;
     if (el instanceof HTMLInputElement && el.type === "checkbox") value = el.checked;
     else if (el.value === "" && !el.required) continue;
     else if (el.dataset.type === "number") value = Number(el.value);
+    else if (el.dataset.type === "list") value = el.value.split(/[\s,]+/).filter(Boolean);
     else value = el.value;
     setPath(out, el.name, value);
   }
+  for (const [name, values] of Object.entries(lists)) setPath(out, name, values);
   return any ? out : undefined;
 }
 

@@ -26,7 +26,9 @@ export async function loadLogs(box: HTMLElement): Promise<void> {
     }
     const logs = isRecord(body) && Array.isArray(body.logs) ? body.logs.filter(isRecord) : [];
     if (logs.length === 0) return box.replaceChildren(line("meta", "The log is empty."));
+    const truncated = isRecord(body) && body.truncated === true;
     box.replaceChildren(
+      ...(truncated ? [line("meta", "The log is long: only its end is shown.")] : []),
       ...logs.map((l) => {
         const level = typeof l.level === "string" ? l.level : "";
         return line(

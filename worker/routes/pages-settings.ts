@@ -12,11 +12,13 @@ export const settingsPageRoutes = new Hono<AppEnv>().get(
   async (c) => {
     const stub = c.var.workspace.stub;
     const admin = can(c.var.principal.role, "admin");
-    const [settings, intervals, networks, webhooks] = await Promise.all([
+    const [settings, intervals, networks, webhooks, github, aws] = await Promise.all([
       stub.getSettings(),
       stub.getIntervals(),
       stub.listNetworks(),
-      admin ? stub.listWebhookIntegrations() : Promise.resolve(undefined),
+      admin ? stub.listWebhookIntegrations() : undefined,
+      admin ? stub.getGithubIntegration() : undefined,
+      admin ? stub.getAwsIntegration() : undefined,
     ]);
     c.header("Cache-Control", "no-store");
     return c.html(
@@ -25,7 +27,7 @@ export const settingsPageRoutes = new Hono<AppEnv>().get(
           workspace: c.var.workspace.id,
           principal: c.var.principal,
           theme: themeOf(c),
-          data: { settings, intervals, networks, webhooks },
+          data: { settings, intervals, networks, webhooks, github, aws },
           now: Date.now(),
         }),
       ),
