@@ -169,6 +169,73 @@ describe.skipIf(!hasChromium)("the dashboard in a real browser (issue 5)", () =>
     }
   });
 
+  it("opens an incident from an alert and resolves it, live on the overview", async () => {
+    const context = await browser.newContext();
+    try {
+      const { page, problems } = await signIn(context, baseUrl, ws.id, ws.operator);
+      await waitForConnection(page, "live");
+      const target = alerts.find((x) => x.severity === "error")!;
+      await (await menuItem(page, row("alerts", target.id), "Create Incident…")).click();
+      await page.waitForSelector("#modal[open] #create-incident input[name=title]");
+      await page.fill("#modal #inc-title", "Checkout database out of disk");
+      await page.selectOption("#modal #inc-severity", "critical");
+      await page.click("#modal #create-incident button[type=submit]");
+      await page.waitForSelector("#toasts .toast:text('Incident created.')");
+      const incident = page.locator("#panel-incidents li.row", {
+        hasText: "Checkout database out of disk",
+      });
+      await incident.waitFor({ timeout: 5_000 });
+      await page.keyboard.press("Escape");
+      const id = (await incident.getAttribute("data-id"))!;
+      await (await menuItem(page, row("incidents", id), "Resolve")).click();
+      await page.waitForSelector(`${row("incidents", id)} .badge[data-status="resolved"]`);
+      expect(await page.textContent(`${row("incidents", id)} .row-note`)).toBe(
+        "Incident resolved.",
+      );
+      expectClean(problems);
+    } finally {
+      await context.close();
+    }
+  });
+
+  it("shows hostile alert titles and links from a sender as text, on the overview and in the dialog", async () => {
+    await triggerAlerts(baseUrl, routingKey, [
+      {
+        summary: '<script>alert("XSS")</script>"><img src=x onerror=alert(1)>',
+        severity: "critical",
+        dedupKey: "hostile",
+        links: [{ href: "javascript:alert(document.cookie)", text: "click me" }],
+      },
+    ]);
+    const context = await browser.newContext();
+    try {
+      const { page, problems } = await signIn(context, baseUrl, ws.id, ws.operator);
+      const dialogs: string[] = [];
+      page.on("dialog", (d) => {
+        dialogs.push(d.message());
+        void d.dismiss();
+      });
+      await waitForConnection(page, "live");
+      const hostile = page.locator("#panel-alerts li.row", { hasText: '<script>alert("XSS")' });
+      await hostile.waitFor();
+      // The receiver already drops non-http(s) links; none may reach the page as a link.
+      expect(await hostile.locator("a[href^='javascript']").count()).toBe(0);
+      await hostile.locator("a.title").click();
+      await page.waitForSelector("#modal[open] #detail-title");
+      expect(await page.textContent("#modal #detail-title")).toContain(
+        "<img src=x onerror=alert(1)>",
+      );
+      expect(
+        await page.locator("#modal img, #modal script, #modal a[href^='javascript']").count(),
+      ).toBe(0);
+      expect(await page.locator("#bell img, #bell script").count()).toBe(0);
+      expect(dialogs).toEqual([]);
+      expectClean(problems);
+    } finally {
+      await context.close();
+    }
+  });
+
   it("offers a viewer no mutation, on the overview, in dialogs and in settings", async () => {
     const context = await browser.newContext();
     try {
