@@ -554,8 +554,10 @@ export function SettingsPage(props: {
                 />
               <//>`
             : html`<p>
-                metrics ${intervals.metrics} s · deployments ${intervals.deployments} s · Web3
-                ${intervals.web3} s · security ${intervals.security} s
+                ${
+                  `metrics ${intervals.metrics} s · deployments ${intervals.deployments} s · ` +
+                  `Web3 ${intervals.web3} s · security ${intervals.security} s`
+                }
               </p>`
         }
       </section>
