@@ -138,6 +138,9 @@ describe.skipIf(!hasChromium)("the dashboard in a real browser (issue 5)", () =>
       const target = alerts.find((x) => x.severity === "critical")!;
       const scope = row("alerts", target.id);
       expect(await b.page.textContent(`${scope} .state`)).toBe("firing");
+      // The second browser has the alert's dialog open: it follows the change too.
+      await b.page.click(`${scope} a.title`);
+      await b.page.waitForSelector('#modal[open] .detail-head .badge[data-status="firing"]');
 
       await (await menuItem(a.page, scope, "Acknowledge…")).click();
       await a.page.waitForSelector("#modal[open] #acknowledge textarea");
@@ -161,6 +164,10 @@ describe.skipIf(!hasChromium)("the dashboard in a real browser (issue 5)", () =>
       expect(await a.page.textContent("#toasts")).toContain("Alert acknowledged.");
       expect(await a.page.locator("#modal b").count()).toBe(0);
       expect(await b.page.getAttribute("#bell .bell-count", "data-count")).toBe("19");
+      await b.page.waitForSelector('#modal[open] .detail-head .badge[data-status="acknowledged"]', {
+        timeout: 5_000,
+      });
+      expect(await b.page.textContent("#modal")).toContain("Looking at it: <b>disk</b> cleanup");
       expectClean(a.problems);
       expectClean(b.problems);
     } finally {

@@ -87,6 +87,7 @@ function main(): void {
     if (result.kind !== "applied") return;
     state = result.state;
     view.panels(state, result.changed);
+    if (result.changed === "all" || !result.changed.includes("sources")) refreshModal();
     if (result.changed === "all" || result.changed.includes("metrics")) {
       charts.metricsChanged(state.snapshot.metrics, view.ctx.range);
       if (view.ctx.range !== "1h") void readRangeMetrics();
@@ -103,7 +104,7 @@ function main(): void {
     return "ok";
   };
 
-  new Ui({
+  const ui = new Ui({
     onNote: (key, result) => {
       view.ctx.notes = { ...view.ctx.notes, [key]: { ok: result.ok, text: result.text } };
       view.panels(state, "all");
@@ -124,7 +125,16 @@ function main(): void {
       view.ctx.seenAt = now;
       view.bell(state);
     },
-  }).install();
+  });
+  ui.install();
+  // An open dialog follows the live data too, at most every two seconds.
+  let modalTimer: ReturnType<typeof setTimeout> | undefined;
+  const refreshModal = () => {
+    modalTimer ??= setTimeout(() => {
+      modalTimer = undefined;
+      ui.refreshModal();
+    }, 2_000);
+  };
 
   const link = new LiveLink({
     base,

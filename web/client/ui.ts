@@ -37,6 +37,7 @@ function closeMenus(except?: Element | null): void {
  */
 export class Ui {
   private modalUrl?: string;
+  private refreshing = false;
 
   constructor(private readonly hooks: UiHooks = {}) {}
 
@@ -148,7 +149,7 @@ export class Ui {
   }
 
   /** Shows a detail page's content in the dialog; `#section` scrolls to and focuses a form. */
-  async openModal(href: string): Promise<void> {
+  async openModal(href: string, focus = true): Promise<void> {
     const dialog = document.getElementById("modal");
     const body = document.getElementById("modal-body");
     if (!(dialog instanceof HTMLDialogElement) || !body) {
@@ -185,6 +186,7 @@ export class Ui {
     dialog.removeAttribute("aria-label");
     for (const box of body.querySelectorAll<HTMLElement>(".logs[data-logs]:not([hidden])"))
       void loadLogs(box);
+    if (!focus) return;
     const section = url.hash ? body.querySelector<HTMLElement>(url.hash) : null;
     if (section) {
       section.scrollIntoView({ block: "start" });
@@ -196,6 +198,36 @@ export class Ui {
       body.querySelector<HTMLElement>("h2")?.setAttribute("tabindex", "-1");
       body.querySelector<HTMLElement>("h2")?.focus();
     }
+  }
+
+  /**
+   * The record in the open dialog may have changed (a live frame): draw it again, unless the
+   * person is typing in it or has changed a field, which a redraw would throw away.
+   */
+  refreshModal(): void {
+    const body = document.getElementById("modal-body");
+    if (!this.modalUrl || !body || this.refreshing) return;
+    if (
+      body.contains(document.activeElement) &&
+      document.activeElement?.matches("input, textarea, select")
+    )
+      return;
+    const dirty = Array.from(
+      body.querySelectorAll<HTMLInputElement | HTMLTextAreaElement>("input, textarea"),
+    ).some((el) =>
+      el instanceof HTMLInputElement && el.type === "checkbox"
+        ? el.checked !== el.defaultChecked
+        : el.value !== el.defaultValue,
+    );
+    if (dirty || body.querySelector("output.result:not(:empty)")) return;
+    this.refreshing = true;
+    const url = new URL(this.modalUrl);
+    url.hash = "";
+    const scroll = body.parentElement?.scrollTop ?? 0;
+    void this.openModal(url.href, false).finally(() => {
+      this.refreshing = false;
+      if (body.parentElement) body.parentElement.scrollTop = scroll;
+    });
   }
 
   private closeModal(): void {
