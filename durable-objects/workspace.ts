@@ -26,6 +26,7 @@ import {
   type CollectionIntervals,
   type CreateTokenBody,
   type NetworkView,
+  type UpdateNetworkBody,
   type CreateWebhookIntegrationBody,
   type GithubDelivery,
   type GithubDeliveryResult,
@@ -148,6 +149,7 @@ import { type AwsIntegration, type AwsIntegrationInput } from "../schema";
 import { awsJob } from "./collection/aws-job";
 import { awsConfigured, mergeAwsConfig, viewAws } from "./domain/aws-config";
 import { ThresholdEpisodes, evaluateThresholds, latestReadings } from "./domain/thresholds";
+import { evaluateGasAlerts } from "./domain/gas-alerts";
 import { type PublicStatus, type StatusPageConfig } from "../schema";
 import { loadStatusPage, openAlertCounts, publicView, saveStatusPage } from "./domain/status-page";
 
@@ -423,6 +425,45 @@ export class Workspace extends DurableObject<Env> {
     return ok(view);
   }
 
+  /** Renames a network or sets its gas-price alert rule; the rule is judged at once. */
+  updateNetwork(actor: Principal, id: string, body: UpdateNetworkBody): Outcome<NetworkView> {
+    const before = this.networks.get(id);
+    if (!before) return fail(404, "not_found", `No network '${id}'.`, "id");
+    const now = new Date();
+    const after: StoredNetwork = {
+      ...before,
+      name: body.name ?? before.name,
+      explorerUrl: body.explorerUrl === null ? undefined : (body.explorerUrl ?? before.explorerUrl),
+      gasAlertGwei:
+        body.gasAlertGwei === null ? undefined : (body.gasAlertGwei ?? before.gasAlertGwei),
+    };
+    this.networks.put(after);
+    const { rpcUrlSealed: _b, ...beforeView } = before;
+    const { rpcUrlSealed: _a, ...view } = after;
+    this.audit.record(actor, "network.update", id, { before: beforeView, after: view }, now);
+    this.applyGasAlerts(now);
+    return ok(view);
+  }
+
+  /** Judges every network's gas-price rule against its current card (shared alert lifecycle). */
+  private applyGasAlerts(now: Date): void {
+    const episodes = new ThresholdEpisodes(this.sql);
+    const cards = new Map(this.web3.list().map((c) => [c.id, c]));
+    const evaluated = evaluateGasAlerts(this.networks.list(), cards, episodes.load(), now);
+    if (evaluated.incoming.length === 0) return;
+    const changes = applyAlerts(
+      this.alerts,
+      this.silences,
+      "threshold",
+      evaluated.incoming,
+      "web3",
+      now,
+    );
+    episodes.save(evaluated.episodes);
+    this.publishAlerts(now);
+    this.addActivity(activityFor("threshold", changes, now), now);
+  }
+
   removeNetwork(actor: Principal, id: string): Outcome<{ id: string }> {
     const before = this.networks.get(id);
     if (!before || !this.networks.delete(id))
@@ -511,6 +552,7 @@ export class Workspace extends DurableObject<Env> {
             (c) => JSON.stringify(c) !== JSON.stringify(previous.get(c.id)),
           );
           if (changed) this.publish({ type: "web3-networks", payload: this.web3.list() }, now);
+          this.applyGasAlerts(now);
           // Every network failed: the run fails, so the source goes stale and retries with backoff.
           if (errors.length === networks.length) throw new Error(errors.join("; "));
         };

@@ -56,3 +56,17 @@ export type NetworkView = z.infer<typeof NetworkView>;
 /** Stored form: the RPC URL sealed like every other secret. */
 export const StoredNetwork = NetworkView.extend({ rpcUrlSealed: z.string() });
 export type StoredNetwork = z.infer<typeof StoredNetwork>;
+
+/** `PATCH api/integrations/networks/:id`: the gas-price alert rule (null removes it) and labels. */
+export const UpdateNetworkBody = z
+  .object({
+    name: Text(100).min(1).optional(),
+    explorerUrl: z
+      .url({ protocol: /^https$/ })
+      .max(2000)
+      .nullable()
+      .optional(),
+    gasAlertGwei: z.number().positive().max(1_000_000).nullable().optional(),
+  })
+  .strict();
+export type UpdateNetworkBody = z.infer<typeof UpdateNetworkBody>;

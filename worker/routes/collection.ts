@@ -1,6 +1,12 @@
 import { createRoute } from "@hono/zod-openapi";
 import { z } from "zod";
-import { AddNetworkBody, CollectionIntervals, EVM_PRESETS, NetworkView } from "../../schema";
+import {
+  AddNetworkBody,
+  CollectionIntervals,
+  EVM_PRESETS,
+  NetworkView,
+  UpdateNetworkBody,
+} from "../../schema";
 import { readChainId } from "../collectors/evm";
 import { ApiError, unwrap } from "../errors";
 import { checkOutboundUrl } from "../lib/url-policy";
@@ -85,6 +91,26 @@ export const collectionRoutes = router()
         }),
       );
       return c.json({ network }, 201);
+    },
+  )
+  .openapi(
+    createRoute({
+      method: "patch",
+      path: "/integrations/networks/{id}",
+      summary: "Rename a network or set its gas-price alert (gasAlertGwei; null removes it)",
+      middleware: [authorize("admin")] as const,
+      request: { params: WorkspaceRecordParams, ...jsonBody(UpdateNetworkBody) },
+      responses: {
+        200: json(z.object({ success: z.literal(true), network: NetworkView })),
+        ...problemResponses,
+      },
+    }),
+    async (c) => {
+      const stub = c.var.workspace.stub;
+      const network = unwrap(
+        await stub.updateNetwork(c.var.principal, c.req.valid("param").id, c.req.valid("json")),
+      );
+      return c.json({ success: true as const, network }, 200);
     },
   )
   .openapi(
