@@ -187,8 +187,11 @@ export class Metrics {
   /** Averages per bucket across the range, oldest first, read from the tier sized for it. */
   chart(metricId: string, range: TimeRange, now: Date): ChartDataPoint[] {
     const span = RANGE_MS[range];
-    const bucket = Math.max(1000, Math.floor(span / CHART_BUCKETS));
     const tier = TIER_FOR_RANGE[range];
+    // A chart bucket must hold whole rollup buckets, or a rollup would straddle two of them:
+    // 24 h → 15 min, 7 d → 2 h, 30 d → 6 h (1 h from raw points → 30 s).
+    const target = Math.max(1000, Math.floor(span / CHART_BUCKETS));
+    const bucket = tier === "raw" ? target : Math.ceil(target / tier) * tier;
     // JS numbers bind as REAL, so `ts / ?` would not truncate; `%` always works on integers.
     const rows =
       tier === "raw"

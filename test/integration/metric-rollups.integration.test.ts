@@ -51,11 +51,11 @@ describe("metric history rollups", () => {
       return ((await res.json()) as { data: ChartDataPoint[] }).data;
     };
     const week = await chart("7d");
-    expect(week.length).toBeGreaterThan(100);
+    expect(week.length).toBeGreaterThanOrEqual(80);
     expect(week[0]!.value).toBeCloseTo(10, 0);
     expect(week.at(-1)!.value).toBeCloseTo(70, 0);
     const day = await chart("24h");
-    expect(day.length).toBeGreaterThan(100);
+    expect(day.length).toBeGreaterThanOrEqual(90);
     const hour = await chart("1h");
     expect(hour.length).toBe(12);
 

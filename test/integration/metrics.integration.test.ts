@@ -284,8 +284,9 @@ describe("bad samples: 400 naming the field, nothing stored", () => {
 describe("GET api/charts/:metricId", () => {
   it("averages points per bucket, oldest first, within the range only", async () => {
     const ws = await makeWorkspace("charts");
-    // 1h buckets are 30 s wide, 24h buckets 12 min; t0 starts one of each, 5–17 minutes ago.
-    const t0 = Math.floor((Date.now() - 5 * MINUTE) / (12 * MINUTE)) * 12 * MINUTE;
+    // 1h buckets are 30 s wide, 24h buckets 15 min (whole 5-minute rollups); t0 starts one of
+    // each, 5–20 minutes ago.
+    const t0 = Math.floor((Date.now() - 5 * MINUTE) / (15 * MINUTE)) * 15 * MINUTE;
     const iso = (ms: number) => new Date(ms).toISOString();
     await pushOk(ws, [
       { metric: "cpu", value: 30, timestamp: iso(t0 + 60_000 + 5_000) },
@@ -300,11 +301,11 @@ describe("GET api/charts/:metricId", () => {
     const day = await chart(ws, "cpu", "24h");
     expect(day).toHaveLength(2);
     expect(day[0]!.value).toBe(99);
-    // The three recent points share one 12-minute bucket.
+    // The three recent points share one 15-minute bucket.
     expect(day[1]!.value).toBe(20);
     const stamps = day.map((p) => Date.parse(p.timestamp));
     expect(stamps).toEqual([...stamps].sort((a, b) => a - b));
-    for (const stamp of stamps) expect(stamp % (12 * MINUTE)).toBe(0);
+    for (const stamp of stamps) expect(stamp % (15 * MINUTE)).toBe(0);
   });
 
   it("a known metric with no points in the range is an empty series, not an error", async () => {
