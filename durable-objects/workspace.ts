@@ -150,12 +150,14 @@ import { awsJob } from "./collection/aws-job";
 import { awsConfigured, mergeAwsConfig, viewAws } from "./domain/aws-config";
 import { ThresholdEpisodes, evaluateThresholds, latestReadings } from "./domain/thresholds";
 import { evaluateGasAlerts } from "./domain/gas-alerts";
+import { pruneClosedAlerts } from "./store/alert-retention";
 import { type PublicStatus, type StatusPageConfig } from "../schema";
 import { loadStatusPage, openAlertCounts, publicView, saveStatusPage } from "./domain/status-page";
 
 const HEARTBEAT_MS = 30_000;
 /** When an alarm task throws, it alone runs again this much later. */
 const TASK_RETRY_MS = 60_000;
+const ALERT_PRUNE_EVERY_MS = 60 * 60 * 1000;
 const byTimestamp = (r: { timestamp: string }) => r.timestamp;
 
 /**
@@ -186,6 +188,8 @@ export class Workspace extends DurableObject<Env> {
   /** When the last `alerts` frame went out, and the least gap before the next (memory only). */
   private lastAlertFrame = 0;
   private alertGap = 0;
+  /** When closed alerts were last pruned (memory only: at most hourly, at the next publish). */
+  private lastAlertPrune = 0;
   /** When each webhook source's live report was last written and last broadcast. */
   private readonly liveReports = new Map<string, { written: number; sent: number }>();
   /**
@@ -1503,6 +1507,10 @@ export class Workspace extends DurableObject<Env> {
 
   /** Publishes the current alert list (what `alerts` frames carry). */
   private publishAlerts(now: Date): void {
+    if (now.getTime() - this.lastAlertPrune > ALERT_PRUNE_EVERY_MS) {
+      this.lastAlertPrune = now.getTime();
+      pruneClosedAlerts(this.sql, now);
+    }
     this.publish({ type: "alerts", payload: activeAlerts(this.sql, 200) }, now);
   }
 
