@@ -7,6 +7,8 @@ export const SocketAttachment = z.object({
   principal: Principal,
   connectedSeq: z.number().int().nonnegative(),
   connectedAt: z.string(),
+  /** The browser session it was opened with (its hash), so signing out closes it. */
+  session: z.string().optional(),
 });
 export type SocketAttachment = z.infer<typeof SocketAttachment>;
 

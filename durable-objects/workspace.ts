@@ -294,13 +294,21 @@ export class Workspace extends DurableObject<Env> {
     return ok({ session: secret, expiresAt: expiresAt.toISOString(), principal });
   }
 
+  /** Ends a browser session and the live sockets opened with it. */
   async closeSession(actor: Principal, session: string): Promise<void> {
-    await this.access.closeSession(session);
+    const hash = await this.access.closeSession(session);
     this.audit.record(actor, "session.close", actor.tokenId, {}, new Date());
+    for (const ws of this.ctx.getWebSockets(SOCKET_TAG)) {
+      if (attachmentOf(ws)?.session === hash) closeQuietly(ws, 1008, "signed out");
+    }
   }
 
-  async issueSocketTicket(actor: Principal): Promise<{ ticket: string; expiresAt: string }> {
-    const { ticket, expiresAt } = await this.access.issueTicket(actor.tokenId, new Date());
+  /** `session`: the browser session asking, if any, so its sockets close when it ends. */
+  async issueSocketTicket(
+    actor: Principal,
+    session?: string,
+  ): Promise<{ ticket: string; expiresAt: string }> {
+    const { ticket, expiresAt } = await this.access.issueTicket(actor.tokenId, new Date(), session);
     return { ticket, expiresAt: expiresAt.toISOString() };
   }
 
@@ -1388,14 +1396,18 @@ export class Workspace extends DurableObject<Env> {
     const credential = SocketCredential.safeParse(
       safeJson(request.headers.get(CREDENTIAL_HEADER) ?? ""),
     );
-    const principal = credential.success ? await this.authenticate(credential.data) : undefined;
-    if (!principal) return new Response("Invalid, expired or revoked credential", { status: 401 });
+    const resolved =
+      credential.success && this.info()
+        ? await this.access.resolveWithSession(credential.data, new Date())
+        : undefined;
+    if (!resolved) return new Response("Invalid, expired or revoked credential", { status: 401 });
     const { 0: client, 1: server } = new WebSocketPair();
     const attachment: SocketAttachment = {
       opsdeck: 1,
-      principal,
+      principal: resolved.principal,
       connectedSeq: this.log.lastSeq,
       connectedAt: new Date().toISOString(),
+      session: resolved.session,
     };
     this.ctx.acceptWebSocket(server, [SOCKET_TAG]);
     server.serializeAttachment(attachment);

@@ -81,11 +81,22 @@ export class AccessStore {
   }
 
   async resolve(credential: Credential, now: Date): Promise<Principal | undefined> {
+    return (await this.resolveWithSession(credential, now))?.principal;
+  }
+
+  /**
+   * Like `resolve`, and also names the browser session behind the credential (its hash): a
+   * session cookie's own, or the session a socket ticket was issued to.
+   */
+  async resolveWithSession(
+    credential: Credential,
+    now: Date,
+  ): Promise<{ principal: Principal; session?: string } | undefined> {
     const hash = await sha256Hex(credential.secret);
-    const tokenId = this.tokenIdFor(credential.kind, hash, now.getTime());
-    if (!tokenId) return undefined;
+    const found = this.lookup(credential.kind, hash, now.getTime());
+    if (!found) return undefined;
     const row = this.sql
-      .exec<TokenRow>("SELECT * FROM tokens WHERE id = ? AND revoked_at IS NULL", tokenId)
+      .exec<TokenRow>("SELECT * FROM tokens WHERE id = ? AND revoked_at IS NULL", found.token_id)
       .next();
     if (row.done) return undefined;
     if (credential.kind === "ticket") this.sql.exec("DELETE FROM tickets WHERE hash = ?", hash);
@@ -93,11 +104,14 @@ export class AccessStore {
     this.sql.exec(
       "UPDATE tokens SET last_used_at = ? WHERE id = ? AND (last_used_at IS NULL OR last_used_at < ?)",
       now.toISOString(),
-      tokenId,
+      found.token_id,
       new Date(now.getTime() - 60_000).toISOString(),
     );
     const token = toToken(row.value);
-    return { tokenId: token.id, name: token.name, role: token.role };
+    return {
+      principal: { tokenId: token.id, name: token.name, role: token.role },
+      session: found.session ?? undefined,
+    };
   }
 
   async openSession(tokenId: string, now: Date): Promise<{ secret: string; expiresAt: Date }> {
@@ -114,37 +128,54 @@ export class AccessStore {
     return { secret, expiresAt };
   }
 
-  async closeSession(secret: string): Promise<void> {
-    this.sql.exec("DELETE FROM sessions WHERE hash = ?", await sha256Hex(secret));
+  /** Ends a session; returns its hash, which the session's sockets carry. */
+  async closeSession(secret: string): Promise<string> {
+    const hash = await sha256Hex(secret);
+    this.sql.exec("DELETE FROM sessions WHERE hash = ?", hash);
+    return hash;
   }
 
-  async issueTicket(tokenId: string, now: Date): Promise<{ ticket: string; expiresAt: Date }> {
+  async issueTicket(
+    tokenId: string,
+    now: Date,
+    session?: string,
+  ): Promise<{ ticket: string; expiresAt: Date }> {
     const ticket = randomSecret("odt", this.workspaceId());
     const expiresAt = new Date(now.getTime() + TICKET_TTL_MS);
     const hash = await sha256Hex(ticket);
+    const sessionHash = session === undefined ? null : await sha256Hex(session);
     this.sql.exec("DELETE FROM tickets WHERE expires_at < ?", now.getTime());
     this.sql.exec(
-      "INSERT INTO tickets (hash, token_id, expires_at) VALUES (?, ?, ?)",
+      "INSERT INTO tickets (hash, token_id, expires_at, session_hash) VALUES (?, ?, ?, ?)",
       hash,
       tokenId,
       expiresAt.getTime(),
+      sessionHash,
     );
     return { ticket, expiresAt };
   }
 
-  private tokenIdFor(kind: Credential["kind"], hash: string, nowMs: number): string | undefined {
+  private lookup(
+    kind: Credential["kind"],
+    hash: string,
+    nowMs: number,
+  ): { token_id: string; session: string | null } | undefined {
+    type Row = { token_id: string; session: string | null };
     const query =
       kind === "token"
-        ? this.sql.exec<{ token_id: string }>(
-            "SELECT id AS token_id FROM tokens WHERE hash = ?",
-            hash,
-          )
-        : this.sql.exec<{ token_id: string }>(
-            `SELECT token_id FROM ${kind === "session" ? "sessions" : "tickets"} WHERE hash = ? AND expires_at > ?`,
-            hash,
-            nowMs,
-          );
+        ? this.sql.exec<Row>("SELECT id AS token_id, NULL AS session FROM tokens WHERE hash = ?", hash)
+        : kind === "session"
+          ? this.sql.exec<Row>(
+              "SELECT token_id, hash AS session FROM sessions WHERE hash = ? AND expires_at > ?",
+              hash,
+              nowMs,
+            )
+          : this.sql.exec<Row>(
+              "SELECT token_id, session_hash AS session FROM tickets WHERE hash = ? AND expires_at > ?",
+              hash,
+              nowMs,
+            );
     const row = query.next();
-    return row.done ? undefined : row.value.token_id;
+    return row.done ? undefined : row.value;
   }
 }

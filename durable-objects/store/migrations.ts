@@ -69,6 +69,11 @@ const MIGRATIONS: readonly string[] = [
     PRIMARY KEY (metric_id, res, bucket)
   );
   `,
+  // 5: a socket ticket remembers the browser session it was issued to, so signing out can
+  // close that session's live sockets.
+  `
+  ALTER TABLE tickets ADD COLUMN session_hash TEXT;
+  `,
 ];
 
 export function migrate(sql: SqlStorage): void {

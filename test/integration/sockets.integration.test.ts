@@ -231,6 +231,33 @@ describe("connect and broadcast", () => {
     await waitForFrame(admin, (f) => f.type === "metrics");
   });
 
+  it("closes the sockets of a session that signs out, by cookie or by its ticket, and no others", async () => {
+    const ws = await makeWorkspace();
+    const signIn = async () => {
+      const login = await call(`/w/${ws.id}/api/session`, jsonInit("POST", { token: ws.viewer }));
+      return (login.headers.get("Set-Cookie") ?? "").split(";")[0]!;
+    };
+    const [leaving, staying] = [await signIn(), await signIn()];
+    const browser = (cookie: string) => ({ headers: { Cookie: cookie, Origin: BASE } });
+    const issued = await call(`/w/${ws.id}/api/ws-ticket`, {
+      method: "POST",
+      ...browser(leaving),
+    });
+    const { ticket } = (await issued.json()) as { ticket: string };
+    const byCookie = await openSocket(socketPath(ws), browser(leaving));
+    const byTicket = await openSocket(`${socketPath(ws)}?ticket=${ticket}`);
+    const other = await openSocket(socketPath(ws), browser(staying));
+    const token = await openSocket(socketPath(ws), bearer(ws.viewer));
+    await Promise.all([byCookie, byTicket, other, token].map((s) => waitForFrame(s, isSnapshot)));
+
+    const out = await call(`/w/${ws.id}/api/session`, { method: "DELETE", ...browser(leaving) });
+    expect(out.status).toBe(200);
+    for (const closed of [byCookie, byTicket]) {
+      expect(await waitForClose(closed)).toMatchObject({ code: 1008, reason: "signed out" });
+    }
+    await Promise.all([pingPong(other), pingPong(token)]);
+  });
+
   it("releases a socket the client closes", async () => {
     const ws = await makeWorkspace();
     const sock = await openSocket(socketPath(ws), bearer(ws.viewer));

@@ -75,5 +75,10 @@ export const sessionRoutes = router()
         ...problemResponses,
       },
     }),
-    async (c) => c.json(await c.var.workspace.stub.issueSocketTicket(c.var.principal), 200),
+    async (c) => {
+      // A browser's ticket is tied to its session, so signing out closes the socket too.
+      const session =
+        c.var.credentialKind === "session" ? getCookie(c, SESSION_COOKIE) : undefined;
+      return c.json(await c.var.workspace.stub.issueSocketTicket(c.var.principal, session), 200);
+    },
   );
