@@ -163,7 +163,10 @@ export class AccessStore {
     type Row = { token_id: string; session: string | null };
     const query =
       kind === "token"
-        ? this.sql.exec<Row>("SELECT id AS token_id, NULL AS session FROM tokens WHERE hash = ?", hash)
+        ? this.sql.exec<Row>(
+            "SELECT id AS token_id, NULL AS session FROM tokens WHERE hash = ?",
+            hash,
+          )
         : kind === "session"
           ? this.sql.exec<Row>(
               "SELECT token_id, hash AS session FROM sessions WHERE hash = ? AND expires_at > ?",

@@ -77,8 +77,7 @@ export const sessionRoutes = router()
     }),
     async (c) => {
       // A browser's ticket is tied to its session, so signing out closes the socket too.
-      const session =
-        c.var.credentialKind === "session" ? getCookie(c, SESSION_COOKIE) : undefined;
+      const session = c.var.credentialKind === "session" ? getCookie(c, SESSION_COOKIE) : undefined;
       return c.json(await c.var.workspace.stub.issueSocketTicket(c.var.principal, session), 200);
     },
   );
