@@ -45,6 +45,24 @@ function asGithub(deployment: Deployment): Outcome<GithubDeployment> {
   );
 }
 
+/**
+ * The GitHub client and the stored GitHub deployment `id`, read again after the client's await
+ * (the record may have changed meanwhile).
+ */
+async function githubTarget(
+  deps: ActionDeps,
+  id: string,
+): Promise<Outcome<{ client: GithubClient; from: GithubDeployment }>> {
+  if (!deps.stores.deployments.get(id)) return notFound(id);
+  const client = await actionClient(deps);
+  if (!client.ok) return client;
+  const stored = deps.stores.deployments.get(id);
+  if (!stored) return notFound(id);
+  const from = asGithub(stored);
+  if (!from.ok) return from;
+  return ok({ client: client.value, from: from.value });
+}
+
 /** One rollback at a time per repository and environment. */
 export const rollbackLockKey = (d: GithubDeployment) =>
   `${d.repository}:${d.environmentName}`.toLowerCase();
@@ -172,25 +190,20 @@ export async function retryDeployment(
   actor: Principal,
   id: string,
 ): Promise<ActionOutcome<{ deployment: Deployment; action: ProviderAction }>> {
-  if (!deps.stores.deployments.get(id)) return notFound(id);
-  const client = await actionClient(deps);
-  if (!client.ok) return client;
-  // Read again after the await: the record may have changed meanwhile.
-  const stored = deps.stores.deployments.get(id);
-  if (!stored) return notFound(id);
-  const from = asGithub(stored);
-  if (!from.ok) return from;
-  if (from.value.status === "pending" || from.value.status === "running")
+  const ready = await githubTarget(deps, id);
+  if (!ready.ok) return ready;
+  const { client, from } = ready.value;
+  if (from.status === "pending" || from.status === "running")
     return {
       ...fail(
         409,
         "deployment_in_progress",
-        `Deployment '${id}' is still ${from.value.status}; retry it once it has finished.`,
+        `Deployment '${id}' is still ${from.status}; retry it once it has finished.`,
       ),
-      current: from.value,
+      current: from,
     };
   const action = deps.actions.start("deployment.retry", id, actor, new Date());
-  return deployVersion(deps, client.value, actor, action, from.value, from.value, "Redeploy");
+  return deployVersion(deps, client, actor, action, from, from, "Redeploy");
 }
 
 /**
@@ -204,21 +217,17 @@ export async function rollbackDeployment(
   id: string,
   body: RollbackBody,
 ): Promise<ActionOutcome<{ deployment: Deployment; action: ProviderAction }>> {
-  if (!deps.stores.deployments.get(id)) return notFound(id);
-  const client = await actionClient(deps);
-  if (!client.ok) return client;
-  const stored = deps.stores.deployments.get(id);
-  if (!stored) return notFound(id);
-  const from = asGithub(stored);
-  if (!from.ok) return from;
+  const ready = await githubTarget(deps, id);
+  if (!ready.ok) return ready;
+  const { client, from } = ready.value;
   const candidates = deps.stores.deployments.list(1000, {
-    repository: from.value.repository,
-    environmentName: from.value.environmentName,
+    repository: from.repository,
+    environmentName: from.environmentName,
   });
-  const target = rollbackTarget(from.value, candidates, body.targetId);
+  const target = rollbackTarget(from, candidates, body.targetId);
   if (!target.ok) return target;
   const now = new Date();
-  const lockKey = rollbackLockKey(from.value);
+  const lockKey = rollbackLockKey(from);
   const holder = deps.actions.rollbackInFlight(
     lockKey,
     now,
@@ -228,13 +237,13 @@ export async function rollbackDeployment(
     return fail(
       409,
       "rollback_conflict",
-      `A rollback of ${from.value.environmentName} is already in flight (${holder.id} by ${holder.actor}, ${holder.resultId ? `deployment ${holder.resultId}` : "calling GitHub"}); wait for it to finish.`,
+      `A rollback of ${from.environmentName} is already in flight (${holder.id} by ${holder.actor}, ${holder.resultId ? `deployment ${holder.resultId}` : "calling GitHub"}); wait for it to finish.`,
     );
   const action = deps.actions.start("deployment.rollback", id, actor, now, {
     lockKey,
     rollbackTo: target.value.id,
   });
-  return deployVersion(deps, client.value, actor, action, from.value, target.value, "Rollback");
+  return deployVersion(deps, client, actor, action, from, target.value, "Rollback");
 }
 
 /** The deployment's statuses from GitHub, oldest first, after a line for its creation. */

@@ -1,4 +1,5 @@
-import { inject } from "vitest";
+import { expect, inject } from "vitest";
+import type { SourceStatus } from "../../schema";
 import type {
   ControlOp,
   Fault,
@@ -6,7 +7,14 @@ import type {
   SeedRepo,
   StandinState,
 } from "../peers/github-standin-types";
-import { call, jsonInit, type TestWorkspace } from "./workspace";
+import {
+  bearer,
+  call,
+  expectProblem,
+  jsonInit,
+  makeWorkspace,
+  type TestWorkspace,
+} from "./workspace";
 
 /**
  * One test's view of the GitHub stand-in: its own owner (so parallel tests never meet), a
@@ -77,6 +85,49 @@ export async function connectGithub(
       ws.admin,
     ),
   );
+}
+
+/** A new workspace connected to a stand-in seeded with `repo`, once its GitHub source is live. */
+export async function liveGithubWorkspace(
+  prefix: string,
+  repo: SeedRepo,
+): Promise<{ ws: TestWorkspace; gh: GithubStandin }> {
+  const ws = await makeWorkspace(prefix);
+  const gh = await GithubStandin.create([repo]);
+  expect((await connectGithub(ws, gh, [repo.name])).status).toBe(200);
+  for (let i = 0; i < 100; i++) {
+    const res = await call(`/w/${ws.id}/api/status`, bearer(ws.viewer));
+    const { sources } = (await res.json()) as { sources: SourceStatus[] };
+    if (sources.find((s) => s.id === "github")?.status === "live") return { ws, gh };
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error("GitHub source never became live");
+}
+
+/** POST an action (as an operator unless `token` says otherwise); JSON only when there is a body. */
+export const postAction = (ws: TestWorkspace, path: string, body?: unknown, token = ws.operator) =>
+  call(
+    `/w/${ws.id}/api/${path}`,
+    body === undefined ? bearer(token, { method: "POST" }) : jsonInit("POST", body, token),
+  );
+
+/** Each action path refuses a viewer (403), no credential (401) and another workspace (404). */
+export async function expectOperatorOnly(
+  ws: TestWorkspace,
+  other: TestWorkspace,
+  paths: string[],
+): Promise<void> {
+  for (const path of paths) {
+    await expectProblem(await postAction(ws, path, undefined, ws.viewer), 403, "forbidden");
+    await expectProblem(
+      await call(`/w/${ws.id}/api/${path}`, { method: "POST" }),
+      401,
+      "unauthenticated",
+    );
+    await expectProblem(await postAction(other, path, undefined, ws.operator), 404, "not_found");
+    // The other workspace's own token: it has no such record.
+    await expectProblem(await postAction(other, path), 404, "not_found");
+  }
 }
 
 /** Seconds before now as GitHub writes timestamps (no milliseconds). */

@@ -1,12 +1,12 @@
 import { describe, expect, it } from "vitest";
-import type {
-  AuditRecord,
-  Deployment,
-  DeploymentLog,
-  ProviderAction,
-  SourceStatus,
-} from "../../schema";
-import { GithubStandin, ago, connectGithub } from "../helpers/github-standin";
+import type { AuditRecord, Deployment, DeploymentLog, ProviderAction } from "../../schema";
+import {
+  ago,
+  type GithubStandin,
+  expectOperatorOnly,
+  liveGithubWorkspace,
+  postAction,
+} from "../helpers/github-standin";
 import {
   bearer,
   call,
@@ -82,24 +82,8 @@ function repo(): SeedRepo {
   };
 }
 
-async function setup(): Promise<{ ws: TestWorkspace; gh: GithubStandin }> {
-  const ws = await makeWorkspace("gha");
-  const gh = await GithubStandin.create([repo()]);
-  expect((await connectGithub(ws, gh, ["shop"])).status).toBe(200);
-  for (let i = 0; i < 100; i++) {
-    const res = await call(`/w/${ws.id}/api/status`, bearer(ws.viewer));
-    const { sources } = (await res.json()) as { sources: SourceStatus[] };
-    if (sources.find((s) => s.id === "github")?.status === "live") return { ws, gh };
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error("GitHub collection did not run");
-}
-
-const post = (ws: TestWorkspace, path: string, body?: unknown, token = ws.operator) =>
-  call(
-    `/w/${ws.id}/api/${path}`,
-    body === undefined ? bearer(token, { method: "POST" }) : jsonInit("POST", body, token),
-  );
+const setup = () => liveGithubWorkspace("gha", repo());
+const post = postAction;
 
 async function deployments(ws: TestWorkspace): Promise<Deployment[]> {
   const res = await call(`/w/${ws.id}/api/deployments?limit=100`, bearer(ws.viewer));
@@ -373,17 +357,10 @@ describe("deployment actions: who may, and bad input", () => {
   it("needs the operator role, a credential, and this workspace", async () => {
     const { ws } = await setup();
     const other = await makeWorkspace("gha");
-    for (const path of ["deployments/gh-deploy-103/rollback", "deployments/gh-deploy-102/retry"]) {
-      await expectProblem(await post(ws, path, undefined, ws.viewer), 403, "forbidden");
-      await expectProblem(
-        await call(`/w/${ws.id}/api/${path}`, { method: "POST" }),
-        401,
-        "unauthenticated",
-      );
-      await expectProblem(await post(other, path, undefined, ws.operator), 404, "not_found");
-      // The other workspace's own token: it has no such deployment.
-      await expectProblem(await post(other, path), 404, "not_found");
-    }
+    await expectOperatorOnly(ws, other, [
+      "deployments/gh-deploy-103/rollback",
+      "deployments/gh-deploy-102/retry",
+    ]);
     await expectProblem(
       await call(`/w/${ws.id}/api/deployments/gh-deploy-103/logs`, bearer(ws.viewer)),
       403,

@@ -1,11 +1,16 @@
 import { describe, expect, it } from "vitest";
-import type { Pipeline, ProviderAction, SourceStatus, StageLog } from "../../schema";
-import { GithubStandin, ago, connectGithub } from "../helpers/github-standin";
+import type { Pipeline, ProviderAction, StageLog } from "../../schema";
+import {
+  ago,
+  type GithubStandin,
+  expectOperatorOnly,
+  liveGithubWorkspace,
+  postAction,
+} from "../helpers/github-standin";
 import {
   bearer,
   call,
   expectProblem,
-  jsonInit,
   makeWorkspace,
   type TestWorkspace,
 } from "../helpers/workspace";
@@ -82,24 +87,8 @@ function repo(): SeedRepo {
   };
 }
 
-async function setup(): Promise<{ ws: TestWorkspace; gh: GithubStandin }> {
-  const ws = await makeWorkspace("ghp");
-  const gh = await GithubStandin.create([repo()]);
-  expect((await connectGithub(ws, gh, ["api"])).status).toBe(200);
-  for (let i = 0; i < 100; i++) {
-    const res = await call(`/w/${ws.id}/api/status`, bearer(ws.viewer));
-    const { sources } = (await res.json()) as { sources: SourceStatus[] };
-    if (sources.find((s) => s.id === "github")?.status === "live") return { ws, gh };
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error("GitHub collection did not run");
-}
-
-const post = (ws: TestWorkspace, path: string, body?: unknown, token = ws.operator) =>
-  call(
-    `/w/${ws.id}/api/${path}`,
-    body === undefined ? bearer(token, { method: "POST" }) : jsonInit("POST", body, token),
-  );
+const setup = () => liveGithubWorkspace("ghp", repo());
+const post = postAction;
 
 async function pipeline(ws: TestWorkspace, id: string): Promise<Pipeline> {
   const res = await call(`/w/${ws.id}/api/pipeline/${id}`, bearer(ws.viewer));
@@ -273,16 +262,10 @@ describe("pipeline actions: who may, and bad input", () => {
   it("needs the operator role, a credential, and this workspace", async () => {
     const { ws } = await setup();
     const other = await makeWorkspace("ghp");
-    for (const path of ["pipeline/gh-run-201/rerun", "pipeline/gh-run-202/cancel"]) {
-      await expectProblem(await post(ws, path, undefined, ws.viewer), 403, "forbidden");
-      await expectProblem(
-        await call(`/w/${ws.id}/api/${path}`, { method: "POST" }),
-        401,
-        "unauthenticated",
-      );
-      await expectProblem(await post(other, path, undefined, ws.operator), 404, "not_found");
-      await expectProblem(await post(other, path), 404, "not_found");
-    }
+    await expectOperatorOnly(ws, other, [
+      "pipeline/gh-run-201/rerun",
+      "pipeline/gh-run-202/cancel",
+    ]);
     const logs = `/w/${ws.id}/api/pipeline/gh-run-201/logs/gh-job-2011`;
     await expectProblem(await call(logs, bearer(ws.viewer)), 403, "forbidden");
     await expectProblem(await call(logs), 401, "unauthenticated");
