@@ -4,11 +4,10 @@ import {
   ok,
   type ActivityItem,
   type Failure,
-  type HealthStatus,
   type Outcome,
   type Principal,
-  type Severity,
 } from "../../schema";
+import { severityHealth } from "./alert-ingest";
 
 /**
  * What people do to alerts: acknowledge, resolve, dismiss. Pure functions from the current
@@ -87,13 +86,6 @@ export function dismiss(alert: Alert, actor: Principal, now: Date): AlertChange 
   return { before: alert, after, changed: true };
 }
 
-const HEALTH: Record<Severity, HealthStatus> = {
-  critical: "critical",
-  error: "critical",
-  warning: "warning",
-  info: "healthy",
-};
-
 const VERB = {
   acknowledge: "acknowledged",
   resolve: "resolved",
@@ -116,7 +108,7 @@ export function alertActivity(
     description: note ?? "",
     user: actor.name,
     timestamp: now.toISOString(),
-    status: action === "resolve" ? "healthy" : HEALTH[alert.severity],
+    status: action === "resolve" ? "healthy" : severityHealth(alert.severity),
   };
 }
 

@@ -217,12 +217,12 @@ export function applyAlerts(
   return changes;
 }
 
-const HEALTH: Record<Severity, HealthStatus> = {
-  critical: "critical",
-  error: "critical",
-  warning: "warning",
-  info: "healthy",
-};
+/**
+ * The feed badge for an alert of this severity. An info alert gets none: it is news, and
+ * "healthy" next to something firing would read as a contradiction.
+ */
+export const severityHealth = (severity: Severity): HealthStatus | undefined =>
+  severity === "info" ? undefined : severity === "warning" ? "warning" : "critical";
 
 /** Feed items for newly firing alerts (not suppressed ones) and resolutions; summarised when many. */
 export function activityFor(
@@ -242,7 +242,7 @@ export function activityFor(
         MESSAGE_MAX,
       ),
       timestamp: at,
-      status: HEALTH[a.severity],
+      status: severityHealth(a.severity),
     })),
     ...changes.resolved.map((a) => ({
       id: crypto.randomUUID(),
@@ -254,7 +254,9 @@ export function activityFor(
     })),
   ];
   if (items.length <= ACTIVITY_PER_DELIVERY) return items;
-  const worst = firing.some((a) => HEALTH[a.severity] === "critical") ? "critical" : "warning";
+  const worst = firing.some((a) => severityHealth(a.severity) === "critical")
+    ? "critical"
+    : "warning";
   return [
     {
       id: crypto.randomUUID(),

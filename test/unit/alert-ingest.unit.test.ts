@@ -3,11 +3,12 @@ import {
   alertFrameGap,
   alertIdFor,
   safeUrl,
+  severityHealth,
   severityOf,
   shortHash,
 } from "../../durable-objects/domain/alert-ingest";
 import { TokenBuckets } from "../../durable-objects/domain/token-bucket";
-import { matcherMatches, regexProblem, type LabelMatcher } from "../../schema";
+import { matcherMatches, regexProblem, type LabelMatcher, type Severity } from "../../schema";
 
 describe("alert normalisation", () => {
   it("maps labels.severity, case-insensitively, and everything else to warning", () => {
@@ -101,5 +102,13 @@ describe("alert frame pacing", () => {
     expect(alertFrameGap(140_000, 1000)).toBe(4172);
     expect(alertFrameGap(140_000, 32_768)).toBe(5000);
     expect(alertFrameGap(0, 0)).toBe(250);
+  });
+});
+
+describe("feed badges for alerts", () => {
+  it("marks firing alerts by severity, and gives info alerts no badge rather than 'healthy'", () => {
+    expect(
+      ["critical", "error", "warning", "info"].map((s) => severityHealth(s as Severity)),
+    ).toEqual(["critical", "critical", "warning", undefined]);
   });
 });
