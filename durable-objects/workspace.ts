@@ -151,6 +151,7 @@ import { awsConfigured, mergeAwsConfig, viewAws } from "./domain/aws-config";
 import { ThresholdEpisodes, evaluateThresholds, latestReadings } from "./domain/thresholds";
 import { evaluateGasAlerts } from "./domain/gas-alerts";
 import { pruneClosedAlerts } from "./store/alert-retention";
+import { PendingActivity } from "./store/pending-activity";
 import { type PublicStatus, type StatusPageConfig } from "../schema";
 import { loadStatusPage, openAlertCounts, publicView, saveStatusPage } from "./domain/status-page";
 
@@ -1051,7 +1052,7 @@ export class Workspace extends DurableObject<Env> {
       await this.alertsChanged(now);
       const created = change.kind === "created" && change.alert ? [change.alert] : [];
       const resolved = change.kind === "resolved" && change.alert ? [change.alert] : [];
-      this.addActivity(activityFor("pagerduty", { created, resolved }, now), now);
+      this.queueActivity(activityFor("pagerduty", { created, resolved }, now));
     }
     this.reportLive("pagerduty", now);
     return ok({
@@ -1126,7 +1127,7 @@ export class Workspace extends DurableObject<Env> {
       return applied;
     });
     if (incoming.length) await this.alertsChanged(now);
-    this.addActivity(activityFor(source, changes, now), now);
+    this.queueActivity(activityFor(source, changes, now));
     this.reportLive(source, now);
     const all = [...changes.created, ...changes.repeated, ...changes.resolvedUnseen];
     return {
@@ -1194,6 +1195,7 @@ export class Workspace extends DurableObject<Env> {
     this.schedule.cancel("publish-alerts");
     this.lastAlertFrame = now;
     this.publishAlerts(new Date(now));
+    this.publishQueuedActivity(new Date(now));
     const sockets = this.ctx.getWebSockets(SOCKET_TAG).length;
     this.alertGap = alertFrameGap(lastEventBytes(this.sql), sockets);
   }
@@ -1533,9 +1535,33 @@ export class Workspace extends DurableObject<Env> {
   /** Stores new activity items and publishes just them (clients prepend). */
   private addActivity(items: ActivityItem[], now: Date): void {
     if (items.length === 0) return;
+    this.storeActivity(items);
+    this.publish({ type: "activity", payload: items }, now);
+  }
+
+  /**
+   * Activity from a sender's delivery: stored now, sent with the next paced alert frame, so a
+   * burst of deliveries costs the sockets one activity frame per alert frame, not one each.
+   */
+  private queueActivity(items: ActivityItem[]): void {
+    if (items.length === 0) return;
+    this.storeActivity(items);
+    new PendingActivity(this.sql).add(items.map((i) => i.id));
+  }
+
+  private storeActivity(items: ActivityItem[]): void {
     for (const item of items) this.activity.put(item);
     this.activity.trim(1000);
-    this.publish({ type: "activity", payload: items }, now);
+  }
+
+  /** One frame for every queued item still stored, newest first as the feed reads. */
+  private publishQueuedActivity(now: Date): void {
+    const items = new PendingActivity(this.sql)
+      .take()
+      .flatMap((id) => this.activity.get(id) ?? [])
+      // Stable: a delivery's own items keep their order.
+      .sort((a, b) => b.timestamp.localeCompare(a.timestamp));
+    if (items.length > 0) this.publish({ type: "activity", payload: items }, now);
   }
 
   private catchUp(ws: WebSocket, lastSeq: number | undefined): void {

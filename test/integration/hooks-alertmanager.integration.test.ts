@@ -1,5 +1,5 @@
 import { runInDurableObject } from "cloudflare:test";
-import { afterEach, beforeAll, describe, expect, it } from "vitest";
+import { afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import type { ActivityItem, AlertBatchResult, SourceStatus } from "../../schema";
 import amResolved from "../fixtures/alerting/alertmanager-resolved.json";
 import {
@@ -171,12 +171,13 @@ describe("Alertmanager receiver: ordering, truncation, odd values", () => {
     const sock = await openSocket(`/w/${ws.id}/ws`, bearer(ws.viewer));
     await waitForFrame(sock, (f) => f.type === "snapshot");
     await deliver(amPayload());
-    // The alert list follows the answer (from the object's alarm); the activity items come
-    // with the delivery itself, so either may arrive first.
+    // The alert list follows the answer (from the object's alarm), and the delivery's
+    // activity items right after it.
     const alerts = await waitForFrame(sock, (f) => f.type === "alerts");
     expect(alerts.type === "alerts" && alerts.payload).toHaveLength(2);
-    const activity = sock.frames.find((f) => f.type === "activity");
-    expect(activity?.type === "activity" && activity.payload[0]?.type).toBe("alert");
+    const activity = await waitForFrame(sock, (f) => f.type === "activity");
+    expect(activity.type === "activity" && activity.payload[0]?.type).toBe("alert");
+    expect(sock.frames.indexOf(activity)).toBeGreaterThan(sock.frames.indexOf(alerts));
   });
 });
 
@@ -195,6 +196,15 @@ describe("Alertmanager receiver: alert frames under load", () => {
     expect(last.type === "alerts" && last.payload.map((a) => a.fingerprint)).toContain("burst11");
     const frames = sock.frames.filter((f) => f.type === "alerts");
     expect(frames.length).toBeLessThan(12);
+    // Activity rides along with the paced alert frames: fewer frames, every item, newest first.
+    const activity = await vi.waitFor(() => {
+      const items = sock.frames.flatMap((f) => (f.type === "activity" ? f.payload : []));
+      expect(items).toHaveLength(12);
+      return sock.frames.filter((f) => f.type === "activity");
+    });
+    expect(activity.length).toBeLessThan(12);
+    const last12 = activity.at(-1)!;
+    expect(last12.type === "activity" && last12.payload[0]?.title).toContain("burst11");
   });
 });
 
