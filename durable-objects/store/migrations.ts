@@ -69,6 +69,15 @@ const MIGRATIONS: readonly string[] = [
     PRIMARY KEY (metric_id, res, bucket)
   );
   `,
+  // 5: alert rules on any metric series (threshold rules beyond the cpu/memory/disk settings).
+  `
+  CREATE TABLE alert_rules (
+    id TEXT PRIMARY KEY, metric TEXT NOT NULL, comparator TEXT NOT NULL, value REAL NOT NULL,
+    severity TEXT NOT NULL, name TEXT, created_at TEXT NOT NULL, updated_at TEXT NOT NULL,
+    created_by TEXT NOT NULL
+  );
+  CREATE INDEX alert_rules_by_metric ON alert_rules (metric);
+  `,
 ];
 
 export function migrate(sql: SqlStorage): void {
