@@ -83,7 +83,7 @@ export function MetricDetail(props: {
 /** This metric's alert rules, and (operators) a form for a new one. */
 function Rules(props: { workspace: string; metric: Metric; rules: AlertRule[]; role: Role }) {
   const { metric: m } = props;
-  return html`<h4>Alert rules on this metric</h4>
+  return html`<p><strong>Alert rules on this metric</strong></p>
     ${
       props.rules.length === 0
         ? html`<p class="meta">No alert rule watches this metric.</p>`
@@ -97,7 +97,8 @@ function Rules(props: { workspace: string; metric: Metric; rules: AlertRule[]; r
     }
     ${
       can(props.role, "operator")
-        ? html`<${AlertRuleForm} workspace=${props.workspace} metric=${m.id} unit=${m.unit} />`
+        ? html`<p><strong>New rule</strong></p>
+            <${AlertRuleForm} workspace=${props.workspace} metric=${m.id} unit=${m.unit} />`
         : html`<p class="meta">Only an operator or admin can add alert rules.</p>`
     }`;
 }
