@@ -148,10 +148,20 @@ import type {
 import { type AwsIntegration, type AwsIntegrationInput } from "../schema";
 import { awsJob } from "./collection/aws-job";
 import { awsConfigured, mergeAwsConfig, viewAws } from "./domain/aws-config";
-import { ThresholdEpisodes, evaluateThresholds, latestReadings } from "./domain/thresholds";
+import { ThresholdEpisodes } from "./domain/thresholds";
 import { evaluateGasAlerts } from "./domain/gas-alerts";
 import { pruneClosedAlerts } from "./store/alert-retention";
 import { PendingActivity } from "./store/pending-activity";
+import type {
+  AlertRule,
+  AlertRuleQuery,
+  CreateAlertRuleBody,
+  UpdateAlertRuleBody,
+} from "../schema";
+import { AlertRuleStore } from "./store/alert-rules";
+import { breachedStatus } from "./domain/alert-rules";
+import { createRule, deleteRule, updateRule, type RuleChange } from "./domain/alert-rule-actions";
+import { judgeSamples, type MetricJudgeDeps } from "./domain/metric-alerts";
 import { type PublicStatus, type StatusPageConfig } from "../schema";
 import { loadStatusPage, openAlertCounts, publicView, saveStatusPage } from "./domain/status-page";
 
@@ -201,6 +211,7 @@ export class Workspace extends DurableObject<Env> {
   private readonly mutationBuckets = new TokenBuckets(120, 2);
   private readonly idempotency = new IdempotencyStore(this.ctx.storage.sql);
   private readonly providerActions = new ProviderActions(this.ctx.storage.sql);
+  private readonly alertRules = new AlertRuleStore(this.ctx.storage.sql);
   private readonly networks: RecordStore<typeof StoredNetwork>;
   private readonly collection: CollectionRunner;
   private secretBox?: SecretBox;
@@ -586,6 +597,7 @@ export class Workspace extends DurableObject<Env> {
       alerts: this.alerts,
       silences: this.silences,
       episodes: new ThresholdEpisodes(this.sql),
+      rules: this.alertRules,
       transaction: (fn) => this.ctx.storage.transactionSync(fn),
       publish: (event, now) => this.publish(event, now),
       publishMetrics: (now) =>
@@ -760,7 +772,7 @@ export class Workspace extends DurableObject<Env> {
     return {
       workspace: { id: info?.id ?? "", name: info?.name ?? "" },
       seq: this.log.lastSeq,
-      metrics: this.metrics.cards("1h", settings.thresholds, new Date()),
+      metrics: this.metrics.cards("1h", settings.thresholds, new Date(), this.ruleStatus()),
       alerts: activeAlerts(this.sql, 200),
       incidents: this.incidents.list(100),
       deployments: this.deployments.list(50),
@@ -774,7 +786,8 @@ export class Workspace extends DurableObject<Env> {
   }
 
   listMetrics(range: TimeRange): Metric[] {
-    return this.metrics.cards(range, loadSettings(this.sql).thresholds, new Date());
+    const thresholds = loadSettings(this.sql).thresholds;
+    return this.metrics.cards(range, thresholds, new Date(), this.ruleStatus());
   }
 
   chart(metricId: string, range: TimeRange): Outcome<ChartDataPoint[]> {
@@ -919,7 +932,10 @@ export class Workspace extends DurableObject<Env> {
     );
     this.publish({ type: "sources", payload: this.listSources() }, now);
     this.publish(
-      { type: "metrics", payload: this.metrics.cards("1h", after.thresholds, now) },
+      {
+        type: "metrics",
+        payload: this.metrics.cards("1h", after.thresholds, now, this.ruleStatus()),
+      },
       now,
     );
     if (input.integrations?.github) await this.scheduleGithub(now);
@@ -928,31 +944,16 @@ export class Workspace extends DurableObject<Env> {
 
   /**
    * Pushed samples are stored and, like collected ones, judged against the cpu/memory/disk
-   * thresholds: a crossing raises or resolves an alert through the shared alert lifecycle.
+   * thresholds and the alert rules: a crossing raises or resolves an alert through the shared
+   * alert lifecycle.
    */
   ingestMetricSamples(actor: Principal, body: MetricSamplesBody): Outcome<{ accepted: number }> {
     const now = new Date();
     const thresholds = loadSettings(this.sql).thresholds;
-    const episodes = new ThresholdEpisodes(this.sql);
     const outcome = this.ctx.storage.transactionSync(() => {
       const result = this.metrics.ingest(body.samples, body.source, now);
       if (!result.ok) return { result, changes: undefined };
-      const evaluated = evaluateThresholds(
-        latestReadings(body.samples, now),
-        thresholds,
-        episodes.load(),
-        now,
-      );
-      if (evaluated.incoming.length === 0) return { result, changes: undefined };
-      const changes = applyAlerts(
-        this.alerts,
-        this.silences,
-        "threshold",
-        evaluated.incoming,
-        "api",
-        now,
-      );
-      episodes.save(evaluated.episodes);
+      const changes = judgeSamples(this.judgeDeps(), body.samples, thresholds, "api", now);
       return { result, changes };
     });
     if (!outcome.result.ok) return outcome.result;
@@ -962,6 +963,68 @@ export class Workspace extends DurableObject<Env> {
       this.addActivity(activityFor("threshold", outcome.changes, now), now);
     }
     return outcome.result;
+  }
+
+  // ── Alert rules: thresholds on any metric ─────────────────────────────────────────
+
+  /** @example await stub.listAlertRules({ metric: "latency.p99" }) */
+  listAlertRules(query: AlertRuleQuery): AlertRule[] {
+    return this.alertRules.list(query.metric);
+  }
+
+  /**
+   * Creates a rule (domain/alert-rule-actions.ts) and judges it at once against its metric.
+   * @example await stub.createAlertRule(principal, { metric: "queue.depth", comparator: "gte", value: 100, severity: "critical" })
+   */
+  createAlertRule(actor: Principal, body: CreateAlertRuleBody): Outcome<AlertRule> {
+    const now = new Date();
+    return this.ruleChanged(createRule(this.ruleDeps(), actor, body, now), now);
+  }
+
+  updateAlertRule(actor: Principal, id: string, body: UpdateAlertRuleBody): Outcome<AlertRule> {
+    const now = new Date();
+    return this.ruleChanged(updateRule(this.ruleDeps(), actor, id, body, now), now);
+  }
+
+  /** Deletes a rule; its open breach resolves. */
+  deleteAlertRule(actor: Principal, id: string): Outcome<AlertRule> {
+    const now = new Date();
+    return this.ruleChanged(deleteRule(this.ruleDeps(), actor, id, now), now);
+  }
+
+  /** Broadcasts what judging a rule changed: the alerts, and the cards' statuses. */
+  private ruleChanged(outcome: Outcome<RuleChange>, now: Date): Outcome<AlertRule> {
+    if (!outcome.ok) return outcome;
+    const { rule, changes } = outcome.value;
+    if (changes) {
+      this.publish({ type: "metrics", payload: this.listMetrics("1h") }, now);
+      this.publishAlerts(now);
+      this.addActivity(activityFor("threshold", changes, now), now);
+    }
+    return ok(rule);
+  }
+
+  private judgeDeps(): MetricJudgeDeps {
+    return {
+      metrics: this.metrics,
+      alerts: this.alerts,
+      silences: this.silences,
+      episodes: new ThresholdEpisodes(this.sql),
+      rules: this.alertRules,
+    };
+  }
+
+  private ruleDeps() {
+    return {
+      ...this.judgeDeps(),
+      audit: this.audit,
+      transaction: <T>(fn: () => T) => this.ctx.storage.transactionSync(fn),
+    };
+  }
+
+  /** Metric card status from breached alert rules (see `breachedStatus`). */
+  private ruleStatus() {
+    return breachedStatus(this.alertRules.list(), new ThresholdEpisodes(this.sql).load());
   }
 
   // ── Alerts in: Alertmanager, Grafana, PagerDuty-style; silences and maintenance ──

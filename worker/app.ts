@@ -10,6 +10,7 @@ import { router } from "./openapi";
 import { activityRoutes } from "./routes/activity";
 import { actionRoutes } from "./routes/actions";
 import { alertRoutes } from "./routes/alerts";
+import { alertRuleRoutes } from "./routes/alert-rules";
 import { auditRoutes } from "./routes/audit";
 import { awsIntegrationRoutes } from "./routes/aws-integration";
 import { dashboardRoutes } from "./routes/dashboard";
@@ -72,7 +73,8 @@ const api = router()
   .route("/", githubIntegrationRoutes)
   .route("/", actionRoutes)
   .route("/", awsIntegrationRoutes)
-  .route("/", collectionRoutes);
+  .route("/", collectionRoutes)
+  .route("/", alertRuleRoutes);
 
 export const app = router();
 

@@ -8,11 +8,13 @@ import type {
 } from "../../schema";
 import { collectAws, expectedCardIds, type AwsCollection } from "../../worker/collectors/aws";
 import { UpstreamError } from "../../worker/collectors/http";
-import { activityFor, applyAlerts } from "../domain/alert-ingest";
+import { activityFor } from "../domain/alert-ingest";
 import { awsRegions, awsServices } from "../domain/aws-config";
+import { judgeSamples } from "../domain/metric-alerts";
 import type { Metrics } from "../domain/metrics";
 import type { Silences } from "../domain/silences";
-import { evaluateThresholds, latestReadings, type ThresholdEpisodes } from "../domain/thresholds";
+import type { ThresholdEpisodes } from "../domain/thresholds";
+import type { AlertRuleStore } from "../store/alert-rules";
 import type { RecordStore } from "../store/records";
 import type { SecretBox } from "../store/secret-box";
 import type { CollectionJob } from "./runner";
@@ -37,6 +39,7 @@ export type AwsJobDeps = {
   alerts: RecordStore<typeof Alert>;
   silences: Silences;
   episodes: ThresholdEpisodes;
+  rules: AlertRuleStore;
   transaction: <T>(fn: () => T) => T;
   publish: (event: ChangeEvent, now: Date) => void;
   publishMetrics: (now: Date) => void;
@@ -99,7 +102,7 @@ export function awsJob(deps: AwsJobDeps): CollectionJob {
 
 /**
  * Stores one run atomically: cards (removing those no longer configured or permitted),
- * metric points, and threshold crossings through the shared alert lifecycle. Then
+ * metric points, and threshold and rule crossings through the shared alert lifecycle. Then
  * broadcasts what changed. Parts that failed keep their last cards and fail the run
  * afterwards, so the source reads stale with the reason while fresh parts still show.
  */
@@ -120,24 +123,16 @@ function applyRun(
       ? deps.metrics.ingest(collected.samples, "aws", now)
       : undefined;
     if (ingested && !ingested.ok) failures.push(`metrics: ${ingested.detail}`);
-    const readings = ingested?.ok ? latestReadings(collected.samples, now) : [];
-    const evaluated = evaluateThresholds(readings, thresholds, deps.episodes.load(), now);
-    const alerts = applyAlerts(
-      deps.alerts,
-      deps.silences,
-      "threshold",
-      evaluated.incoming,
-      "aws",
-      now,
-    );
-    deps.episodes.save(evaluated.episodes);
-    return { removed: removed.length, ingested: ingested?.ok === true, alerts, evaluated };
+    const alerts = ingested?.ok
+      ? judgeSamples(deps, collected.samples, thresholds, "aws", now)
+      : undefined;
+    return { removed: removed.length, ingested: ingested?.ok === true, alerts };
   });
   const after = deps.services.list();
   if (result.removed > 0 || JSON.stringify(after) !== JSON.stringify(before))
     deps.publish({ type: "aws-services", payload: after }, now);
   if (result.ingested) deps.publishMetrics(now);
-  if (result.evaluated.incoming.length > 0) {
+  if (result.alerts) {
     deps.publishAlerts(now);
     deps.addActivity(activityFor("threshold", result.alerts, now), now);
   }

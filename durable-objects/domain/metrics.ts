@@ -157,7 +157,36 @@ export class Metrics {
     return this.series.get(metricId) !== undefined;
   }
 
-  cards(range: TimeRange, thresholds: Settings["thresholds"], now: Date): Metric[] {
+  /** The series' newest stored reading as a sample (label and unit from the series), if any. */
+  latestSample(metricId: string, now: Date): MetricSample | undefined {
+    const series = this.series.get(metricId);
+    const latest = series ? this.latestReading(metricId, now) : undefined;
+    if (!series || !latest) return undefined;
+    return {
+      metric: metricId,
+      label: series.label,
+      unit: series.unit,
+      value: latest.value,
+      timestamp: new Date(latest.ts).toISOString(),
+    };
+  }
+
+  /** The label and unit a series was last given, to name it in alerts. */
+  describe(metricId: string): { label: string; unit?: string } | undefined {
+    const series = this.series.get(metricId);
+    return series ? { label: series.label, unit: series.unit } : undefined;
+  }
+
+  /**
+   * Cards for the range. `ruleStatus` holds the status of metrics with a breached alert rule;
+   * a card shows the worse of it and the workspace-threshold status.
+   */
+  cards(
+    range: TimeRange,
+    thresholds: Settings["thresholds"],
+    now: Date,
+    ruleStatus: ReadonlyMap<string, HealthStatus> = new Map(),
+  ): Metric[] {
     return this.series
       .list()
       .sort((a, b) => a.label.localeCompare(b.label))
@@ -175,7 +204,9 @@ export class Metrics {
             value: latest.value,
             change: Math.round(change * 100) / 100,
             trend: Math.abs(change) < 1 ? "stable" : change > 0 ? "up" : "down",
-            status: fresh ? statusFor(series.id, latest.value, thresholds) : "offline",
+            status: fresh
+              ? worse(statusFor(series.id, latest.value, thresholds), ruleStatus.get(series.id))
+              : "offline",
             unit: series.unit,
             source: series.source,
             updatedAt: new Date(latest.ts).toISOString(),
@@ -284,4 +315,11 @@ function statusFor(id: string, value: number, thresholds: Settings["thresholds"]
   if (value >= limit) return "critical";
   if (value >= limit - 10) return "warning";
   return "healthy";
+}
+
+const RANK: Record<HealthStatus, number> = { healthy: 0, warning: 1, critical: 2, offline: 0 };
+
+/** The worse of two statuses (a missing one changes nothing). */
+export function worse(a: HealthStatus, b: HealthStatus | undefined): HealthStatus {
+  return b !== undefined && RANK[b] > RANK[a] ? b : a;
 }

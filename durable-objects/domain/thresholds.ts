@@ -1,5 +1,6 @@
-import type { MetricSample, Settings } from "../../schema";
+import type { AlertRule, MetricSample, Settings } from "../../schema";
 import { alertIdFor, type IncomingAlert } from "./alert-ingest";
+import { evaluateRules } from "./alert-rules";
 
 export type ThresholdKey = keyof Settings["thresholds"];
 
@@ -39,11 +40,15 @@ export class ThresholdEpisodes {
   }
 }
 
-/** The newest sample of each thresholded metric in a batch. */
-export function latestReadings(samples: MetricSample[], now: Date): MetricSample[] {
+/** The newest sample of each judged metric in a batch (by default: the thresholded ones). */
+export function latestReadings(
+  samples: MetricSample[],
+  now: Date,
+  judged: (metric: string) => boolean = (metric) => thresholdKey(metric) !== undefined,
+): MetricSample[] {
   const latest = new Map<string, MetricSample>();
   for (const s of samples) {
-    if (!thresholdKey(s.metric)) continue;
+    if (!judged(s.metric)) continue;
     const at = (x: MetricSample) => Date.parse(x.timestamp ?? now.toISOString());
     const seen = latest.get(s.metric);
     if (!seen || at(s) >= at(seen)) latest.set(s.metric, s);
@@ -55,9 +60,31 @@ export function latestReadings(samples: MetricSample[], now: Date): MetricSample
  * Crossings as normalised alerts for the shared alert lifecycle (`applyAlerts`): a reading at
  * or over its threshold opens a breach (one firing alert); a reading back under it resolves
  * that alert. Readings that do not change a breach produce nothing, so repeated runs add no
- * duplicates and no noise. Returns the breaches to store with the alerts.
+ * duplicates and no noise. The alert rules on the readings' metrics are judged in the same
+ * pass (see `evaluateRules`). Returns the breaches to store with the alerts.
  */
 export function evaluateThresholds(
+  readings: MetricSample[],
+  thresholds: Settings["thresholds"],
+  episodes: Record<string, string>,
+  now: Date,
+  rules: readonly AlertRule[] = [],
+): { incoming: IncomingAlert[]; episodes: Record<string, string> } {
+  const judged = evaluateWorkspaceThresholds(readings, thresholds, episodes, now);
+  const byMetric = new Map(readings.map((r) => [r.metric, r]));
+  const ruled = evaluateRules(
+    rules.flatMap((rule) => {
+      const reading = byMetric.get(rule.metric);
+      return reading ? [{ rule, reading }] : [];
+    }),
+    judged.episodes,
+    now,
+  );
+  return { incoming: [...judged.incoming, ...ruled.incoming], episodes: ruled.episodes };
+}
+
+/** The cpu/memory/disk settings: episode keys are the metric ids, as stored since they began. */
+function evaluateWorkspaceThresholds(
   readings: MetricSample[],
   thresholds: Settings["thresholds"],
   episodes: Record<string, string>,

@@ -74,6 +74,15 @@ const MIGRATIONS: readonly string[] = [
   `
   ALTER TABLE tickets ADD COLUMN session_hash TEXT;
   `,
+  // 6: alert rules on any metric series (threshold rules beyond the cpu/memory/disk settings).
+  `
+  CREATE TABLE alert_rules (
+    id TEXT PRIMARY KEY, metric TEXT NOT NULL, comparator TEXT NOT NULL, value REAL NOT NULL,
+    severity TEXT NOT NULL, name TEXT, created_at TEXT NOT NULL, updated_at TEXT NOT NULL,
+    created_by TEXT NOT NULL
+  );
+  CREATE INDEX alert_rules_by_metric ON alert_rules (metric);
+  `,
 ];
 
 export function migrate(sql: SqlStorage): void {

@@ -138,7 +138,7 @@ describe("actions are offered by role", () => {
     expect(html).toContain('href="/w/demo/metrics/cpu/export.csv?range=1h" download');
   });
 
-  it("gives an operator the alert, deployment and pipeline actions, but not Set Alert", () => {
+  it("gives an operator the alert, deployment and pipeline actions, and Set Alert on every metric", () => {
     const alerts = panel("alerts", "operator");
     expect(alerts).toContain('href="/w/demo/alerts/a1#acknowledge" data-modal');
     expect(alerts).toContain('data-api="/w/demo/api/alerts/a1" data-method="DELETE"');
@@ -150,13 +150,15 @@ describe("actions are offered by role", () => {
     const pipelines = panel("pipelines", "operator");
     expect(pipelines).toContain('data-api="/w/demo/api/pipeline/p1/rerun"');
     expect(pipelines).not.toContain("View on GitHub"); // its link is javascript:, so no link
-    expect(panel("metrics", "operator")).not.toContain("Set Alert");
+    expect(panel("metrics", "operator")).toContain(
+      'href="/w/demo/metrics/queue?range=1h#set-alert"',
+    );
   });
 
-  it("gives an admin Set Alert where a threshold applies, and set-up links for missing sources", () => {
+  it("gives an admin Set Alert on every metric, and set-up links for missing sources", () => {
     const metrics = panel("metrics", "admin");
     expect(metrics).toContain('href="/w/demo/metrics/cpu?range=1h#set-alert"');
-    expect(metrics).not.toContain("/metrics/queue?range=1h#set-alert");
+    expect(metrics).toContain('href="/w/demo/metrics/queue?range=1h#set-alert"');
     expect(panel("awsServices", "admin")).toContain(
       '<a href="/w/demo/settings#aws">Set up AWS</a>',
     );

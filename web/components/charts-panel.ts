@@ -77,13 +77,13 @@ export function ChartFigure(props: {
             download: true,
           },
           { kind: "link", label: "Configure…", href: p.chartsConfigure, modal: true },
-          can(props.role, "admin") &&
-            slot.threshold !== undefined && {
-              kind: "link",
-              label: "Set Alert Threshold…",
-              href: `${p.metric(slot.metricId, slot.range)}#set-alert`,
-              modal: true,
-            },
+          // Alert rules fit any series (operator); cpu/memory/disk also show the threshold there.
+          can(props.role, "operator") && {
+            kind: "link",
+            label: "Set Alert…",
+            href: `${p.metric(slot.metricId, slot.range)}#set-alert`,
+            modal: true,
+          },
         ]}
       />
     </figcaption>

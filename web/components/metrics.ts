@@ -9,7 +9,7 @@ import type { PanelProps } from "./types";
 
 /**
  * The workspace thresholds (settings) judge cpu, memory and disk metrics; the same matching
- * as the workspace object's, so Set Alert is offered exactly where a threshold applies.
+ * as the workspace object's, so the threshold is shown exactly where it applies.
  */
 export function thresholdKey(metricId: string): keyof Settings["thresholds"] | undefined {
   return (["cpu", "memory", "disk"] as const).find(
@@ -23,13 +23,13 @@ export function metricMenu(m: Metric, workspace: string, range: string, role: Pa
     label=${`Actions for ${m.label}`}
     items=${[
       { kind: "link", label: "View Details", href: p.metric(m.id, range), modal: true },
-      can(role, "admin") &&
-        thresholdKey(m.id) && {
-          kind: "link",
-          label: "Set Alert",
-          href: `${p.metric(m.id, range)}#set-alert`,
-          modal: true,
-        },
+      // Every metric takes alert rules (operator); cpu/memory/disk also show the threshold.
+      can(role, "operator") && {
+        kind: "link",
+        label: "Set Alert",
+        href: `${p.metric(m.id, range)}#set-alert`,
+        modal: true,
+      },
       { kind: "link", label: "Export Data (CSV)", href: p.metricCsv(m.id, range), download: true },
     ]}
   />`;

@@ -1,4 +1,5 @@
-import type { ChartDataPoint, Metric, Role, Settings, TimeRange } from "../../schema";
+import type { AlertRule, ChartDataPoint, Metric, Role, Settings, TimeRange } from "../../schema";
+import { AlertRuleForm, AlertRuleTable } from "../components/alert-rules";
 import { Age, Badge, TREND_ARROW } from "../components/common";
 import { LineChart, RANGES, RANGE_LABEL, StatsList, seriesStats } from "../components/chart";
 import { formatChange, formatValue } from "../components/format";
@@ -15,6 +16,8 @@ export function MetricDetail(props: {
   points: ChartDataPoint[];
   range: TimeRange;
   thresholds: Settings["thresholds"];
+  /** This metric's alert rules. */
+  rules: AlertRule[];
   role: Role;
   now: number;
 }) {
@@ -67,24 +70,46 @@ export function MetricDetail(props: {
     </div>
     <section id="set-alert">
       <h3>Set Alert</h3>
-      ${SetAlert({ workspace: props.workspace, key, threshold, role: props.role, unit: m.unit })}
+      ${
+        key && threshold !== undefined
+          ? SetAlert({ workspace: props.workspace, key, threshold, role: props.role })
+          : null
+      }
+      ${Rules({ workspace: props.workspace, metric: m, rules: props.rules, role: props.role })}
     </section>
   </article>`;
 }
 
+/** This metric's alert rules, and (operators) a form for a new one. */
+function Rules(props: { workspace: string; metric: Metric; rules: AlertRule[]; role: Role }) {
+  const { metric: m } = props;
+  return html`<p><strong>Alert rules on this metric</strong></p>
+    ${
+      props.rules.length === 0
+        ? html`<p class="meta">No alert rule watches this metric.</p>`
+        : html`<${AlertRuleTable}
+            workspace=${props.workspace}
+            rules=${props.rules}
+            role=${props.role}
+            unit=${m.unit}
+            after="modal"
+          />`
+    }
+    ${
+      can(props.role, "operator")
+        ? html`<p><strong>New rule</strong></p>
+            <${AlertRuleForm} workspace=${props.workspace} metric=${m.id} unit=${m.unit} />`
+        : html`<p class="meta">Only an operator or admin can add alert rules.</p>`
+    }`;
+}
+
+/** The workspace threshold (cpu, memory, disk): shown to all, changed by admins. */
 function SetAlert(props: {
   workspace: string;
-  key: keyof Settings["thresholds"] | undefined;
-  threshold: number | undefined;
+  key: keyof Settings["thresholds"];
+  threshold: number;
   role: Role;
-  unit?: string;
 }) {
-  if (!props.key || props.threshold === undefined) {
-    return html`<p class="meta">
-      Threshold rules apply to cpu, memory and disk metrics (ids <code>cpu</code>,
-      <code>memory.*</code>, <code>disk_*</code>…): this metric has none.
-    </p>`;
-  }
   const current = html`<p class="meta">
     Turns <strong>warning</strong> at ${props.threshold - 10}% and <strong>critical</strong> at
     ${props.threshold}% (the workspace ${props.key} threshold).

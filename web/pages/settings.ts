@@ -1,4 +1,5 @@
 import type {
+  AlertRule,
   AwsIntegration,
   CollectionIntervals,
   GithubIntegrationView,
@@ -7,6 +8,7 @@ import type {
   Settings,
   WebhookIntegration,
 } from "../../schema";
+import { AlertRuleTable } from "../components/alert-rules";
 import { Age } from "../components/common";
 import { ActionButton, ActionForm } from "../components/menu";
 import { paths } from "../components/paths";
@@ -22,6 +24,8 @@ export type SettingsData = {
   settings: Settings;
   intervals: CollectionIntervals;
   networks: NetworkView[];
+  /** Every alert rule of the workspace (all roles read them). */
+  rules?: AlertRule[];
   /** Only admins may list webhook integrations. */
   webhooks?: WebhookIntegration[];
 };
@@ -257,6 +261,24 @@ export function SettingsPage(props: {
             max=${100}
           />
         `)}
+      </section>
+
+      <section id="alert-rules">
+        <h3>Alert rules</h3>
+        <p class="meta">
+          Threshold rules on any metric; add one from a metric card's menu (Set Alert).
+        </p>
+        ${
+          !props.data.rules?.length
+            ? html`<p class="meta">No alert rule is set.</p>`
+            : html`<${AlertRuleTable}
+                workspace=${props.workspace}
+                rules=${props.data.rules}
+                role=${props.principal.role}
+                showMetric=${true}
+                after="reload"
+              />`
+        }
       </section>
 
       <section id="github">

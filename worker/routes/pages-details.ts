@@ -63,13 +63,14 @@ const EXPORT_STYLE =
 
 async function metricData(c: Ctx, id: string, range: TimeRange) {
   const stub = c.var.workspace.stub;
-  const [metrics, chart, settings] = await Promise.all([
+  const [metrics, chart, settings, rules] = await Promise.all([
     stub.listMetrics(range),
     stub.chart(id, range),
     stub.getSettings(),
+    stub.listAlertRules({ metric: id }),
   ]);
   const metric = metrics.find((m) => m.id === id);
-  return { metric, chart, settings };
+  return { metric, chart, settings, rules };
 }
 
 /** Detail pages (and dialog content) behind every "View Details" of the overview. */
@@ -78,7 +79,7 @@ export const detailPageRoutes = new Hono<AppEnv>()
     const id = recordId(c);
     if (!id) return notFound(c, "metric");
     const range = rangeOf(c);
-    const { metric, chart, settings } = await metricData(c, id, range);
+    const { metric, chart, settings, rules } = await metricData(c, id, range);
     if (!metric || !chart.ok) return notFound(c, "metric");
     return sendDetail(
       c,
@@ -89,6 +90,7 @@ export const detailPageRoutes = new Hono<AppEnv>()
         points: chart.value,
         range,
         thresholds: settings.thresholds,
+        rules,
         role: c.var.principal.role,
         now: Date.now(),
       }),

@@ -12,10 +12,11 @@ export const settingsPageRoutes = new Hono<AppEnv>().get(
   async (c) => {
     const stub = c.var.workspace.stub;
     const admin = can(c.var.principal.role, "admin");
-    const [settings, intervals, networks, webhooks, github, aws] = await Promise.all([
+    const [settings, intervals, networks, rules, webhooks, github, aws] = await Promise.all([
       stub.getSettings(),
       stub.getIntervals(),
       stub.listNetworks(),
+      stub.listAlertRules({}),
       admin ? stub.listWebhookIntegrations() : undefined,
       admin ? stub.getGithubIntegration() : undefined,
       admin ? stub.getAwsIntegration() : undefined,
@@ -27,7 +28,7 @@ export const settingsPageRoutes = new Hono<AppEnv>().get(
           workspace: c.var.workspace.id,
           principal: c.var.principal,
           theme: themeOf(c),
-          data: { settings, intervals, networks, webhooks, github, aws },
+          data: { settings, intervals, networks, rules, webhooks, github, aws },
           now: Date.now(),
         }),
       ),
