@@ -16,6 +16,7 @@ import { dashboardRoutes } from "./routes/dashboard";
 import { detailPageRoutes } from "./routes/pages-details";
 import { settingsPageRoutes } from "./routes/pages-settings";
 import { collectionRoutes } from "./routes/collection";
+import { contractRoutes } from "./routes/contracts";
 import { deploymentRoutes } from "./routes/deployments";
 import { githubIntegrationRoutes } from "./routes/github-integration";
 import { healthRoutes } from "./routes/health";
@@ -72,7 +73,8 @@ const api = router()
   .route("/", githubIntegrationRoutes)
   .route("/", actionRoutes)
   .route("/", awsIntegrationRoutes)
-  .route("/", collectionRoutes);
+  .route("/", collectionRoutes)
+  .route("/", contractRoutes);
 
 export const app = router();
 
