@@ -608,17 +608,19 @@ export class Workspace extends DurableObject<Env> {
         return () => {
           for (const card of cards) this.web3.put(card);
           // Folded against the lists as they are now: a PATCH may have run during the RPC calls.
+          let readingsChanged = false;
           for (const network of this.networks.list()) {
             const reads = contracts.get(network.id);
             if (!reads) continue;
             const last = this.contractReadings.get(network.id);
-            this.contractReadings.put(
-              foldReadings(network.id, network.contracts, last, reads, now),
-            );
+            const next = foldReadings(network.id, network.contracts, last, reads, now);
+            this.contractReadings.put(next);
+            readingsChanged ||= JSON.stringify(next) !== JSON.stringify(last);
           }
-          const changed = cards.some(
-            (c) => JSON.stringify(c) !== JSON.stringify(previous.get(c.id)),
-          );
+          // New readings alone also send the frame, so an open View Contracts dialog redraws.
+          const changed =
+            readingsChanged ||
+            cards.some((c) => JSON.stringify(c) !== JSON.stringify(previous.get(c.id)));
           if (changed) this.publish({ type: "web3-networks", payload: this.web3.list() }, now);
           this.applyGasAlerts(now);
           // Every network failed: the run fails, so the source goes stale and retries with backoff.

@@ -191,9 +191,11 @@ export function NetworkDetailView(props: {
                   The average gas price now is ${formatNumber(n.gasPrice.average)} gwei.
                 </p>
                 <div class="field">
-                  <label for="gas-alert">Alert when the average gas price reaches (gwei)</label>
+                  <label for="gas-alert-gwei"
+                    >Alert when the average gas price reaches (gwei)</label
+                  >
                   <input
-                    id="gas-alert"
+                    id="gas-alert-gwei"
                     name="gasAlertGwei"
                     type="number"
                     data-type="number"
