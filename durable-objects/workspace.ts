@@ -164,6 +164,14 @@ import { createRule, deleteRule, updateRule, type RuleChange } from "./domain/al
 import { judgeSamples, type MetricJudgeDeps } from "./domain/metric-alerts";
 import { type PublicStatus, type StatusPageConfig } from "../schema";
 import { loadStatusPage, openAlertCounts, publicView, saveStatusPage } from "./domain/status-page";
+import { ContractReadings, type AddContractBody, type ContractsResponse } from "../schema";
+import {
+  checksummed,
+  contractViews,
+  foldReadings,
+  withContract,
+  withoutContract,
+} from "./domain/watched-contracts";
 
 const HEARTBEAT_MS = 30_000;
 /** When an alarm task throws, it alone runs again this much later. */
@@ -213,6 +221,13 @@ export class Workspace extends DurableObject<Env> {
   private readonly providerActions = new ProviderActions(this.ctx.storage.sql);
   private readonly alertRules = new AlertRuleStore(this.ctx.storage.sql);
   private readonly networks: RecordStore<typeof StoredNetwork>;
+  /** Latest code size, balance and nonce of each network's watched contracts (id = network). */
+  private readonly contractReadings = new RecordStore(
+    this.ctx.storage.sql,
+    "contract-readings",
+    ContractReadings,
+    (r) => r.id,
+  );
   private readonly collection: CollectionRunner;
   private secretBox?: SecretBox;
 
@@ -426,7 +441,9 @@ export class Workspace extends DurableObject<Env> {
   /** Saves a network whose RPC URL the Worker has already checked (URL policy, eth_chainId). */
   async addNetwork(
     actor: Principal,
-    network: Omit<NetworkView, "addedAt" | "addedBy"> & { rpcUrl: string },
+    // `contracts` optional: a Worker from before watched contracts still calls this.
+    network: Omit<NetworkView, "addedAt" | "addedBy" | "contracts"> &
+      Partial<Pick<NetworkView, "contracts">> & { rpcUrl: string },
   ): Promise<Outcome<NetworkView>> {
     const box = await this.box();
     if (!box)
@@ -437,6 +454,7 @@ export class Workspace extends DurableObject<Env> {
     const now = new Date();
     const stored: StoredNetwork = {
       ...fields,
+      contracts: checksummed(fields.contracts ?? []),
       rpcUrlSealed: await box.seal(rpcUrl),
       addedAt: now.toISOString(),
       addedBy: actor.name,
@@ -460,6 +478,7 @@ export class Workspace extends DurableObject<Env> {
       explorerUrl: body.explorerUrl === null ? undefined : (body.explorerUrl ?? before.explorerUrl),
       gasAlertGwei:
         body.gasAlertGwei === null ? undefined : (body.gasAlertGwei ?? before.gasAlertGwei),
+      contracts: body.contracts ? checksummed(body.contracts) : before.contracts,
     };
     this.networks.put(after);
     const { rpcUrlSealed: _b, ...beforeView } = before;
@@ -494,11 +513,51 @@ export class Workspace extends DurableObject<Env> {
       return fail(404, "not_found", `No network '${id}'.`, "id");
     const now = new Date();
     this.web3.delete(id);
+    this.contractReadings.delete(id);
     const { rpcUrlSealed: _sealed, ...view } = before;
     this.audit.record(actor, "network.remove", id, { before: view }, now);
     this.publish({ type: "web3-networks", payload: this.web3.list() }, now);
     this.publish({ type: "sources", payload: this.listSources() }, now);
     return ok({ id });
+  }
+
+  /** A network's watched contracts with their latest readings (View Contracts). */
+  listContracts(id: string): Outcome<ContractsResponse> {
+    const network = this.networks.get(id);
+    if (!network) return fail(404, "not_found", `No network '${id}'.`, "id");
+    const contracts = contractViews(network.contracts, this.contractReadings.get(id));
+    return ok({ contracts, explorerUrl: network.explorerUrl });
+  }
+
+  /** Watches one more address on a network; the next collection (started now) reads it. */
+  async addContract(
+    actor: Principal,
+    id: string,
+    body: AddContractBody,
+  ): Promise<Outcome<ContractsResponse>> {
+    const before = this.networks.get(id);
+    if (!before) return fail(404, "not_found", `No network '${id}'.`, "id");
+    const next = withContract(before.contracts, body);
+    if (!next.ok) return next;
+    const now = new Date();
+    this.networks.put({ ...before, contracts: next.value });
+    const change = { before: { contracts: before.contracts }, after: { contracts: next.value } };
+    this.audit.record(actor, "network.contract.add", id, change, now);
+    await this.schedule.set("collect:web3", now.getTime());
+    return this.listContracts(id);
+  }
+
+  /** Stops watching one address on a network (its readings go with it). */
+  removeContract(actor: Principal, id: string, address: string): Outcome<ContractsResponse> {
+    const before = this.networks.get(id);
+    if (!before) return fail(404, "not_found", `No network '${id}'.`, "id");
+    const next = withoutContract(before.contracts, address);
+    if (!next.ok) return next;
+    const now = new Date();
+    this.networks.put({ ...before, contracts: next.value });
+    const change = { before: { contracts: before.contracts }, after: { contracts: next.value } };
+    this.audit.record(actor, "network.contract.remove", id, change, now);
+    return this.listContracts(id);
   }
 
   getIntervals(): CollectionIntervals {
@@ -569,12 +628,23 @@ export class Workspace extends DurableObject<Env> {
         if (!box) throw new Error("SECRETS_KEY is not configured on the server");
         const previous = new Map(this.web3.list().map((n) => [n.id, n]));
         const networks = this.networks.list();
-        const { cards, errors } = await collectNetworks(box, networks, previous, now);
+        const { cards, errors, contracts } = await collectNetworks(box, networks, previous, now);
         return () => {
           for (const card of cards) this.web3.put(card);
-          const changed = cards.some(
-            (c) => JSON.stringify(c) !== JSON.stringify(previous.get(c.id)),
-          );
+          // Folded against the lists as they are now: a PATCH may have run during the RPC calls.
+          let readingsChanged = false;
+          for (const network of this.networks.list()) {
+            const reads = contracts.get(network.id);
+            if (!reads) continue;
+            const last = this.contractReadings.get(network.id);
+            const next = foldReadings(network.id, network.contracts, last, reads, now);
+            this.contractReadings.put(next);
+            readingsChanged ||= JSON.stringify(next) !== JSON.stringify(last);
+          }
+          // New readings alone also send the frame, so an open View Contracts dialog redraws.
+          const changed =
+            readingsChanged ||
+            cards.some((c) => JSON.stringify(c) !== JSON.stringify(previous.get(c.id)));
           if (changed) this.publish({ type: "web3-networks", payload: this.web3.list() }, now);
           this.applyGasAlerts(now);
           // Every network failed: the run fails, so the source goes stale and retries with backoff.

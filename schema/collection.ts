@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { RecordId, Text, Timestamp } from "./common";
+import { WatchedContract, WatchedContracts } from "./contracts";
 
 /** Seconds between collection runs, per kind; the original product's defaults. */
 export const CollectionIntervals = z
@@ -32,6 +33,7 @@ export const AddNetworkBody = z
       .max(2000)
       .optional(),
     gasAlertGwei: z.number().positive().max(1_000_000).optional(),
+    contracts: WatchedContracts.optional(),
   })
   .strict()
   .refine((b) => b.preset !== undefined || (b.name !== undefined && b.chainId !== undefined), {
@@ -48,6 +50,8 @@ export const NetworkView = z.object({
   rpcHost: z.string(),
   explorerUrl: z.string().optional(),
   gasAlertGwei: z.number().optional(),
+  /** Addresses whose code size, balance and nonce each collection reads (checksummed). */
+  contracts: z.array(WatchedContract).default([]),
   addedAt: Timestamp,
   addedBy: z.string(),
 });
@@ -57,7 +61,10 @@ export type NetworkView = z.infer<typeof NetworkView>;
 export const StoredNetwork = NetworkView.extend({ rpcUrlSealed: z.string() });
 export type StoredNetwork = z.infer<typeof StoredNetwork>;
 
-/** `PATCH api/integrations/networks/:id`: the gas-price alert rule (null removes it) and labels. */
+/**
+ * `PATCH api/integrations/networks/:id`: the gas-price alert rule (null removes it), labels,
+ * and the watched contracts (the list given replaces the stored one).
+ */
 export const UpdateNetworkBody = z
   .object({
     name: Text(100).min(1).optional(),
@@ -67,6 +74,7 @@ export const UpdateNetworkBody = z
       .nullable()
       .optional(),
     gasAlertGwei: z.number().positive().max(1_000_000).nullable().optional(),
+    contracts: WatchedContracts.optional(),
   })
   .strict();
 export type UpdateNetworkBody = z.infer<typeof UpdateNetworkBody>;

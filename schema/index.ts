@@ -27,3 +27,4 @@ export * from "./actions";
 export * from "./aws";
 export * from "./status-page";
 export * from "./alert-rules";
+export * from "./contracts";

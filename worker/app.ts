@@ -17,6 +17,7 @@ import { dashboardRoutes } from "./routes/dashboard";
 import { detailPageRoutes } from "./routes/pages-details";
 import { settingsPageRoutes } from "./routes/pages-settings";
 import { collectionRoutes } from "./routes/collection";
+import { contractRoutes } from "./routes/contracts";
 import { deploymentRoutes } from "./routes/deployments";
 import { githubIntegrationRoutes } from "./routes/github-integration";
 import { healthRoutes } from "./routes/health";
@@ -74,6 +75,7 @@ const api = router()
   .route("/", actionRoutes)
   .route("/", awsIntegrationRoutes)
   .route("/", collectionRoutes)
+  .route("/", contractRoutes)
   .route("/", alertRuleRoutes);
 
 export const app = router();

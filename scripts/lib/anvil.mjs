@@ -18,20 +18,16 @@ async function rpc(url, method, params = []) {
 
 /**
  * @param {{ port?: number, blockTime?: number, chainId?: number, traffic?: boolean }} options
+ *   `blockTime` in seconds (default 1); 0 mines only when a transaction arrives.
  * @returns {Promise<{ url: string, chainId: number, stop: () => Promise<void> }>}
  */
 export async function startAnvil(options = {}) {
   const port = options.port ?? (await freePort());
   const chainId = options.chainId ?? 31337;
   const bin = path.join(ROOT, "node_modules", ".bin", "anvil");
-  const args = [
-    "--host",
-    "127.0.0.1",
-    "--port",
-    String(port),
-    "--block-time",
-    String(options.blockTime ?? 1),
-  ];
+  const args = ["--host", "127.0.0.1", "--port", String(port)];
+  // blockTime 0: automine, a block per transaction only, so the base fee holds between them.
+  if (options.blockTime !== 0) args.push("--block-time", String(options.blockTime ?? 1));
   args.push("--chain-id", String(chainId), "--silent");
   const child = spawn(bin, args, { stdio: "ignore", detached: true });
   const url = `http://127.0.0.1:${port}`;

@@ -61,7 +61,7 @@ export function networkMenu(n: Web3Network, workspace: string, role: Role | unde
     label=${`Actions for network ${n.name}`}
     items=${[
       { kind: "link", label: "View Explorer", href: p.network(n.id), modal: true },
-      { kind: "link", label: "View Contracts", href: `${p.network(n.id)}#contracts`, modal: true },
+      { kind: "link", label: "View Contracts", href: p.networkContracts(n.id), modal: true },
       can(role, "admin") && {
         kind: "link",
         label: "Configure Alerts…",

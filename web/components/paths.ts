@@ -23,6 +23,7 @@ export function paths(workspace: string) {
     awsService: (serviceId: string) => `${base}/aws/${id(serviceId)}`,
     awsAll: `${base}/aws`,
     network: (networkId: string) => `${base}/networks/${id(networkId)}`,
+    networkContracts: (networkId: string) => `${base}/networks/${id(networkId)}/contracts`,
     chartsConfigure: `${base}/charts/configure`,
     scan: (scanId: string) => `${base}/security/${id(scanId)}`,
   };

@@ -10,7 +10,7 @@ import type {
 import { Age, Badge, ExternalLink, TREND_ARROW } from "../components/common";
 import { LineChart, StatsList, seriesStats } from "../components/chart";
 import { formatNumber, safeHref } from "../components/format";
-import { ActionForm } from "../components/menu";
+import { ActionButton, ActionForm } from "../components/menu";
 import { paths } from "../components/paths";
 import { can } from "../components/roles";
 import { html } from "../html";
@@ -155,19 +155,19 @@ export function NetworkDetailView(props: {
     />
     <section id="contracts">
       <h3>Contracts</h3>
-      ${
-        explorer
-          ? html`<p>
-              Opsdeck does not index contracts itself; the network's explorer lists them:
-              <${ExternalLink} href=${`${explorer.replace(/\/$/, "")}/contractsVerified`}
-                >verified contracts on ${new URL(explorer).host}<//
-              >.
-            </p>`
-          : html`<p class="meta">
-              No explorer is configured for this
-              network${can(props.role, "admin") ? html`: <a href=${p.settings("networks")}>add one in settings</a>` : ""}.
-            </p>`
-      }
+      <p>
+        ${
+          props.config
+            ? `${props.config.contracts.length} watched ${props.config.contracts.length === 1 ? "contract" : "contracts"}: `
+            : null
+        }<a href=${p.networkContracts(n.id)} data-modal="">view contracts and their balances</a>.
+        ${
+          !explorer && can(props.role, "admin")
+            ? html`No explorer is configured for this network:
+                <a href=${p.settings("networks")}>add one in settings</a>.`
+            : null
+        }
+      </p>
     </section>
     <section id="gas-alert">
       <h3>Gas price alert</h3>
@@ -181,26 +181,44 @@ export function NetworkDetailView(props: {
       ${
         can(props.role, "admin") && props.config
           ? html`<${ActionForm}
-              url=${p.api(`integrations/networks/${encodeURIComponent(n.id)}`)}
-              method="PATCH"
-              done="Gas price alert saved."
-              submit="Save alert"
-              after="modal"
-            >
-              <div class="field">
-                <label for="gas-alert">Alert when the average gas price reaches (gwei)</label>
-                <input
-                  id="gas-alert"
-                  name="gasAlertGwei"
-                  type="number"
-                  data-type="number"
-                  min="0.000001"
-                  step="any"
-                  required
-                  value=${props.config.gasAlertGwei}
-                />
-              </div>
-            <//>`
+                url=${p.api(`integrations/networks/${encodeURIComponent(n.id)}`)}
+                method="PATCH"
+                done="Gas price alert saved."
+                submit="Save alert"
+                after="modal"
+              >
+                <p class="meta">
+                  The average gas price now is ${formatNumber(n.gasPrice.average)} gwei.
+                </p>
+                <div class="field">
+                  <label for="gas-alert-gwei"
+                    >Alert when the average gas price reaches (gwei)</label
+                  >
+                  <input
+                    id="gas-alert-gwei"
+                    name="gasAlertGwei"
+                    type="number"
+                    data-type="number"
+                    min="0.000001"
+                    step="any"
+                    required
+                    value=${props.config.gasAlertGwei}
+                  />
+                </div>
+              <//>
+              ${
+                props.config.gasAlertGwei !== undefined
+                  ? html`<${ActionButton}
+                      label="Remove alert"
+                      url=${p.api(`integrations/networks/${encodeURIComponent(n.id)}`)}
+                      method="PATCH"
+                      body=${JSON.stringify({ gasAlertGwei: null })}
+                      done="Gas price alert removed."
+                      after="modal"
+                      class="remove-gas-alert"
+                    />`
+                  : null
+              }`
           : null
       }
     </section>

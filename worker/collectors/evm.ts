@@ -1,5 +1,6 @@
 import { FetchRequest, JsonRpcProvider, Network, type FetchGetUrlFunc } from "ethers";
-import type { EvmNetworkConfig, Web3Network } from "../../schema";
+import type { ContractRead, EvmNetworkConfig, Web3Network } from "../../schema";
+import { readContracts } from "./evm-contracts";
 import { UpstreamError, boundedFetch } from "./http";
 
 /** Blocks averaged for block time and TPS: enough to smooth jitter, few enough to stay cheap. */
@@ -92,12 +93,25 @@ export async function collectEvmNetwork(
   previous: Web3Network | undefined,
   now: Date,
 ): Promise<Web3Network> {
+  return (await collectEvmNetworkAndContracts(config, previous, now, [])).card;
+}
+
+/**
+ * The network card, plus code size, balance and nonce of each watched address read at the same
+ * head block in the same batched calls (see `readContracts`).
+ */
+export async function collectEvmNetworkAndContracts(
+  config: EvmNetworkConfig,
+  previous: Web3Network | undefined,
+  now: Date,
+  watched: readonly string[],
+): Promise<{ card: Web3Network; contracts: ContractRead[] }> {
   const provider = evmProvider(config.rpcUrl, config.chainId);
   try {
     const head = toNumber(String(await provider.send("eth_blockNumber", [])));
     const span = Math.min(WINDOW, head);
     const numbers = Array.from({ length: span + 1 }, (_, i) => head - span + i);
-    const [blocks, history, gasPriceHex] = await Promise.all([
+    const [blocks, history, gasPriceHex, contracts] = await Promise.all([
       Promise.all(
         numbers.map(
           (n) =>
@@ -115,6 +129,7 @@ export async function collectEvmNetwork(
         ]) as Promise<FeeHistory>
       ).catch(() => undefined),
       provider.send("eth_gasPrice", []) as Promise<string>,
+      readContracts(provider, watched, head),
     ]);
     const present = blocks.filter((b): b is RpcBlock => b !== null);
     const first = present[0];
@@ -126,7 +141,7 @@ export async function collectEvmNetwork(
     const blockTime = elapsed / intervals;
     const gasPrice = gasTiers(history, toNumber(gasPriceHex));
     const headAge = Math.max(0, now.getTime() / 1000 - toNumber(last.timestamp));
-    return {
+    const card: Web3Network = {
       id: config.id,
       name: config.name,
       logo: config.logo,
@@ -140,6 +155,7 @@ export async function collectEvmNetwork(
       source: "web3",
       updatedAt: now.toISOString(),
     };
+    return { card, contracts };
   } finally {
     provider.destroy();
   }

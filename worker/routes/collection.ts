@@ -88,6 +88,7 @@ export const collectionRoutes = router()
           rpcHost: new URL(body.rpcUrl).host,
           explorerUrl: body.explorerUrl ?? preset?.explorerUrl,
           gasAlertGwei: body.gasAlertGwei,
+          contracts: body.contracts,
         }),
       );
       return c.json({ network }, 201);
@@ -97,7 +98,8 @@ export const collectionRoutes = router()
     createRoute({
       method: "patch",
       path: "/integrations/networks/{id}",
-      summary: "Rename a network or set its gas-price alert (gasAlertGwei; null removes it)",
+      summary:
+        "Rename a network, set its gas-price alert (gasAlertGwei; null removes it) or replace its watched contracts",
       middleware: [authorize("admin")] as const,
       request: { params: WorkspaceRecordParams, ...jsonBody(UpdateNetworkBody) },
       responses: {

@@ -8,6 +8,7 @@ import { MAX_CHARTS } from "../../web/components/charts-panel";
 import { thresholdKey } from "../../web/components/metrics";
 import { AlertDetailView } from "../../web/pages/alert";
 import { ChartsConfigView } from "../../web/pages/charts-config";
+import { ContractsView } from "../../web/pages/contracts";
 import { DeploymentDetailView } from "../../web/pages/deployment";
 import { IncidentDetailView } from "../../web/pages/incident";
 import {
@@ -225,6 +226,30 @@ export const detailPageRoutes = new Hono<AppEnv>()
         workspace: c.var.workspace.id,
         network,
         config: configs.find((n) => n.id === id),
+        role: c.var.principal.role,
+        now: Date.now(),
+      }),
+    );
+  })
+  .get("/w/:workspace/networks/:id/contracts", page, async (c) => {
+    const id = recordId(c);
+    const stub = c.var.workspace.stub;
+    const [listed, configs, cards] = await Promise.all([
+      id ? stub.listContracts(id) : undefined,
+      stub.listNetworks(),
+      stub.listWeb3(),
+    ]);
+    const config = configs.find((n) => n.id === id);
+    if (!listed?.ok || !config) return notFound(c, "network");
+    return sendDetail(
+      c,
+      `Contracts on ${config.name}`,
+      ContractsView({
+        workspace: c.var.workspace.id,
+        config,
+        network: cards.find((n) => n.id === id),
+        contracts: listed.value.contracts,
+        explorerUrl: listed.value.explorerUrl,
         role: c.var.principal.role,
         now: Date.now(),
       }),
