@@ -26,3 +26,4 @@ export * from "./github-integration";
 export * from "./actions";
 export * from "./aws";
 export * from "./status-page";
+export * from "./notifications";

@@ -25,6 +25,7 @@ import { incidentRoutes } from "./routes/incidents";
 import { integrationRoutes } from "./routes/integrations";
 import { inventoryRoutes } from "./routes/inventory";
 import { metricsRoutes } from "./routes/metrics";
+import { notificationRoutes } from "./routes/notifications";
 import { pipelineRoutes } from "./routes/pipelines";
 import { prometheusRoutes } from "./routes/prometheus";
 import { publicStatusHeaders, publicStatusRoutes } from "./routes/public-status";
@@ -72,7 +73,8 @@ const api = router()
   .route("/", githubIntegrationRoutes)
   .route("/", actionRoutes)
   .route("/", awsIntegrationRoutes)
-  .route("/", collectionRoutes);
+  .route("/", collectionRoutes)
+  .route("/", notificationRoutes);
 
 export const app = router();
 
