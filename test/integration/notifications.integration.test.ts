@@ -180,6 +180,20 @@ describe("alerts reach Slack and the signed webhook", () => {
     );
     await settle();
     expect(await deliveries(ws)).toEqual([]);
+    // The silence ends while its alert still fires: now it is notified, once.
+    const { silence: created } = (await silence.json()) as { silence: { id: string } };
+    const expired = await call(`/w/${ws.id}/api/silences/${created.id}`, {
+      ...bearer(ws.operator),
+      method: "DELETE",
+    });
+    expect(expired.status).toBe(200);
+    const slack = await waitFor(
+      () => received(r, "slack"),
+      (list) => list.length >= 1,
+    );
+    expect(slack[0]!.body).toContain("Firing: Summary s1");
+    await settle();
+    expect(await received(r, "slack")).toHaveLength(1);
   });
 
   it("a PagerDuty-style trigger is retried after a 503, in order, then delivered", async () => {
