@@ -172,6 +172,17 @@ import {
   withContract,
   withoutContract,
 } from "./domain/watched-contracts";
+import type {
+  NotificationChannel,
+  NotificationDelivery,
+  NotificationTestBody,
+  NotificationTestResult,
+  NotificationsView,
+} from "../schema";
+import { Notifier, channelSource, notificationsView } from "./domain/notifications";
+import { drainOutbox, resolveTarget, send } from "./domain/notifications-deliver";
+import { NotificationOutbox } from "./store/notification-outbox";
+import { ObservedRecordStore } from "./store/observed-records";
 
 const HEARTBEAT_MS = 30_000;
 /** When an alarm task throws, it alone runs again this much later. */
@@ -230,6 +241,16 @@ export class Workspace extends DurableObject<Env> {
   );
   private readonly collection: CollectionRunner;
   private secretBox?: SecretBox;
+  private readonly outbox = new NotificationOutbox(this.ctx.storage.sql);
+  /** A `notify` run is sending (memory only: eviction cannot happen mid-run). */
+  private draining = false;
+  private readonly notifier = new Notifier({
+    sql: this.ctx.storage.sql,
+    outbox: this.outbox,
+    settings: () => loadSettings(this.sql),
+    workspace: () => this.info()?.id ?? "",
+    wake: (at) => this.notifyAt(at),
+  });
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -246,8 +267,21 @@ export class Workspace extends DurableObject<Env> {
     this.collection = new CollectionRunner(this.sql, this.sources, this.schedule, (now) =>
       this.publish({ type: "sources", payload: this.listSources() }, now),
     );
-    this.alerts = new RecordStore(this.sql, "alert", Alert, (a) => a.lastSeen);
-    this.incidents = new RecordStore(this.sql, "incident", Incident, (i) => i.createdAt);
+    // Observed: every alert or incident change, whatever made it, is judged for notification.
+    this.alerts = new ObservedRecordStore(
+      this.sql,
+      "alert",
+      Alert,
+      (a) => a.lastSeen,
+      (b, a) => this.notifier.alertChanged(b, a),
+    );
+    this.incidents = new ObservedRecordStore(
+      this.sql,
+      "incident",
+      Incident,
+      (i) => i.createdAt,
+      (b, a) => this.notifier.incidentChanged(b, a),
+    );
     this.deployments = new RecordStore(this.sql, "deployment", Deployment, byTimestamp);
     this.pipelines = new RecordStore(
       this.sql,
@@ -985,7 +1019,13 @@ export class Workspace extends DurableObject<Env> {
 
   // ── Commands ──────────────────────────────────────────────────────────────────────
 
-  async updateSettings(actor: Principal, input: SettingsInput): Promise<Outcome<Settings>> {
+  /** `origin`: the dashboard's address as the admin reached it, for links in notifications. */
+  async updateSettings(
+    actor: Principal,
+    input: SettingsInput,
+    origin?: string,
+  ): Promise<Outcome<Settings>> {
+    if (origin) this.notifier.rememberOrigin(origin);
     const box = await this.box();
     if (!box)
       return fail(503, "secrets_key_missing", "SECRETS_KEY is not configured on the server.");
@@ -1518,6 +1558,126 @@ export class Workspace extends DurableObject<Env> {
     );
   }
 
+  // ── Notifications out: Slack and the signed webhook ──────────────────────────────
+
+  /** Per channel: active or why not, last success and error, pending and dropped counts. */
+  getNotifications(): NotificationsView {
+    return notificationsView(loadSettings(this.sql), (c) => this.outbox.channel(c));
+  }
+
+  /** Recent outbox messages, newest first; hosts only, never a URL or secret. */
+  listNotificationDeliveries(limit: number): NotificationDelivery[] {
+    return this.outbox.list(limit);
+  }
+
+  /**
+   * Sends a test message now (not through the outbox) and reports the provider's answer.
+   * @example await stub.testNotification(principal, { channel: "slack" }, "https://opsdeck.example.com")
+   */
+  async testNotification(
+    actor: Principal,
+    body: NotificationTestBody,
+    origin?: string,
+  ): Promise<ActionOutcome<NotificationTestResult>> {
+    const now = new Date();
+    if (origin) this.notifier.rememberOrigin(origin);
+    const { channel } = body;
+    const target = await resolveTarget(channel, loadSettings(this.sql), await this.box(), {
+      allowLoopback: this.env.ALLOW_LOOPBACK_URLS === "true",
+      forQueue: false,
+    });
+    if (!target.ok)
+      return fail(target.code === "secrets_key_missing" ? 503 : 409, target.code, target.reason);
+    const event = this.notifier.testEvent(now);
+    const attempt = await send(target.target, event, crypto.randomUUID(), now.getTime());
+    const result: NotificationTestResult = {
+      success: attempt.outcome === "delivered",
+      channel,
+      status: attempt.status ?? 0,
+      detail: attempt.detail,
+    };
+    const done = new Date();
+    this.outbox.recordSent(
+      channel,
+      event,
+      { ok: result.success, ...attempt },
+      target.target.host,
+      done.getTime(),
+    );
+    this.audit.record(actor, "notification.test", channel, { after: result }, done);
+    this.reportChannel(channel, done);
+    if (result.success) return ok(result);
+    const who = channel === "slack" ? "Slack" : `The webhook at ${target.target.host}`;
+    const answered = attempt.status !== undefined && attempt.status < 500 && attempt.status !== 429;
+    return {
+      ...fail(
+        answered ? 502 : 503,
+        "upstream_error",
+        `${who} did not accept the test message: ${attempt.detail}`,
+      ),
+      ...(attempt.retryAfterMs !== undefined
+        ? { retryAfterSeconds: Math.ceil(attempt.retryAfterMs / 1000) }
+        : {}),
+    };
+  }
+
+  /** The `notify` task: sends what is due, then waits for the next retry or new message. */
+  private async drainNotifications(now: number): Promise<void> {
+    // Other events interleave while a message is in flight; a second drain then would send
+    // the same head twice. The running one picks up what is queued meanwhile.
+    if (this.draining) return this.schedule.write("notify", now + 1_000);
+    this.draining = true;
+    try {
+      await this.drainOnce(now);
+    } finally {
+      this.draining = false;
+    }
+  }
+
+  private async drainOnce(now: number): Promise<void> {
+    this.schedule.cancel("notify");
+    const box = await this.box();
+    const wake = await drainOutbox({
+      outbox: this.outbox,
+      now: () => Date.now(),
+      target: (channel) =>
+        resolveTarget(channel, loadSettings(this.sql), box, {
+          allowLoopback: this.env.ALLOW_LOOPBACK_URLS === "true",
+          forQueue: true,
+        }),
+    });
+    // A message queued while this run was sending has already asked for an earlier run.
+    const queued = this.schedule.dueAt("notify");
+    if (wake !== undefined && (queued === undefined || wake < queued))
+      this.schedule.write("notify", wake);
+    const at = new Date(Math.max(now, Date.now()));
+    for (const channel of ["slack", "webhook"] as const) this.reportChannel(channel, at);
+  }
+
+  /** Points the `notify` task at `at` (earlier wins); the alarm follows once this turn ends. */
+  private notifyAt(at: number): void {
+    const due = this.schedule.dueAt("notify");
+    if (due !== undefined && due <= at) return;
+    this.schedule.write("notify", at);
+    // Called inside the transaction that queued the message, where the alarm cannot be set:
+    // a microtask runs right after it commits, still within this request.
+    queueMicrotask(() => {
+      this.schedule.arm().catch((error: unknown) => {
+        console.error("Workspace:notifyAt", error instanceof Error ? error.message : error);
+      });
+    });
+  }
+
+  /** A channel's delivery state as its source on the strip, broadcast when it changed. */
+  private reportChannel(channel: NotificationChannel, now: Date): void {
+    const status = channelSource(channel, this.outbox.channel(channel));
+    if (!status) return;
+    const before = this.sources.get(channel);
+    if (JSON.stringify(before) === JSON.stringify(status)) return;
+    this.sources.report(status);
+    this.publish({ type: "sources", payload: this.listSources() }, now);
+  }
+
   // ── Live sockets ──────────────────────────────────────────────────────────────────
 
   /**
@@ -1622,6 +1782,7 @@ export class Workspace extends DurableObject<Env> {
     "collect:web3": async (now) => void (await this.runJob("web3", new Date(now))),
     "collect:github": async (now) => void (await this.runJob("github", new Date(now))),
     "collect:aws": async (now) => void (await this.runJob("aws", new Date(now))),
+    notify: (now) => this.drainNotifications(now),
   };
 
   /** Server ping every 30 s while sockets are open; stops itself when the last one is gone. */

@@ -28,3 +28,4 @@ export * from "./aws";
 export * from "./status-page";
 export * from "./alert-rules";
 export * from "./contracts";
+export * from "./notifications";

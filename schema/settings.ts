@@ -1,10 +1,29 @@
 import { z } from "zod";
 import { AwsEndpoints, AwsServiceKind } from "./aws";
-import { Text } from "./common";
+import { Severity, Text } from "./common";
 import { GithubSettingsFields } from "./github-integration";
 
 const Percent = z.number().min(0).max(100);
 const Secret = Text(4096).min(1);
+
+/**
+ * A Standard Webhooks signing secret: `whsec_` and the base64 of 24–64 random bytes
+ * (https://github.com/standard-webhooks/standard-webhooks/blob/main/spec/standard-webhooks.md).
+ */
+const WebhookSecret = z
+  .string()
+  .regex(/^whsec_[A-Za-z0-9+/]+={0,2}$/, "whsec_ followed by base64")
+  .refine((s) => {
+    try {
+      const bytes = atob(s.slice(6)).length;
+      return bytes >= 24 && bytes <= 64;
+    } catch {
+      return false;
+    }
+  }, "the base64 after whsec_ must decode to 24–64 bytes (e.g. whsec_ + base64 of 32 random bytes)");
+
+/** Alerts below this severity are not notified; `warning` unless set. */
+const MinSeverity = Severity.default("warning");
 
 /**
  * Contract `PUT api/settings` body. Secret fields are write-only: omitting one keeps the
@@ -13,7 +32,13 @@ const Secret = Text(4096).min(1);
 export const SettingsInput = z
   .object({
     notifications: z
-      .object({ email: z.boolean(), slack: z.boolean(), webhook: z.boolean() })
+      .object({
+        /** Accepted for compatibility, but email is not delivered: there is no provider. */
+        email: z.boolean(),
+        slack: z.boolean(),
+        webhook: z.boolean(),
+        minSeverity: Severity,
+      })
       .strict()
       .partial()
       .optional(),
@@ -44,6 +69,15 @@ export const SettingsInput = z
           .object({ enabled: z.boolean(), webhookUrl: Secret.nullable().optional() })
           .strict()
           .optional(),
+        /** Generic webhook: signed per Standard Webhooks. The URL and secret are write-only. */
+        webhook: z
+          .object({
+            enabled: z.boolean(),
+            url: Text(2000).min(1).nullable().optional(),
+            secret: WebhookSecret.nullable().optional(),
+          })
+          .strict()
+          .optional(),
       })
       .strict()
       .optional(),
@@ -53,7 +87,12 @@ export type SettingsInput = z.infer<typeof SettingsInput>;
 
 /** Settings as read back: secrets are replaced by whether one is set. */
 export const Settings = z.object({
-  notifications: z.object({ email: z.boolean(), slack: z.boolean(), webhook: z.boolean() }),
+  notifications: z.object({
+    email: z.boolean(),
+    slack: z.boolean(),
+    webhook: z.boolean(),
+    minSeverity: Severity,
+  }),
   thresholds: z.object({ cpu: Percent, memory: Percent, disk: Percent }),
   integrations: z.object({
     github: z.object({
@@ -65,23 +104,31 @@ export const Settings = z.object({
     }),
     aws: z.object({ enabled: z.boolean(), accessKeySet: z.boolean(), secretKeySet: z.boolean() }),
     slack: z.object({ enabled: z.boolean(), webhookUrlSet: z.boolean() }),
+    webhook: z.object({
+      enabled: z.boolean(),
+      urlSet: z.boolean(),
+      /** Only the host: the URL may carry a token. */
+      urlHost: z.string().optional(),
+      secretSet: z.boolean(),
+    }),
   }),
 });
 export type Settings = z.infer<typeof Settings>;
 
 export const DEFAULT_SETTINGS: Settings = {
-  notifications: { email: false, slack: false, webhook: false },
+  notifications: { email: false, slack: false, webhook: false, minSeverity: "warning" },
   thresholds: { cpu: 80, memory: 85, disk: 90 },
   integrations: {
     github: { enabled: false, tokenSet: false },
     aws: { enabled: false, accessKeySet: false, secretKeySet: false },
     slack: { enabled: false, webhookUrlSet: false },
+    webhook: { enabled: false, urlSet: false, secretSet: false },
   },
 };
 
 /** Settings as the workspace object stores them: secrets as AES-GCM ciphertext strings. */
 export const StoredSettings = z.object({
-  notifications: Settings.shape.notifications,
+  notifications: Settings.shape.notifications.extend({ minSeverity: MinSeverity }),
   thresholds: Settings.shape.thresholds,
   integrations: z.object({
     github: z.object({
@@ -101,6 +148,15 @@ export const StoredSettings = z.object({
       endpoints: AwsEndpoints.optional(),
     }),
     slack: z.object({ enabled: z.boolean(), webhookUrl: z.string().optional() }),
+    /** Absent in settings stored before the generic webhook existed. */
+    webhook: z
+      .object({
+        enabled: z.boolean(),
+        url: z.string().optional(),
+        urlHost: z.string().optional(),
+        secret: z.string().optional(),
+      })
+      .default({ enabled: false }),
   }),
 });
 export type StoredSettings = z.infer<typeof StoredSettings>;

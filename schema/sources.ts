@@ -9,6 +9,7 @@ export const SourceId = z.enum([
   "grafana",
   "pagerduty",
   "slack",
+  "webhook",
 ]);
 export type SourceId = z.infer<typeof SourceId>;
 
@@ -28,7 +29,7 @@ export const SourceStatus = z.object({
 });
 export type SourceStatus = z.infer<typeof SourceStatus>;
 
-/** The sources whose data each read panel shows (`slack` only receives notifications). */
+/** The sources whose data each read panel shows (`slack` and `webhook` only receive notifications). */
 export const PANEL_SOURCES = {
   metrics: ["aws"],
   alerts: ["alertmanager", "grafana", "pagerduty"],

@@ -3,6 +3,7 @@ import { startAnvil } from "./peers/anvil";
 import { startAwsStandin } from "./peers/aws-standin";
 import { startFlakyProxy } from "./peers/flaky-proxy";
 import { startGithubStandin } from "./peers/github-standin";
+import { startNotifyStandin } from "./peers/notify-standin";
 
 declare module "vitest" {
   export interface ProvidedContext {
@@ -14,6 +15,8 @@ declare module "vitest" {
     githubApiUrl: string;
     /** EC2/RDS/CloudWatch/S3/Lambda stand-in that checks SigV4 (test/peers/aws-standin.ts). */
     awsEndpoint: string;
+    /** Slack incoming-webhook and generic webhook receiver (test/peers/notify-standin.ts). */
+    notifyUrl: string;
   }
 }
 
@@ -28,7 +31,10 @@ export default async function setup(project: TestProject) {
   project.provide("githubApiUrl", github.url);
   const aws = await startAwsStandin();
   project.provide("awsEndpoint", aws.url);
+  const notify = await startNotifyStandin();
+  project.provide("notifyUrl", notify.url);
   return async () => {
+    await notify.stop();
     await github.stop();
     await aws.stop();
     await proxy.stop();

@@ -27,6 +27,7 @@ import { incidentRoutes } from "./routes/incidents";
 import { integrationRoutes } from "./routes/integrations";
 import { inventoryRoutes } from "./routes/inventory";
 import { metricsRoutes } from "./routes/metrics";
+import { notificationRoutes } from "./routes/notifications";
 import { pipelineRoutes } from "./routes/pipelines";
 import { prometheusRoutes } from "./routes/prometheus";
 import { publicStatusHeaders, publicStatusRoutes } from "./routes/public-status";
@@ -76,7 +77,8 @@ const api = router()
   .route("/", awsIntegrationRoutes)
   .route("/", collectionRoutes)
   .route("/", contractRoutes)
-  .route("/", alertRuleRoutes);
+  .route("/", alertRuleRoutes)
+  .route("/", notificationRoutes);
 
 export const app = router();
 

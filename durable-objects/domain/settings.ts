@@ -6,7 +6,12 @@ const KEY = "settings";
 const DEFAULT_STORED: StoredSettings = {
   notifications: DEFAULT_SETTINGS.notifications,
   thresholds: DEFAULT_SETTINGS.thresholds,
-  integrations: { github: { enabled: false }, aws: { enabled: false }, slack: { enabled: false } },
+  integrations: {
+    github: { enabled: false },
+    aws: { enabled: false },
+    slack: { enabled: false },
+    webhook: { enabled: false },
+  },
 };
 
 export function loadSettings(sql: SqlStorage): StoredSettings {
@@ -46,6 +51,7 @@ export async function mergeSettings(
   const gh = input.integrations?.github;
   const aws = input.integrations?.aws;
   const slack = input.integrations?.slack;
+  const webhook = input.integrations?.webhook;
   const cur = current.integrations;
   return {
     notifications: { ...current.notifications, ...input.notifications },
@@ -70,13 +76,24 @@ export async function mergeSettings(
         enabled: slack?.enabled ?? cur.slack.enabled,
         webhookUrl: await nextSecret(box, cur.slack.webhookUrl, slack?.webhookUrl),
       },
+      webhook: {
+        enabled: webhook?.enabled ?? cur.webhook.enabled,
+        url: await nextSecret(box, cur.webhook.url, webhook?.url),
+        urlHost:
+          webhook?.url === null
+            ? undefined
+            : webhook?.url !== undefined
+              ? new URL(webhook.url).host
+              : cur.webhook.urlHost,
+        secret: await nextSecret(box, cur.webhook.secret, webhook?.secret),
+      },
     },
   };
 }
 
 /** The readable view: secrets become "is one set". */
 export function viewSettings(stored: StoredSettings): Settings {
-  const { github, aws, slack } = stored.integrations;
+  const { github, aws, slack, webhook } = stored.integrations;
   return {
     notifications: stored.notifications,
     thresholds: stored.thresholds,
@@ -94,6 +111,12 @@ export function viewSettings(stored: StoredSettings): Settings {
         secretKeySet: aws.secretKey !== undefined,
       },
       slack: { enabled: slack.enabled, webhookUrlSet: slack.webhookUrl !== undefined },
+      webhook: {
+        enabled: webhook.enabled,
+        urlSet: webhook.url !== undefined,
+        ...(webhook.urlHost !== undefined ? { urlHost: webhook.urlHost } : {}),
+        secretSet: webhook.secret !== undefined,
+      },
     },
   };
 }

@@ -43,7 +43,7 @@ export class Sources {
 }
 
 function isConfigured(id: SourceId, settings: StoredSettings): boolean {
-  const { github, aws, slack } = settings.integrations;
+  const { github, aws, slack, webhook } = settings.integrations;
   switch (id) {
     case "github":
       return github.enabled && github.token !== undefined;
@@ -51,6 +51,8 @@ function isConfigured(id: SourceId, settings: StoredSettings): boolean {
       return aws.enabled && aws.accessKey !== undefined && aws.secretKey !== undefined;
     case "slack":
       return slack.enabled && slack.webhookUrl !== undefined;
+    case "webhook":
+      return webhook.enabled && webhook.url !== undefined && webhook.secret !== undefined;
     default:
       // Webhook and chain sources become configurable with their integrations.
       return false;

@@ -83,6 +83,25 @@ const MIGRATIONS: readonly string[] = [
   );
   CREATE INDEX alert_rules_by_metric ON alert_rules (metric);
   `,
+  // 7: notification outbox (one row per message and channel, drained in order by the
+  // `notify` alarm task, kept as delivery history), per-channel status, and the keys of
+  // events already notified, so a repeated alert never notifies twice.
+  `
+  CREATE TABLE notification_outbox (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT, id TEXT NOT NULL UNIQUE, channel TEXT NOT NULL,
+    event TEXT NOT NULL, subject TEXT NOT NULL, title TEXT NOT NULL, payload TEXT NOT NULL,
+    state TEXT NOT NULL, attempts INTEGER NOT NULL DEFAULT 0, next_at INTEGER NOT NULL,
+    created_at INTEGER NOT NULL, delivered_at INTEGER, last_status INTEGER, last_error TEXT,
+    host TEXT
+  );
+  CREATE INDEX notification_outbox_queue ON notification_outbox (channel, state, seq);
+  CREATE TABLE notification_channels (
+    channel TEXT PRIMARY KEY, last_success_at INTEGER, last_error_at INTEGER, last_error TEXT,
+    dropped INTEGER NOT NULL DEFAULT 0
+  );
+  CREATE TABLE notification_keys (key TEXT PRIMARY KEY, at INTEGER NOT NULL);
+  CREATE INDEX notification_keys_by_time ON notification_keys (at);
+  `,
 ];
 
 export function migrate(sql: SqlStorage): void {

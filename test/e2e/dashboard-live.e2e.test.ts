@@ -80,7 +80,7 @@ describe.skipIf(!hasChromium)("live dashboard in a real browser", () => {
       expect(await a.page.textContent("#panel-metrics .empty")).toContain(
         "No source has produced metrics yet",
       );
-      expect(await a.page.locator("#panel-sources li").count()).toBe(7);
+      expect(await a.page.locator("#panel-sources li").count()).toBe(8);
       expect(await a.page.textContent("header.topbar")).toContain("viewer-e2e (viewer)");
       await waitForConnection(a.page, "live");
       await waitForConnection(b.page, "live");

@@ -435,6 +435,7 @@ describe("GET /health and api/status", () => {
       "grafana",
       "pagerduty",
       "slack",
+      "webhook",
     ]);
     expect(status.sockets).toBe(0);
     expect(status.seq).toBe(0);

@@ -1,7 +1,8 @@
-import { runInDurableObject } from "cloudflare:test";
+import { createExecutionContext, runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { SecretBox } from "../../durable-objects/store/secret-box";
+import { app } from "../../worker/app";
 import {
   DEFAULT_SETTINGS,
   Settings,
@@ -73,7 +74,12 @@ describe("GET/PUT api/settings", () => {
     const body = (await res.json()) as { success: boolean; settings: Settings };
     expect(body.success).toBe(true);
     expect(body.settings.thresholds).toEqual({ cpu: 70, memory: 85, disk: 90 });
-    expect(body.settings.notifications).toEqual({ email: true, slack: false, webhook: false });
+    expect(body.settings.notifications).toEqual({
+      email: true,
+      slack: false,
+      webhook: false,
+      minSeverity: "warning",
+    });
     expect(await getSettings(ws)).toEqual(body.settings);
     const second = await put(ws, { thresholds: { disk: 95 } });
     expect(((await second.json()) as { settings: Settings }).settings.thresholds).toEqual({
@@ -122,6 +128,7 @@ describe("integration secrets are write-only", () => {
       github: { enabled: true, tokenSet: true },
       aws: { enabled: true, accessKeySet: true, secretKeySet: true },
       slack: { enabled: true, webhookUrlSet: true },
+      webhook: { enabled: false, urlSet: false, secretSet: false },
     });
     expect((await getSettings(ws)).integrations.github.tokenSet).toBe(true);
 
@@ -347,11 +354,18 @@ describe("bad settings input: 400 naming the field, nothing stored", () => {
     "not a url",
   ])("Slack webhook %s is refused with url_not_allowed", async (url) => {
     const ws = await makeWorkspace("ssrf");
-    const problem = (await expectProblem(
-      await put(ws, { integrations: { slack: { enabled: true, webhookUrl: url } } }),
-      400,
-      "url_not_allowed",
-    )) as { issues?: Array<{ path: string }> };
+    // As deployed: loopback is allowed only where ALLOW_LOOPBACK_URLS says so (tests, dev).
+    const strict = await app.fetch(
+      new Request(
+        `http://opsdeck.test/w/${ws.id}/api/settings`,
+        jsonInit("PUT", { integrations: { slack: { enabled: true, webhookUrl: url } } }, ws.admin),
+      ),
+      { ...env, ALLOW_LOOPBACK_URLS: "false" },
+      createExecutionContext(),
+    );
+    const problem = (await expectProblem(strict, 400, "url_not_allowed")) as {
+      issues?: Array<{ path: string }>;
+    };
     expect(problem.issues?.map((i) => i.path)).toEqual(["json.integrations.slack.webhookUrl"]);
     expect(await storedJson(ws)).toBeUndefined();
   });

@@ -92,12 +92,13 @@ describe("SecretBox", () => {
 
 describe("mergeSettings and key rotation", () => {
   const stored = (token: string): StoredSettings => ({
-    notifications: { email: false, slack: false, webhook: false },
+    notifications: { email: false, slack: false, webhook: false, minSeverity: "warning" },
     thresholds: { cpu: 80, memory: 85, disk: 90 },
     integrations: {
       github: { enabled: true, token },
       aws: { enabled: false },
       slack: { enabled: false },
+      webhook: { enabled: false },
     },
   });
 

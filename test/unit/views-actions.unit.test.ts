@@ -250,11 +250,46 @@ describe("settings and errors", () => {
           intervals: { metrics: 30, deployments: 60, web3: 15, security: 300 },
           networks: [],
           webhooks: [],
+          notifications: {
+            minSeverity: "warning",
+            channels: [
+              {
+                channel: "slack",
+                active: true,
+                lastSuccessAt: new Date(NOW - 60_000).toISOString(),
+                lastErrorAt: new Date(NOW - 1_000).toISOString(),
+                lastError: 'HTTP 400: <script>alert(1)</script>"><img onerror=x>',
+                pending: 2,
+                dropped: 0,
+              },
+              {
+                channel: "webhook",
+                active: false,
+                reason: "not configured",
+                pending: 0,
+                dropped: 0,
+              },
+              {
+                channel: "email",
+                active: false,
+                reason: "Email is not delivered",
+                pending: 0,
+                dropped: 0,
+              },
+            ],
+          },
         },
       }),
     );
     expect(html).toContain("•••••••• (set)");
     expect(html).toMatch(/name="integrations.github.token" type="password"/);
+    // Channel status: the provider's error escaped, a Send test per deliverable channel.
+    expect(html).not.toContain("<script>alert(1)");
+    expect(html).toContain("HTTP 400: &lt;script>alert(1)&lt;/script>");
+    expect(html.match(/>Send test</g)).toHaveLength(2);
+    expect(html).toContain('data-body="{&quot;channel&quot;:&quot;slack&quot;}"');
+    expect(html).toMatch(/name="notifications.email"[^>]*disabled/);
+    expect(html).toContain("Email is not delivered");
   });
 
   it("turns problem+json into one sentence with its issues, and names a missing route", () => {

@@ -57,6 +57,7 @@ const settings = (role: Role, rules = [rule()]) =>
         intervals: { metrics: 30, deployments: 60, web3: 15, security: 300 },
         networks: [],
         rules,
+        notifications: { minSeverity: "warning", channels: [] },
       },
     }),
   );

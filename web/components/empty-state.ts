@@ -11,6 +11,7 @@ export const SOURCE_NAMES: Record<SourceId, string> = {
   grafana: "Grafana",
   pagerduty: "PagerDuty events",
   slack: "Slack",
+  webhook: "Signed webhook",
 };
 
 /** Where each source is set up on the settings page. */
@@ -22,6 +23,7 @@ export const SOURCE_SETTINGS: Record<SourceId, string> = {
   grafana: "webhooks",
   pagerduty: "webhooks",
   slack: "notifications",
+  webhook: "notifications",
 };
 
 function names(list: SourceStatus[]): string {

@@ -4,6 +4,7 @@ import type {
   CollectionIntervals,
   GithubIntegrationView,
   NetworkView,
+  NotificationsView,
   Principal,
   Settings,
   WebhookIntegration,
@@ -16,6 +17,7 @@ import { can } from "../components/roles";
 import type { Theme } from "../components/topbar";
 import { html } from "../html";
 import { DetailPage } from "./detail";
+import { ChannelTable, EmailUnavailable } from "./settings-notifications";
 
 export type SettingsData = {
   /** The integrations' own views, read by admins only (they carry owner, regions…). */
@@ -28,6 +30,7 @@ export type SettingsData = {
   rules?: AlertRule[];
   /** Only admins may list webhook integrations. */
   webhooks?: WebhookIntegration[];
+  notifications: NotificationsView;
 };
 
 /** A write-only secret: shown only as set or not, never its value. */
@@ -207,13 +210,14 @@ export function SettingsPage(props: {
 
       <section id="notifications">
         <h3>Notifications</h3>
+        <${ChannelTable}
+          workspace=${props.workspace}
+          view=${props.data.notifications}
+          admin=${admin}
+          now=${props.now}
+        />
         ${save(html`
-          <${Check}
-            id="n-email"
-            name="notifications.email"
-            label="Email"
-            checked=${s.notifications.email}
-          />
+          <${EmailUnavailable} checked=${s.notifications.email} />
           <${Check}
             id="n-slack"
             name="notifications.slack"
@@ -226,6 +230,17 @@ export function SettingsPage(props: {
             label="Webhook"
             checked=${s.notifications.webhook}
           />
+          <div class="field">
+            <label for="n-min">Least severity notified (alerts)</label>
+            <select id="n-min" name="notifications.minSeverity">
+              ${(["info", "warning", "error", "critical"] as const).map(
+                (sev) =>
+                  html`<option value=${sev} selected=${s.notifications.minSeverity === sev}>
+                    ${sev}
+                  </option>`,
+              )}
+            </select>
+          </div>
         `)}
       </section>
 
@@ -345,6 +360,35 @@ export function SettingsPage(props: {
             name="integrations.slack.webhookUrl"
             label="Incoming webhook URL"
             set=${i.slack.webhookUrlSet}
+          />
+        `)}
+      </section>
+
+      <section id="outbound-webhook">
+        <h3>Signed webhook</h3>
+        <p class="meta">
+          Opsdeck POSTs each event as JSON signed per Standard Webhooks (webhook-id,
+          webhook-timestamp, webhook-signature).
+          ${i.webhook.urlHost ? html` Sends to <code>${i.webhook.urlHost}</code>.` : null}
+        </p>
+        ${save(html`
+          <${Check}
+            id="wh-out-enabled"
+            name="integrations.webhook.enabled"
+            label="Enabled"
+            checked=${i.webhook.enabled}
+          />
+          <${SecretField}
+            id="wh-out-url"
+            name="integrations.webhook.url"
+            label="URL (https)"
+            set=${i.webhook.urlSet}
+          />
+          <${SecretField}
+            id="wh-out-secret"
+            name="integrations.webhook.secret"
+            label="Signing secret (whsec_…)"
+            set=${i.webhook.secretSet}
           />
         `)}
       </section>

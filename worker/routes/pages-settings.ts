@@ -12,15 +12,17 @@ export const settingsPageRoutes = new Hono<AppEnv>().get(
   async (c) => {
     const stub = c.var.workspace.stub;
     const admin = can(c.var.principal.role, "admin");
-    const [settings, intervals, networks, rules, webhooks, github, aws] = await Promise.all([
-      stub.getSettings(),
-      stub.getIntervals(),
-      stub.listNetworks(),
-      stub.listAlertRules({}),
-      admin ? stub.listWebhookIntegrations() : undefined,
-      admin ? stub.getGithubIntegration() : undefined,
-      admin ? stub.getAwsIntegration() : undefined,
-    ]);
+    const [settings, intervals, networks, rules, webhooks, github, aws, notifications] =
+      await Promise.all([
+        stub.getSettings(),
+        stub.getIntervals(),
+        stub.listNetworks(),
+        stub.listAlertRules({}),
+        admin ? stub.listWebhookIntegrations() : undefined,
+        admin ? stub.getGithubIntegration() : undefined,
+        admin ? stub.getAwsIntegration() : undefined,
+        stub.getNotifications(),
+      ]);
     c.header("Cache-Control", "no-store");
     return c.html(
       renderPage(
@@ -28,7 +30,7 @@ export const settingsPageRoutes = new Hono<AppEnv>().get(
           workspace: c.var.workspace.id,
           principal: c.var.principal,
           theme: themeOf(c),
-          data: { settings, intervals, networks, rules, webhooks, github, aws },
+          data: { settings, intervals, networks, rules, webhooks, github, aws, notifications },
           now: Date.now(),
         }),
       ),

@@ -25,6 +25,8 @@ export const settingsRoutes = router()
       method: "put",
       path: "/settings",
       summary: "Update settings (admin). Omitted secrets are kept; null clears one.",
+      description:
+        "notifications.slack and notifications.webhook switch delivery to Slack and to the signed webhook (integrations.webhook, Standard Webhooks). notifications.email is stored for compatibility but email is NOT delivered: no email provider is available. notifications.minSeverity (default warning) is the least severity of alert that is notified.",
       middleware: [authorize("admin")] as const,
       request: { params: WorkspaceParams, ...jsonBody(SettingsInput) },
       responses: {
@@ -34,23 +36,42 @@ export const settingsRoutes = router()
     }),
     async (c) => {
       const input = c.req.valid("json");
-      assertWebhookAllowed(input.integrations?.slack?.webhookUrl);
+      const allowLoopback = c.env.ALLOW_LOOPBACK_URLS === "true";
+      assertWebhookAllowed(
+        input.integrations?.slack?.webhookUrl,
+        allowLoopback,
+        "json.integrations.slack.webhookUrl",
+      );
+      assertWebhookAllowed(
+        input.integrations?.webhook?.url,
+        allowLoopback,
+        "json.integrations.webhook.url",
+      );
       assertGithubApiUrl(
         input.integrations?.github?.apiUrl,
         c.env.ALLOW_LOOPBACK_URLS === "true",
         "json.integrations.github.apiUrl",
       );
-      const settings = unwrap(await c.var.workspace.stub.updateSettings(c.var.principal, input));
+      const origin = new URL(c.req.url).origin;
+      const settings = unwrap(
+        await c.var.workspace.stub.updateSettings(c.var.principal, input, origin),
+      );
       return c.json({ success: true as const, settings }, 200);
     },
   );
 
-/** Opsdeck will POST to the Slack webhook, so it must pass the outbound URL policy (SSRF). */
-function assertWebhookAllowed(url: string | null | undefined): void {
+/**
+ * Opsdeck will POST notifications to these URLs, so they must pass the outbound URL policy
+ * (SSRF); loopback only where the deployment allows it (local development and tests).
+ */
+function assertWebhookAllowed(
+  url: string | null | undefined,
+  allowLoopback: boolean,
+  path: string,
+): void {
   if (typeof url !== "string") return;
-  const verdict = checkOutboundUrl(url);
+  const verdict = checkOutboundUrl(url, { allowLoopback });
   if (verdict.ok) return;
-  const path = "json.integrations.slack.webhookUrl";
   throw new ApiError(400, "url_not_allowed", `${path}: ${verdict.reason}.`, [
     { path, message: verdict.reason },
   ]);
