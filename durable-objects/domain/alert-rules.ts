@@ -6,7 +6,8 @@ import {
   type MetricSample,
   type Severity,
 } from "../../schema";
-import { alertIdFor, type IncomingAlert } from "./alert-ingest";
+import type { IncomingAlert } from "./alert-ingest";
+import { breachAlert } from "./breach-alert";
 
 /** Episode key and fingerprint of a rule's breaches: by rule id, so an edit keeps its breach. */
 export const ruleKey = (ruleId: string) => `rule:${ruleId}`;
@@ -100,25 +101,17 @@ function ruleAlert(
     : over
       ? `${label} read ${value}, breaking the rule ${condition}.`
       : `${label} is back to ${value}, within the rule ${condition}.`;
-  return {
-    id: alertIdFor("threshold", fingerprint, startsAt),
-    status: over ? "firing" : "resolved",
+  return breachAlert({
     fingerprint,
     startsAt,
-    resolvedAt: over ? undefined : now.toISOString(),
+    over,
+    now,
     title,
     message,
     severity: rule.severity,
-    labels: {
-      alertname: title,
-      metric: rule.metric,
-      rule: rule.id,
-      severity: rule.severity,
-    },
-    annotations: { summary: title, description: message },
-    links: [],
+    labels: { alertname: title, metric: rule.metric, rule: rule.id },
     group: fingerprint,
-  };
+  });
 }
 
 /**

@@ -1,5 +1,6 @@
 import type { StoredNetwork, Web3Network } from "../../schema";
-import { alertIdFor, type IncomingAlert } from "./alert-ingest";
+import type { IncomingAlert } from "./alert-ingest";
+import { breachAlert } from "./breach-alert";
 
 /**
  * Gas-price alert rules of watched networks, as normalised alerts for the shared lifecycle: the
@@ -28,25 +29,23 @@ export function evaluateGasAlerts(
     const message = over
       ? `Average gas price on ${network.name} is ${average} gwei, at or above the alert of ${limit} gwei.`
       : `Average gas price on ${network.name} is back to ${average} gwei.`;
-    incoming.push({
-      id: alertIdFor("threshold", key, startsAt),
-      status: over ? "firing" : "resolved",
-      fingerprint: key,
-      startsAt,
-      resolvedAt: over ? undefined : now.toISOString(),
-      title,
-      message,
-      severity: "warning",
-      labels: {
-        alertname: "GasPriceHigh",
-        network: network.id,
-        chainId: String(network.chainId),
+    incoming.push(
+      breachAlert({
+        fingerprint: key,
+        startsAt,
+        over,
+        now,
+        title,
+        message,
         severity: "warning",
-      },
-      annotations: { summary: title, description: message },
-      links: [],
-      group: "threshold:gas",
-    });
+        labels: {
+          alertname: "GasPriceHigh",
+          network: network.id,
+          chainId: String(network.chainId),
+        },
+        group: "threshold:gas",
+      }),
+    );
     if (over) next[key] = startsAt;
     else delete next[key];
   }

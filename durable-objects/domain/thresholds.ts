@@ -1,5 +1,6 @@
 import type { AlertRule, MetricSample, Settings } from "../../schema";
-import { alertIdFor, type IncomingAlert } from "./alert-ingest";
+import type { IncomingAlert } from "./alert-ingest";
+import { breachAlert } from "./breach-alert";
 import { evaluateRules } from "./alert-rules";
 
 export type ThresholdKey = keyof Settings["thresholds"];
@@ -122,23 +123,15 @@ function thresholdAlert(
   const message = over
     ? `${label} read ${reading.value}${unit}, at or above the workspace ${key} threshold of ${limit}${unit}.`
     : `${label} is back to ${reading.value}${unit}, under the ${key} threshold of ${limit}${unit}.`;
-  return {
-    id: alertIdFor("threshold", fingerprint, startsAt),
-    status: over ? "firing" : "resolved",
+  return breachAlert({
     fingerprint,
     startsAt,
-    resolvedAt: over ? undefined : now.toISOString(),
+    over,
+    now,
     title,
     message,
     severity: "critical",
-    labels: {
-      alertname: `${NAMES[key]}ThresholdExceeded`,
-      metric: reading.metric,
-      threshold: key,
-      severity: "critical",
-    },
-    annotations: { summary: title, description: message },
-    links: [],
+    labels: { alertname: `${NAMES[key]}ThresholdExceeded`, metric: reading.metric, threshold: key },
     group: `threshold:${key}`,
-  };
+  });
 }
