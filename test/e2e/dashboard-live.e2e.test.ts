@@ -3,13 +3,13 @@ import type { Browser, Page } from "playwright-core";
 import {
   artifactPath,
   createWorkspace,
+  expectClean,
   hasChromium,
   launchBrowser,
   pushSamples,
   signIn,
   waitForConnection,
   type E2eWorkspace,
-  type PageProblems,
 } from "./helpers/browser";
 
 const baseUrl = inject("baseUrl");
@@ -43,12 +43,6 @@ async function timeUntilShown(page: Page, id: string, text: string, since: numbe
     { timeout: LIVE_WITHIN_MS + 3_000, polling: 20 },
   );
   return Date.now() - since;
-}
-
-function expectClean(problems: PageProblems) {
-  expect(problems.errors, "uncaught page errors").toEqual([]);
-  expect(problems.csp, "CSP violations").toEqual([]);
-  expect(problems.console, "console errors").toEqual([]);
 }
 
 if (!hasChromium) {

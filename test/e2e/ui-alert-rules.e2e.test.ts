@@ -4,13 +4,13 @@ import type { AlertRule } from "../../schema";
 import {
   artifactPath,
   createWorkspace,
+  expectClean,
   hasChromium,
   launchBrowser,
   pushSamples,
   signIn,
   waitForConnection,
   type E2eWorkspace,
-  type PageProblems,
 } from "./helpers/browser";
 
 const baseUrl = inject("baseUrl");
@@ -18,12 +18,6 @@ const operatorToken = inject("operatorToken");
 const METRIC = "latency.p99";
 const p99 = (value: number) => ({ metric: METRIC, label: "Checkout p99", unit: "ms", value });
 const card = `#panel-metrics [data-id="${METRIC}"]`;
-
-function expectClean(problems: PageProblems) {
-  expect(problems.errors, "uncaught page errors").toEqual([]);
-  expect(problems.csp, "CSP violations").toEqual([]);
-  expect(problems.console, "console errors").toEqual([]);
-}
 
 async function menuLabels(page: Page, scope: string): Promise<string[]> {
   await page.click(`${scope} details.menu > summary`);

@@ -1,16 +1,17 @@
 import { gzipSync } from "node:zlib";
-import type { Browser, Page } from "playwright-core";
+import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import type { Alert, Deployment, Pipeline, Settings } from "../../schema";
 import {
   artifactPath,
   createWorkspace,
+  expectClean,
   hasChromium,
   launchBrowser,
+  menuItem,
   signIn,
   waitForConnection,
   type E2eWorkspace,
-  type PageProblems,
 } from "./helpers/browser";
 import { pushMetrics, seedTypical, triggerAlerts } from "./helpers/ingest";
 import { layoutShiftSince, seriousViolations, watchLayoutShifts } from "./helpers/page-checks";
@@ -31,23 +32,7 @@ async function api<T>(ws: E2eWorkspace, token: string, path: string): Promise<T>
   return (await res.json()) as T;
 }
 
-function expectClean(problems: PageProblems) {
-  expect(problems.errors, "uncaught page errors").toEqual([]);
-  expect(problems.csp, "CSP violations").toEqual([]);
-  expect(problems.console, "console errors").toEqual([]);
-}
-
 const row = (panel: string, id: string) => `#panel-${panel} [data-id="${id}"]`;
-
-async function menuItem(page: Page, scope: string, label: string) {
-  if ((await page.locator(`${scope} details.menu[open]`).count()) === 0)
-    await page.click(`${scope} details.menu > summary`);
-  const item = page.locator(`${scope} details.menu[open] .menu-list`).getByText(label, {
-    exact: true,
-  });
-  await item.waitFor({ state: "visible", timeout: 5_000 });
-  return item;
-}
 
 if (!hasChromium) console.warn("ui-dashboard e2e skipped: /usr/bin/chromium is missing");
 

@@ -2,35 +2,18 @@ import type { Browser, BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import {
   createWorkspace,
+  expectClean,
   hasChromium,
   launchBrowser,
+  menuItem,
   signIn,
   waitForConnection,
   type E2eWorkspace,
-  type PageProblems,
 } from "./helpers/browser";
 import { seedTypical } from "./helpers/ingest";
 
 const baseUrl = inject("baseUrl");
 const operatorToken = inject("operatorToken");
-
-/** `expected`: console lines a test provokes on purpose (the browser logs every 4xx fetch). */
-function expectClean(problems: PageProblems, expected: RegExp[] = []) {
-  expect(problems.errors, "uncaught page errors").toEqual([]);
-  expect(problems.csp, "CSP violations").toEqual([]);
-  const unexpected = problems.console.filter((line) => !expected.some((e) => e.test(line)));
-  expect(unexpected, "console errors").toEqual([]);
-}
-
-async function menuItem(page: Page, scope: string, label: string) {
-  if ((await page.locator(`${scope} details.menu[open]`).count()) === 0)
-    await page.click(`${scope} details.menu > summary`);
-  const item = page.locator(`${scope} details.menu[open] .menu-list`).getByText(label, {
-    exact: true,
-  });
-  await item.waitFor({ state: "visible", timeout: 5_000 });
-  return item;
-}
 
 /** Clicks a download entry and returns the file's name and text. */
 async function download(context: BrowserContext, page: Page, scope: string, label: string) {

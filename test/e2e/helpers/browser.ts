@@ -1,6 +1,7 @@
 import { existsSync, mkdirSync } from "node:fs";
 import path from "node:path";
 import { chromium, type Browser, type BrowserContext, type Page } from "playwright-core";
+import { expect } from "vitest";
 import type { IssuedToken, MetricSample, Role } from "../../../schema";
 
 /** Debian's package (`apt-get install chromium`); never a downloaded browser. */
@@ -126,4 +127,26 @@ export async function signIn(
 /** Waits until the page's live client reports the given connection state. */
 export async function waitForConnection(page: Page, state: string, timeout = 15_000) {
   await page.waitForSelector(`#connection .connection[data-state="${state}"]`, { timeout });
+}
+
+/**
+ * A page that did nothing wrong: no uncaught error, no CSP violation, no console error except
+ * the `expected` lines a test provokes on purpose (the browser logs every 4xx fetch).
+ */
+export function expectClean(problems: PageProblems, expected: RegExp[] = []) {
+  expect(problems.errors, "uncaught page errors").toEqual([]);
+  expect(problems.csp, "CSP violations").toEqual([]);
+  const unexpected = problems.console.filter((line) => !expected.some((e) => e.test(line)));
+  expect(unexpected, "console errors").toEqual([]);
+}
+
+/** Opens the `details.menu` inside `scope` (unless open) and returns its entry `label`. */
+export async function menuItem(page: Page, scope: string, label: string) {
+  if ((await page.locator(`${scope} details.menu[open]`).count()) === 0)
+    await page.click(`${scope} details.menu > summary`);
+  const item = page.locator(`${scope} details.menu[open] .menu-list`).getByText(label, {
+    exact: true,
+  });
+  await item.waitFor({ state: "visible", timeout: 5_000 });
+  return item;
 }
