@@ -161,7 +161,7 @@ import type {
 import { AlertRuleStore } from "./store/alert-rules";
 import { breachedStatus } from "./domain/alert-rules";
 import { createRule, deleteRule, updateRule, type RuleChange } from "./domain/alert-rule-actions";
-import { judgeSamples, type MetricJudgeDeps } from "./domain/metric-alerts";
+import { judgeSamples, rejudgeThresholds, type MetricJudgeDeps } from "./domain/metric-alerts";
 import { type PublicStatus, type StatusPageConfig } from "../schema";
 import { loadStatusPage, openAlertCounts, publicView, saveStatusPage } from "./domain/status-page";
 import { ContractReadings, type AddContractBody, type ContractsResponse } from "../schema";
@@ -1032,14 +1032,21 @@ export class Workspace extends DurableObject<Env> {
     const before = loadSettings(this.sql);
     const after = await mergeSettings(box, before, input);
     const now = new Date();
-    saveSettings(this.sql, after);
-    this.audit.record(
-      actor,
-      "settings.update",
-      "settings",
-      { before: viewSettings(before), after: viewSettings(after) },
-      now,
-    );
+    const changes = this.ctx.storage.transactionSync(() => {
+      saveSettings(this.sql, after);
+      this.audit.record(
+        actor,
+        "settings.update",
+        "settings",
+        { before: viewSettings(before), after: viewSettings(after) },
+        now,
+      );
+      return rejudgeThresholds(this.judgeDeps(), before.thresholds, after.thresholds, now);
+    });
+    if (changes) {
+      this.publishAlerts(now);
+      this.addActivity(activityFor("threshold", changes, now), now);
+    }
     this.publish({ type: "sources", payload: this.listSources() }, now);
     this.publish(
       {

@@ -3,7 +3,7 @@ import type { AlertRuleStore } from "../store/alert-rules";
 import type { RecordStore } from "../store/records";
 import { applyAlerts, type BatchChanges } from "./alert-ingest";
 import { evaluateRules, type RuleJudgement } from "./alert-rules";
-import type { Metrics } from "./metrics";
+import { STALE_AFTER_MS, type Metrics } from "./metrics";
 import type { Silences } from "./silences";
 import {
   evaluateThresholds,
@@ -81,6 +81,44 @@ export function judgeRules(
     "threshold",
     evaluated.incoming,
     "rules",
+    now,
+  );
+  deps.episodes.save(evaluated.episodes);
+  return changes;
+}
+
+/**
+ * Judges the cpu/memory/disk thresholds again after they changed, against each affected
+ * series' newest stored value, so a raised threshold resolves a breach now and a lowered one
+ * raises it now, not at a next sample a pushed metric may never send. A stale value may only
+ * close a breach: an alert is never opened on a number that is no longer current.
+ */
+export function rejudgeThresholds(
+  deps: MetricJudgeDeps,
+  before: Settings["thresholds"],
+  after: Settings["thresholds"],
+  now: Date,
+): BatchChanges | undefined {
+  const changed = (Object.keys(after) as (keyof Settings["thresholds"])[]).filter(
+    (k) => before[k] !== after[k],
+  );
+  if (changed.length === 0) return undefined;
+  const episodes = deps.episodes.load();
+  const readings = deps.metrics.ids().flatMap((id) => {
+    const key = thresholdKey(id);
+    const reading = key && changed.includes(key) ? deps.metrics.latestSample(id, now) : undefined;
+    if (!reading) return [];
+    const fresh = now.getTime() - Date.parse(reading.timestamp ?? "") <= STALE_AFTER_MS;
+    return fresh || episodes[id] !== undefined ? [reading] : [];
+  });
+  const evaluated = evaluateThresholds(readings, after, episodes, now);
+  if (evaluated.incoming.length === 0) return undefined;
+  const changes = applyAlerts(
+    deps.alerts,
+    deps.silences,
+    "threshold",
+    evaluated.incoming,
+    "settings",
     now,
   );
   deps.episodes.save(evaluated.episodes);

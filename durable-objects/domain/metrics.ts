@@ -23,7 +23,7 @@ export const RANGE_MS: Record<TimeRange, number> = {
 /** Points per chart: enough for a smooth line, small enough to send on every change. */
 const CHART_BUCKETS = 120;
 /** A series not updated for this long is shown offline instead of as a fresh number. */
-const STALE_AFTER_MS = 10 * 60_000;
+export const STALE_AFTER_MS = 10 * 60_000;
 /** Each series costs two indexed lookups per card read; this keeps `GET api/metrics` cheap. */
 export const MAX_SERIES = 200;
 
@@ -151,6 +151,11 @@ export class Metrics {
         previous === undefined ? 1 : 0,
       );
     }
+  }
+
+  /** Every stored series id (at most MAX_SERIES). */
+  ids(): string[] {
+    return this.series.list().map((s) => s.id);
   }
 
   has(metricId: string): boolean {

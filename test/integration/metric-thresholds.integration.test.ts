@@ -43,4 +43,37 @@ describe("workspace thresholds judge pushed metrics", () => {
     await push(ws.id, ws.operator, 60);
     expect(await thresholdAlerts(ws.id, ws.viewer)).toHaveLength(1);
   });
+
+  it("judges the current value again when a threshold changes, in both directions", async () => {
+    const ws = await makeWorkspace("thr");
+    const setCpu = async (cpu: number, token = ws.admin) =>
+      call(`/w/${ws.id}/api/settings`, jsonInit("PUT", { thresholds: { cpu } }, token));
+    expect((await setCpu(90)).status).toBe(200);
+    await push(ws.id, ws.operator, 85);
+    expect(await thresholdAlerts(ws.id, ws.viewer)).toEqual([]);
+
+    // Lowered under the current value: the breach opens now, not at the next sample.
+    expect((await setCpu(80)).status).toBe(200);
+    const opened = await thresholdAlerts(ws.id, ws.viewer);
+    expect(opened).toHaveLength(1);
+    expect(opened[0]).toMatchObject({ status: "firing" });
+    expect(opened[0]!.title).toContain("80%");
+
+    // Unchanged thresholds (another setting saved) leave the open breach alone.
+    await call(
+      `/w/${ws.id}/api/settings`,
+      jsonInit("PUT", { thresholds: { memory: 91 } }, ws.admin),
+    );
+    expect(await thresholdAlerts(ws.id, ws.viewer)).toEqual(opened);
+
+    // Raised over it: the same alert resolves.
+    expect((await setCpu(90)).status).toBe(200);
+    const resolved = await thresholdAlerts(ws.id, ws.viewer);
+    expect(resolved).toHaveLength(1);
+    expect(resolved[0]).toMatchObject({ id: opened[0]!.id, status: "resolved" });
+
+    // A caller without the admin role changes nothing and judges nothing.
+    expect((await setCpu(10, ws.operator)).status).toBe(403);
+    expect(await thresholdAlerts(ws.id, ws.viewer)).toEqual(resolved);
+  });
 });
