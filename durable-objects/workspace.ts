@@ -249,6 +249,7 @@ export class Workspace extends DurableObject<Env> {
     outbox: this.outbox,
     settings: () => loadSettings(this.sql),
     workspace: () => this.info()?.id ?? "",
+    publicUrl: () => this.env.PUBLIC_URL,
     wake: (at) => this.notifyAt(at),
   });
 

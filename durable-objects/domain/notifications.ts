@@ -37,6 +37,8 @@ export type NotifierDeps = {
   outbox: NotificationOutbox;
   settings: () => StoredSettings;
   workspace: () => string;
+  /** The deployment's `PUBLIC_URL` var: where links in messages point, when set. */
+  publicUrl: () => string | undefined;
   /** Called after a message is queued: the `notify` alarm task must run at `at`. */
   wake: (at: number) => void;
 };
@@ -162,10 +164,43 @@ export class Notifier {
     const row = this.deps.sql
       .exec<{ value: string }>("SELECT value FROM meta WHERE key = ?", ORIGIN_KEY)
       .next();
-    if (row.done) return {};
-    return {
-      url: `${row.value.value}/w/${encodeURIComponent(this.deps.workspace())}${path || "/settings#notifications"}`,
-    };
+    return notificationLink(
+      this.deps.publicUrl(),
+      row.done ? undefined : row.value.value,
+      this.deps.workspace(),
+      path,
+    );
+  }
+}
+
+/**
+ * The link a message carries. The deployment's configured `PUBLIC_URL` wins, so links do not
+ * depend on which address an admin happened to use; without it, the remembered origin; with
+ * neither, no link rather than a guessed one. A malformed `PUBLIC_URL` is ignored the same way.
+ * @example notificationLink("https://ops.example.com/", undefined, "acme", "/alerts/a1")
+ */
+export function notificationLink(
+  publicUrl: string | undefined,
+  rememberedOrigin: string | undefined,
+  workspace: string,
+  path: string,
+): { url?: string } {
+  const base = publicOrigin(publicUrl) ?? rememberedOrigin;
+  if (!base) return {};
+  return {
+    url: `${base}/w/${encodeURIComponent(workspace)}${path || "/settings#notifications"}`,
+  };
+}
+
+function publicOrigin(value: string | undefined): string | undefined {
+  if (!value?.trim()) return undefined;
+  try {
+    const url = new URL(value.trim());
+    if (url.protocol !== "https:" && url.protocol !== "http:") return undefined;
+    // A path prefix is kept (a dashboard behind a route such as /ops); only the slash goes.
+    return `${url.origin}${url.pathname.replace(/\/+$/, "")}`;
+  } catch {
+    return undefined;
   }
 }
 
