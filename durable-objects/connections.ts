@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { Principal, type ServerFrame } from "../schema";
+import { logSafe } from "../worker/lib/log-safe";
 
 /** What each socket carries through hibernation (≤ 16 KiB; kept tiny). */
 export const SocketAttachment = z.object({
@@ -40,7 +41,7 @@ function sendText(ws: WebSocket, text: string): void {
   try {
     ws.send(text);
   } catch (error) {
-    console.warn("Workspace:broadcast send failed", error instanceof Error ? error.message : error);
+    console.warn("Workspace:broadcast send failed", logSafe(error));
   }
 }
 

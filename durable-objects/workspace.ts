@@ -183,6 +183,7 @@ import { Notifier, channelSource, notificationsView } from "./domain/notificatio
 import { drainOutbox, resolveTarget, send } from "./domain/notifications-deliver";
 import { NotificationOutbox } from "./store/notification-outbox";
 import { ObservedRecordStore } from "./store/observed-records";
+import { logSafe } from "../worker/lib/log-safe";
 
 const HEARTBEAT_MS = 30_000;
 /** When an alarm task throws, it alone runs again this much later. */
@@ -1671,7 +1672,7 @@ export class Workspace extends DurableObject<Env> {
     // a microtask runs right after it commits, still within this request.
     queueMicrotask(() => {
       this.schedule.arm().catch((error: unknown) => {
-        console.error("Workspace:notifyAt", error instanceof Error ? error.message : error);
+        console.error("Workspace:notifyAt", logSafe(error));
       });
     });
   }
@@ -1743,7 +1744,7 @@ export class Workspace extends DurableObject<Env> {
       if (frame.data.type === "resume") this.catchUp(ws, frame.data.lastSeq);
       else if (frame.data.type === "ping") ws.send(PONG_FRAME);
     } catch (error) {
-      console.error("Workspace:webSocketMessage", error instanceof Error ? error.message : error);
+      console.error("Workspace:webSocketMessage", logSafe(error));
     }
   }
 
@@ -1753,7 +1754,7 @@ export class Workspace extends DurableObject<Env> {
   }
 
   override async webSocketError(ws: WebSocket, error: unknown): Promise<void> {
-    console.warn("Workspace:webSocketError", error instanceof Error ? error.message : error);
+    console.warn("Workspace:webSocketError", logSafe(error));
     closeQuietly(ws, 1011, "socket error");
   }
 
@@ -1776,7 +1777,7 @@ export class Workspace extends DurableObject<Env> {
       try {
         await run(now);
       } catch (error) {
-        console.error(`Workspace:alarm ${task}`, error instanceof Error ? error.message : error);
+        console.error(`Workspace:alarm ${task}`, logSafe(error));
         this.schedule.write(task, now + TASK_RETRY_MS);
       }
     }

@@ -4,6 +4,7 @@ import type { ContentfulStatusCode } from "hono/utils/http-status";
 import type { z } from "zod";
 import type { Failure, Outcome, Problem } from "../schema";
 import type { AppEnv } from "./env";
+import { logSafe } from "./lib/log-safe";
 
 const TITLES: Record<number, string> = {
   400: "Bad Request",
@@ -117,7 +118,7 @@ export function onError(err: Error, c: Context<AppEnv>): Response {
       ),
     );
   }
-  console.error(`request ${c.get("requestId")} failed:`, err.message);
+  console.error(`request ${c.get("requestId")} failed:`, logSafe(err));
   return problem(
     c,
     new ApiError(

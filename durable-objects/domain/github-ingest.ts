@@ -18,6 +18,7 @@ import { mapGithubEvent, type GithubChange } from "./github-events";
 import { changed, mergeDeployment, mergeRun, mergeScan, mergeStage } from "./github-merge";
 import { verifyGithubSignature } from "./github-signature";
 import type { Sources } from "./sources";
+import { logSafe } from "../../worker/lib/log-safe";
 
 /** What the receiver needs from the workspace object (its stores and its publish path). */
 export type GithubIngestDeps = {
@@ -143,8 +144,7 @@ export async function ingestGithub(
       });
     });
   } catch (error) {
-    const message = error instanceof Error ? error.message : String(error);
-    console.error("Workspace:ingestGithub", message);
+    console.error("Workspace:ingestGithub", logSafe(error));
     return reject(
       who,
       503,

@@ -1,6 +1,6 @@
 import { Hono } from "hono";
 import { requestId } from "hono/request-id";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import type { Principal } from "../../schema";
 import type { AppEnv, WorkspaceStub } from "../../worker/env";
 import { onError } from "../../worker/errors";
@@ -70,7 +70,13 @@ describe("onError and Durable Object errors", () => {
   it("an unexpected error is a generic 500 with the request id: no message, no stack", async () => {
     const secret = "odk.ws.s3cr3t-token-value";
     const { app } = appThrowing(new Error(`upstream said Authorization: Bearer ${secret}`));
+    const logged = vi.spyOn(console, "error").mockImplementation(() => undefined);
     const res = await app.request("/x");
+    // The log keeps the request id and the shape of the failure, never the credential.
+    const line = logged.mock.calls.map((args) => args.join(" ")).join("\n");
+    logged.mockRestore();
+    expect(line).toContain("upstream said Authorization: Bearer [redacted]");
+    expect(line).not.toContain(secret);
     expect(res.status).toBe(500);
     const text = await res.text();
     const body = JSON.parse(text) as { code: string; requestId: string; detail: string };

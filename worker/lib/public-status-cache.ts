@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { TokenBuckets } from "../../durable-objects/domain/token-bucket";
 import { PublicStatus } from "../../schema";
+import { logSafe } from "./log-safe";
 
 /** How long a view is served as fresh; browsers and any cache in front are told the same. */
 export const FRESH_SECONDS = 30;
@@ -98,7 +99,7 @@ export async function readPublicStatus(key: string, deps: PublicReadDeps): Promi
   try {
     view = await fetchView(deps);
   } catch (error) {
-    console.warn("public-status: read failed", error instanceof Error ? error.message : error);
+    console.warn("public-status: read failed", logSafe(error));
     return { kind: "unavailable" };
   }
   await store(deps.cache, key, { fetchedAt: deps.now, view: view ?? null });
@@ -112,7 +113,7 @@ export async function forgetPublicStatus(cache: ViewCache, key: string): Promise
   try {
     await cache.delete(key);
   } catch (error) {
-    console.warn("public-status: purge failed", error instanceof Error ? error.message : error);
+    console.warn("public-status: purge failed", logSafe(error));
   }
 }
 
@@ -132,7 +133,7 @@ function refreshInBackground(key: string, deps: PublicReadDeps): void {
       await store(deps.cache, key, { fetchedAt: Date.now(), view: view ?? null });
     } catch (error) {
       // The stale entry stays until it expires: a failing object does not take the page down.
-      console.warn("public-status: refresh failed", error instanceof Error ? error.message : error);
+      console.warn("public-status: refresh failed", logSafe(error));
     } finally {
       refreshing.delete(key);
     }
@@ -148,10 +149,7 @@ async function lookup(cache: ViewCache, key: string): Promise<Entry | undefined>
     const parsed = Entry.safeParse(await response.json());
     return parsed.success ? parsed.data : undefined;
   } catch (error) {
-    console.warn(
-      "public-status: cache read failed",
-      error instanceof Error ? error.message : error,
-    );
+    console.warn("public-status: cache read failed", logSafe(error));
     return undefined;
   }
 }
@@ -167,9 +165,6 @@ async function store(cache: ViewCache, key: string, entry: Entry): Promise<void>
       }),
     );
   } catch (error) {
-    console.warn(
-      "public-status: cache write failed",
-      error instanceof Error ? error.message : error,
-    );
+    console.warn("public-status: cache write failed", logSafe(error));
   }
 }

@@ -2,6 +2,7 @@ import type { Context, Next } from "hono";
 import { IdempotencyKey, type IdempotencyClaim, type StoredResponse } from "../../schema";
 import type { AppEnv } from "../env";
 import { ApiError } from "../errors";
+import { logSafe } from "../lib/log-safe";
 
 export const IDEMPOTENCY_HEADER = "Idempotency-Key";
 export const REPLAYED_HEADER = "Idempotent-Replayed";
@@ -133,13 +134,13 @@ export async function withIdempotency(c: Context<AppEnv>, next: Next): Promise<R
       await stub
         .completeIdempotency(tokenId, key, result.claimId, response)
         .catch((error: unknown) =>
-          console.error("idempotency: storing the response failed", String(error)),
+          console.error("idempotency: storing the response failed", logSafe(error)),
         );
     }
   } finally {
     if (!keep)
       await stub
         .releaseIdempotency(tokenId, key, result.claimId)
-        .catch((error: unknown) => console.error("idempotency: release failed", String(error)));
+        .catch((error: unknown) => console.error("idempotency: release failed", logSafe(error)));
   }
 }

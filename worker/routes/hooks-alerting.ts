@@ -22,6 +22,7 @@ import { ApiError } from "../errors";
 import { workspaceOfSecret, workspaceParam } from "../middleware/auth";
 import { router } from "../openapi";
 import { WorkspaceParams, json } from "./params";
+import { logSafe } from "../lib/log-safe";
 
 const JSON_TYPE = /^application\/([\w.+-]+\+)?json\s*(;|$)/i;
 /** Grafana signs with hex HMAC-SHA256: 64 hex digits in some header. */
@@ -94,10 +95,7 @@ async function callObject<T>(
   try {
     return await call();
   } catch (error) {
-    console.error(
-      `request ${requestId}: alert delivery failed:`,
-      error instanceof Error ? error.message : error,
-    );
+    console.error(`request ${requestId}: alert delivery failed:`, logSafe(error));
     return undefined;
   }
 }
