@@ -1,7 +1,7 @@
 import type { Alert, MetricSample, Settings } from "../../schema";
 import type { AlertRuleStore } from "../store/alert-rules";
 import type { RecordStore } from "../store/records";
-import { applyAlerts, type BatchChanges } from "./alert-ingest";
+import { applyAlerts, type BatchChanges, type IncomingAlert } from "./alert-ingest";
 import { evaluateRules, type RuleJudgement } from "./alert-rules";
 import { STALE_AFTER_MS, type Metrics } from "./metrics";
 import type { Silences } from "./silences";
@@ -43,17 +43,7 @@ export function judgeSamples(
     (metric) => thresholdKey(metric) !== undefined || ruled.has(metric),
   ).map((reading) => named(deps.metrics, reading));
   const evaluated = evaluateThresholds(readings, thresholds, deps.episodes.load(), now, rules);
-  if (evaluated.incoming.length === 0) return undefined;
-  const changes = applyAlerts(
-    deps.alerts,
-    deps.silences,
-    "threshold",
-    evaluated.incoming,
-    integrationId,
-    now,
-  );
-  deps.episodes.save(evaluated.episodes);
-  return changes;
+  return applyBreaches(deps, evaluated, integrationId, now);
 }
 
 /**
@@ -74,17 +64,7 @@ export function judgeRules(
     deps.episodes.load(),
     now,
   );
-  if (evaluated.incoming.length === 0) return undefined;
-  const changes = applyAlerts(
-    deps.alerts,
-    deps.silences,
-    "threshold",
-    evaluated.incoming,
-    "rules",
-    now,
-  );
-  deps.episodes.save(evaluated.episodes);
-  return changes;
+  return applyBreaches(deps, evaluated, "rules", now);
 }
 
 /**
@@ -112,13 +92,23 @@ export function rejudgeThresholds(
     return fresh || episodes[id] !== undefined ? [reading] : [];
   });
   const evaluated = evaluateThresholds(readings, after, episodes, now);
+  return applyBreaches(deps, evaluated, "settings", now);
+}
+
+/** Applies judged crossings through the shared alert lifecycle and stores the open breaches. */
+function applyBreaches(
+  deps: MetricJudgeDeps,
+  evaluated: { incoming: IncomingAlert[]; episodes: Record<string, string> },
+  integrationId: string,
+  now: Date,
+): BatchChanges | undefined {
   if (evaluated.incoming.length === 0) return undefined;
   const changes = applyAlerts(
     deps.alerts,
     deps.silences,
     "threshold",
     evaluated.incoming,
-    "settings",
+    integrationId,
     now,
   );
   deps.episodes.save(evaluated.episodes);
