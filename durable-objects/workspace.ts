@@ -503,8 +503,15 @@ export class Workspace extends DurableObject<Env> {
     return ok(view);
   }
 
-  /** Renames a network or sets its gas-price alert rule; the rule is judged at once. */
-  updateNetwork(actor: Principal, id: string, body: UpdateNetworkBody): Outcome<NetworkView> {
+  /**
+   * Renames a network, sets its gas-price alert rule (judged at once) or replaces its watched
+   * contracts; newly watched addresses are read by a collection started now.
+   */
+  async updateNetwork(
+    actor: Principal,
+    id: string,
+    body: UpdateNetworkBody,
+  ): Promise<Outcome<NetworkView>> {
     const before = this.networks.get(id);
     if (!before) return fail(404, "not_found", `No network '${id}'.`, "id");
     const now = new Date();
@@ -521,6 +528,9 @@ export class Workspace extends DurableObject<Env> {
     const { rpcUrlSealed: _a, ...view } = after;
     this.audit.record(actor, "network.update", id, { before: beforeView, after: view }, now);
     this.applyGasAlerts(now);
+    const watched = new Set(before.contracts.map((c) => c.address));
+    if (after.contracts.some((c) => !watched.has(c.address)))
+      await this.schedule.set("collect:web3", now.getTime());
     return ok(view);
   }
 

@@ -200,6 +200,33 @@ describe("watched contracts on a network, read from a real anvil", () => {
   });
 });
 
+describe("watching contracts starts a collection", () => {
+  const alarmAt = (ws: TestWorkspace) =>
+    runInDurableObject(ws.stub, (_i, state) => state.storage.getAlarm());
+
+  it("a PATCH that adds an address moves the web3 collection to now; one that only drops one does not", async () => {
+    const ws = await makeWorkspace("contracts");
+    expect((await addLocal(ws)).status).toBe(201);
+    expect(await runDurableObjectAlarm(ws.stub)).toBe(true);
+    const patch = (contracts: unknown) =>
+      call(network(ws), jsonInit("PATCH", { contracts }, ws.admin));
+    const first = randomAddress();
+
+    const idle = await alarmAt(ws);
+    expect(idle).toBeGreaterThan(Date.now() + 1000);
+    const before = Date.now();
+    expect((await patch([{ address: first }])).status).toBe(200);
+    expect(await alarmAt(ws)).toBeLessThanOrEqual(Date.now());
+    expect(await alarmAt(ws)).toBeGreaterThanOrEqual(before - 1000);
+
+    expect(await runDurableObjectAlarm(ws.stub)).toBe(true);
+    expect((await contracts(ws)).contracts[0]!.readAt).toBeTruthy();
+    expect(await alarmAt(ws)).toBeGreaterThan(Date.now() + 1000);
+    expect((await patch([])).status).toBe(200);
+    expect(await alarmAt(ws)).toBeGreaterThan(Date.now() + 1000);
+  });
+});
+
 describe("watched contracts: bad input and roles", () => {
   const valid = "0x5FbDB2315678afecb367f032d93F642f64180aa3";
 
