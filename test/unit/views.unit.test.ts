@@ -223,6 +223,18 @@ describe("dashboard page", () => {
     expect(page).toContain('<script type="module" src="/assets/live.js"></script>');
   });
 
+  it("shows a deployment still going as in progress, not as a 0 s duration", () => {
+    const snapshot = fullSnapshot();
+    const [done] = snapshot.deployments;
+    snapshot.deployments = [
+      { ...done!, id: "d2", status: "running", duration: 0 },
+      { ...done!, id: "d3", status: "success", duration: 0 },
+    ];
+    const page = renderPage(DashboardPage({ snapshot, principal: viewer, now: NOW }));
+    expect(page).toMatch(/data-id="d2"[\s\S]*?<td class="num">in progress<\/td>/);
+    expect(page).toMatch(/data-id="d3"[\s\S]*?<td class="num">0 s<\/td>/);
+  });
+
   it("shows every source's state: live with age, stale, error with reason, pending, not configured", () => {
     const html = render(h(PanelContent, { panel: "sources", snapshot: emptySnapshot(), now: NOW }));
     expect(html).toMatch(/data-id="alertmanager" data-state="live">.*live · .*reported 12 s ago/);

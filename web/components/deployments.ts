@@ -2,7 +2,7 @@ import type { Deployment, Role } from "../../schema";
 import { html } from "../html";
 import { Age, Badge } from "./common";
 import { EmptyFor } from "./empty-state";
-import { formatDuration, shortCommit } from "./format";
+import { runDuration, shortCommit } from "./format";
 import { Menu, RowNote } from "./menu";
 import { paths } from "./paths";
 import { can } from "./roles";
@@ -89,7 +89,7 @@ export function DeploymentsBody({ snapshot, now, role, notes }: PanelProps) {
               <td><code>${shortCommit(d.commit)}</code></td>
               <td>${d.author}</td>
               <td class="num"><${Age} at=${d.timestamp} now=${now} /></td>
-              <td class="num">${formatDuration(d.duration)}</td>
+              <td class="num">${runDuration(d)}</td>
               <td>${deploymentMenu(d, ws, role)}</td>
             </tr>`,
         )}

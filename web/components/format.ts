@@ -51,6 +51,13 @@ export function formatDuration(totalSeconds: number): string {
   return `${Math.floor(s / 3600)} h${minutes ? ` ${minutes} min` : ""}`;
 }
 
+/** A run still going has no duration yet: it says so rather than show a made-up "0 s". */
+export function runDuration(run: { status: string; duration: number }): string {
+  return run.status === "pending" || run.status === "running"
+    ? "in progress"
+    : formatDuration(run.duration);
+}
+
 export function shortCommit(commit: string): string {
   return /^[0-9a-f]{12,}$/i.test(commit) ? commit.slice(0, 7) : commit;
 }

@@ -1,6 +1,6 @@
 import type { Deployment, Role } from "../../schema";
 import { Age, Badge, ExternalLink } from "../components/common";
-import { formatDuration } from "../components/format";
+import { runDuration } from "../components/format";
 import { ActionButton } from "../components/menu";
 import { paths } from "../components/paths";
 import { can } from "../components/roles";
@@ -30,7 +30,7 @@ export function DeploymentDetailView(props: {
         ["Commit", html`<code>${d.commit}</code>`],
         ["Author", d.author],
         ["When", html`<${Age} at=${d.timestamp} now=${props.now} />`],
-        ["Duration", formatDuration(d.duration)],
+        ["Duration", runDuration(d)],
         d.repository && ["Repository", d.repository],
         d.state && ["Provider state", d.state],
         d.description && ["Description", d.description],
