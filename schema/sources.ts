@@ -26,6 +26,11 @@ export const SourceStatus = z.object({
   lastSuccessAt: Timestamp.optional(),
   lastAttemptAt: Timestamp.optional(),
   lastError: z.string().max(2000).optional(),
+  /**
+   * GitHub only: whether an API token is set. Webhooks alone feed deployments and pipelines,
+   * but rollback, redeploy, re-run, cancel and logs go through the API and need the token.
+   */
+  tokenSet: z.boolean().optional(),
 });
 export type SourceStatus = z.infer<typeof SourceStatus>;
 

@@ -28,17 +28,28 @@ export class Sources {
     staleAfterMs: Partial<Record<SourceId, number>> = {},
     now = Date.now(),
   ): SourceStatus[] {
-    return SourceId.options.map((id) => {
-      const configured = isConfigured(id, settings) || alsoConfigured.has(id);
-      const stored = this.reports.get(id);
-      if (!configured) return { id, status: "not_configured" };
-      if (!stored) return { id, status: "pending" };
-      const limit = staleAfterMs[id];
-      const age = stored.lastSuccessAt ? now - Date.parse(stored.lastSuccessAt) : Infinity;
-      return stored.status === "live" && limit !== undefined && age > limit
-        ? { ...stored, status: "stale" }
-        : stored;
+    return SourceId.options.map((id): SourceStatus => {
+      const status = this.status(id, settings, alsoConfigured, staleAfterMs, now);
+      return id === "github" ? { ...status, tokenSet: isConfigured("github", settings) } : status;
     });
+  }
+
+  private status(
+    id: SourceId,
+    settings: StoredSettings,
+    alsoConfigured: ReadonlySet<string>,
+    staleAfterMs: Partial<Record<SourceId, number>>,
+    now: number,
+  ): SourceStatus {
+    const configured = isConfigured(id, settings) || alsoConfigured.has(id);
+    const stored = this.reports.get(id);
+    if (!configured) return { id, status: "not_configured" };
+    if (!stored) return { id, status: "pending" };
+    const limit = staleAfterMs[id];
+    const age = stored.lastSuccessAt ? now - Date.parse(stored.lastSuccessAt) : Infinity;
+    return stored.status === "live" && limit !== undefined && age > limit
+      ? { ...stored, status: "stale" }
+      : stored;
   }
 }
 

@@ -167,15 +167,18 @@ describe.skipIf(!hasChromium)("every menu entry does what it says (issue 5)", ()
         const add = await menuItem(page, "#panel-awsServices .panel-head", "Add Service");
         expect(await add.getAttribute("href")).toMatch(/settings.*aws/);
 
-        // Deployments here came by webhook only: logs need the GitHub token, and the page says so.
+        // Deployments here came by webhook only: logs need the GitHub token, and the detail
+        // page's log section says so instead of showing nothing.
         const row = "#panel-deployments tr[data-id]";
-        await (await menuItem(page, row, "View Logs")).click();
+        expect(await (await menuItem(page, row, "Set up GitHub…")).getAttribute("href")).toMatch(
+          /settings#github$/,
+        );
+        await page.keyboard.press("Escape");
+        await (await menuItem(page, row, "View Details")).click();
         await page.waitForSelector("#modal[open] #logs .logs .error");
         expect(await page.textContent("#modal #logs .logs")).toMatch(
           /Could not load the log: .*GitHub/,
         );
-        await page.keyboard.press("Escape");
-        await (await menuItem(page, row, "View Details")).click();
         await page.waitForSelector("#modal[open] #detail-title");
         expect(await page.textContent("#modal-body")).toMatch(/production|staging/);
       },

@@ -205,7 +205,7 @@ describe("read API on a fresh workspace", () => {
     );
     expect(put.status).toBe(200);
     const body = await read<{ sources: SourceStatus[] }>(ws, "/deployments");
-    expect(body.sources).toEqual([{ id: "github", status: "pending" }]);
+    expect(body.sources).toEqual([{ id: "github", status: "pending", tokenSet: true }]);
   });
 
   it("chart of an unknown metric is 404; pipeline of an unknown id is 404", async () => {

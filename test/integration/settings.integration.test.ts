@@ -232,7 +232,11 @@ describe("settings drive source status", () => {
     );
     const published = events.find((e) => e.type === "sources");
     expect(published).toBeDefined();
-    expect(JSON.parse(published!.payload)).toContainEqual({ id: "github", status: "pending" });
+    expect(JSON.parse(published!.payload)).toContainEqual({
+      id: "github",
+      status: "pending",
+      tokenSet: true,
+    });
   });
 });
 

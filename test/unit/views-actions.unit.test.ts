@@ -109,7 +109,10 @@ function snapshot(): Snapshot {
     web3Networks: [],
     activity: [],
     security: [],
-    sources: [{ id: "aws", status: "not_configured" }],
+    sources: [
+      { id: "aws", status: "not_configured" },
+      { id: "github", status: "live", tokenSet: true },
+    ],
   };
 }
 

@@ -235,6 +235,35 @@ describe("dashboard page", () => {
     expect(page).toMatch(/data-id="d3"[\s\S]*?<td class="num">0 s<\/td>/);
   });
 
+  it("offers GitHub actions to operators only when a token is set, and otherwise says why", () => {
+    const operator: Principal = { ...viewer, role: "operator" };
+    const render = (tokenSet: boolean | undefined, principal = operator) => {
+      const snapshot = fullSnapshot();
+      snapshot.sources = [{ id: "github", status: "live", tokenSet }];
+      return htmlOutsideIsland(renderPage(DashboardPage({ snapshot, principal, now: NOW })));
+    };
+    // What each action calls or opens: present only with a token.
+    const actions = [
+      'data-api="/w/demo/api/deployments/d1/rollback"',
+      'data-api="/w/demo/api/deployments/d1/retry"',
+      'href="/w/demo/deployments/d1#logs"',
+      'data-api="/w/demo/api/pipeline/p1/cancel"',
+      'href="/w/demo/pipelines/p1#logs"',
+      'href="/w/demo/pipelines/p1/logs"',
+    ];
+    const withToken = render(true);
+    for (const action of actions) expect(withToken).toContain(action);
+    expect(withToken).not.toContain("need a GitHub token");
+    for (const page of [render(false), render(undefined)]) {
+      for (const action of actions) expect(page).not.toContain(action);
+      expect(page).toContain("Logs, Rollback and Redeploy need a GitHub token.");
+      expect(page).toContain("Re-run, Cancel and logs need a GitHub token.");
+      expect(page).toContain('href="/w/demo/settings#github"');
+    }
+    // A viewer is offered neither the actions nor the set-up note.
+    expect(render(false, viewer)).not.toContain("need a GitHub token");
+  });
+
   it("shows every source's state: live with age, stale, error with reason, pending, not configured", () => {
     const html = render(h(PanelContent, { panel: "sources", snapshot: emptySnapshot(), now: NOW }));
     expect(html).toMatch(/data-id="alertmanager" data-state="live">.*live · .*reported 12 s ago/);

@@ -1,4 +1,5 @@
 import type { Deployment, Role } from "../../schema";
+import { githubTokenSet, needsGithubToken } from "./github-actions";
 import { html } from "../html";
 import { Age, Badge } from "./common";
 import { EmptyFor } from "./empty-state";
@@ -8,10 +9,19 @@ import { paths } from "./paths";
 import { can } from "./roles";
 import type { PanelProps } from "./types";
 
-/** Deployment menu: View Logs, View Details, Rollback, Redeploy. */
-export function deploymentMenu(d: Deployment, workspace: string, role: Role | undefined) {
+/**
+ * Deployment menu: View Logs, View Details, Rollback, Redeploy. Logs, Rollback and Redeploy
+ * go through the GitHub API: without a token they are not offered, and the menu says why.
+ */
+export function deploymentMenu(
+  d: Deployment,
+  workspace: string,
+  role: Role | undefined,
+  tokenSet: boolean,
+) {
   const p = paths(workspace);
-  const operator = can(role, "operator");
+  const operator = can(role, "operator") && tokenSet;
+  const blocked = can(role, "operator") && !tokenSet;
   const api = (verb: string) => p.api(`deployments/${encodeURIComponent(d.id)}/${verb}`);
   return html`<${Menu}
     label=${`Actions for deployment ${d.name} ${shortCommit(d.commit)}`}
@@ -24,7 +34,8 @@ export function deploymentMenu(d: Deployment, workspace: string, role: Role | un
         modal: true,
       },
       { kind: "link", label: "View Details", href: p.deployment(d.id), modal: true },
-      operator && { kind: "sep" },
+      (operator || blocked) && { kind: "sep" },
+      ...(blocked ? needsGithubToken(p, "Logs, Rollback and Redeploy") : []),
       operator && {
         kind: "action",
         label: "Rollback",
@@ -60,6 +71,7 @@ export function DeploymentsBody({ snapshot, now, role, notes }: PanelProps) {
     />`;
   }
   const p = paths(ws);
+  const tokenSet = githubTokenSet(snapshot.sources);
   return html`<div class="scroll">
     <table>
       <thead>
@@ -90,7 +102,7 @@ export function DeploymentsBody({ snapshot, now, role, notes }: PanelProps) {
               <td>${d.author}</td>
               <td class="num"><${Age} at=${d.timestamp} now=${now} /></td>
               <td class="num">${runDuration(d)}</td>
-              <td>${deploymentMenu(d, ws, role)}</td>
+              <td>${deploymentMenu(d, ws, role, tokenSet)}</td>
             </tr>`,
         )}
       </tbody>

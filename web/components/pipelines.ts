@@ -1,4 +1,5 @@
 import type { Pipeline, Role } from "../../schema";
+import { githubTokenSet, needsGithubToken } from "./github-actions";
 import { html } from "../html";
 import { Age, Badge } from "./common";
 import { EmptyFor } from "./empty-state";
@@ -8,10 +9,19 @@ import { paths } from "./paths";
 import { can } from "./roles";
 import type { PanelProps } from "./types";
 
-/** Pipeline menu: Re-run, View Logs (stage by stage), View on GitHub, Cancel. */
-export function pipelineMenu(run: Pipeline, workspace: string, role: Role | undefined) {
+/**
+ * Pipeline menu: Re-run, View Logs (stage by stage), View on GitHub, Cancel. All but View on
+ * GitHub go through the GitHub API: without a token they are not offered, and the menu says why.
+ */
+export function pipelineMenu(
+  run: Pipeline,
+  workspace: string,
+  role: Role | undefined,
+  tokenSet: boolean,
+) {
   const p = paths(workspace);
-  const operator = can(role, "operator");
+  const operator = can(role, "operator") && tokenSet;
+  const blocked = can(role, "operator") && !tokenSet;
   const api = (verb: string) => p.api(`pipeline/${encodeURIComponent(run.id)}/${verb}`);
   const github = safeHref(run.url);
   const active = run.status === "running" || run.status === "pending";
@@ -35,6 +45,7 @@ export function pipelineMenu(run: Pipeline, workspace: string, role: Role | unde
         modal: true,
       },
       github && { kind: "link", label: "View on GitHub", href: github, external: true },
+      ...(blocked ? needsGithubToken(p, "Re-run, Cancel and logs") : []),
       operator &&
         active && {
           kind: "action",
@@ -76,6 +87,7 @@ export function PipelinesBody({ snapshot, now, role, notes }: PanelProps) {
     />`;
   }
   const p = paths(ws);
+  const tokenSet = githubTokenSet(snapshot.sources);
   return html`<ul class="rows" tabindex="0">
     ${snapshot.pipelines.map(
       (run) =>
@@ -83,14 +95,14 @@ export function PipelinesBody({ snapshot, now, role, notes }: PanelProps) {
           <div class="row-head">
             <${Badge} status=${run.status} />
             <a class="title" href=${p.pipeline(run.id)} data-modal="">${run.name}</a>
-            ${pipelineMenu(run, ws, role)}
+            ${pipelineMenu(run, ws, role, tokenSet)}
           </div>
           <small class="meta">
             ${run.branch} ·
             <code>${shortCommit(run.commit)}</code> ${run.author ? ` · ${run.author}` : ""}
             ${run.startedAt ? html` · started <${Age} at=${run.startedAt} now=${now} />` : null}
             ${
-              can(role, "operator")
+              can(role, "operator") && tokenSet
                 ? html`${" · "}<a href=${p.pipelineLogs(run.id)}>View Full Logs</a>`
                 : null
             }
