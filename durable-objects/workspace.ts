@@ -897,7 +897,7 @@ export class Workspace extends DurableObject<Env> {
       web3Networks: this.web3.list(),
       activity: this.activity.list(50),
       security: this.security.list(50),
-      sources: this.sources.list(settings, this.webhooks.kinds()),
+      sources: this.listSources(),
     };
   }
 
