@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { LIST_CAPS } from "./list-caps";
 import { HealthStatus, RecordId, Timestamp } from "./common";
 
 export const ActivityItem = z.object({
@@ -17,6 +18,6 @@ export const ActivityItem = z.object({
 export type ActivityItem = z.infer<typeof ActivityItem>;
 
 export const LimitQuery = z.object({
-  limit: z.coerce.number().int().min(1).max(500).default(50),
+  limit: z.coerce.number().int().min(1).max(500).default(LIST_CAPS.activity),
 });
 export type LimitQuery = z.infer<typeof LimitQuery>;

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { LIST_CAPS } from "./list-caps";
 import { Provenance, RecordId, Timestamp } from "./common";
 
 export const Environment = z.enum(["production", "staging", "preview"]);
@@ -32,7 +33,7 @@ export type Deployment = z.infer<typeof Deployment>;
 
 export const DeploymentQuery = z.object({
   environment: Environment.optional(),
-  limit: z.coerce.number().int().min(1).max(500).default(50),
+  limit: z.coerce.number().int().min(1).max(500).default(LIST_CAPS.deployments),
 });
 export type DeploymentQuery = z.infer<typeof DeploymentQuery>;
 

@@ -29,3 +29,4 @@ export * from "./status-page";
 export * from "./alert-rules";
 export * from "./contracts";
 export * from "./notifications";
+export * from "./list-caps";

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { LIST_CAPS } from "./list-caps";
 import { Provenance, RecordId, Severity, Timestamp } from "./common";
 
 export const SecurityScan = z.object({
@@ -19,6 +20,6 @@ export type SecurityScan = z.infer<typeof SecurityScan>;
 
 export const SecurityQuery = z.object({
   status: z.enum(["passed", "failed"]).optional(),
-  limit: z.coerce.number().int().min(1).max(500).default(50),
+  limit: z.coerce.number().int().min(1).max(500).default(LIST_CAPS.security),
 });
 export type SecurityQuery = z.infer<typeof SecurityQuery>;

@@ -1,20 +1,9 @@
-import type {
-  ActivityItem,
-  Alert,
-  AwsService,
-  ChangeEvent,
-  Settings,
-  StoredSettings,
-} from "../../schema";
+import type { AwsService, ChangeEvent, Settings, StoredSettings } from "../../schema";
 import { collectAws, expectedCardIds, type AwsCollection } from "../../worker/collectors/aws";
 import { UpstreamError } from "../../worker/collectors/http";
-import { activityFor } from "../domain/alert-ingest";
+import type { BatchChanges } from "../domain/alert-ingest";
 import { awsRegions, awsServices } from "../domain/aws-config";
-import { judgeSamples } from "../domain/metric-alerts";
-import type { Metrics } from "../domain/metrics";
-import type { Silences } from "../domain/silences";
-import type { ThresholdEpisodes } from "../domain/thresholds";
-import type { AlertRuleStore } from "../store/alert-rules";
+import { judgeSamples, type MetricJudgeDeps } from "../domain/metric-alerts";
 import type { RecordStore } from "../store/records";
 import type { SecretBox } from "../store/secret-box";
 import type { CollectionJob } from "./runner";
@@ -35,17 +24,12 @@ export type AwsJobDeps = {
   intervalMs: number;
   lastSuccessAt: () => string | undefined;
   services: RecordStore<typeof AwsService>;
-  metrics: Metrics;
-  alerts: RecordStore<typeof Alert>;
-  silences: Silences;
-  episodes: ThresholdEpisodes;
-  rules: AlertRuleStore;
   transaction: <T>(fn: () => T) => T;
   publish: (event: ChangeEvent, now: Date) => void;
   publishMetrics: (now: Date) => void;
-  publishAlerts: (now: Date) => void;
-  addActivity: (items: ActivityItem[], now: Date) => void;
-};
+  /** Broadcasts threshold or rule crossings (alerts and their activity). */
+  breached: (changes: BatchChanges, now: Date) => void;
+} & MetricJudgeDeps;
 
 /** From where metric points are read this run. */
 export function metricsSince(lastSuccessAt: string | undefined, now: Date): Date {
@@ -132,9 +116,6 @@ function applyRun(
   if (result.removed > 0 || JSON.stringify(after) !== JSON.stringify(before))
     deps.publish({ type: "aws-services", payload: after }, now);
   if (result.ingested) deps.publishMetrics(now);
-  if (result.alerts) {
-    deps.publishAlerts(now);
-    deps.addActivity(activityFor("threshold", result.alerts, now), now);
-  }
+  if (result.alerts) deps.breached(result.alerts, now);
   if (failures.length > 0) throw new Error(failures.join("; ").slice(0, 2000));
 }

@@ -14,7 +14,8 @@ import {
 import { GithubClient, GithubError } from "../../worker/collectors/github-client";
 import { UpstreamError } from "../../worker/collectors/http";
 import { applyGithubChanges, publishApplied, type GithubStores } from "../domain/github-apply";
-import { COLLECT_LIMITS, githubCollectable, openGithub } from "../domain/github-access";
+import { githubCollectable } from "../domain/configured";
+import { COLLECT_LIMITS, openGithub } from "../domain/github-access";
 import type { SecretBox } from "../store/secret-box";
 import type { CollectionJob } from "./runner";
 

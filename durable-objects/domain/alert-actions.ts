@@ -5,7 +5,9 @@ import {
   type ActivityItem,
   type Failure,
   type Outcome,
+  type AlertStatus,
   type Principal,
+  type Severity,
 } from "../../schema";
 import { severityHealth } from "./alert-ingest";
 
@@ -125,4 +127,26 @@ export function activeAlerts(sql: SqlStorage, limit: number): Alert[] {
     )
     .toArray()
     .map((row) => Alert.parse(JSON.parse(row.data)));
+}
+
+/**
+ * Alerts per severity in the given statuses, dismissed ones excluded: `/metrics` counts
+ * `firing`, the status page counts open ones (`firing` and `acknowledged`).
+ */
+export function alertCounts(
+  sql: SqlStorage,
+  statuses: readonly AlertStatus[],
+): Record<Severity, number> {
+  const counts: Record<Severity, number> = { info: 0, warning: 0, error: 0, critical: 0 };
+  const rows = sql
+    .exec<{ severity: Severity; n: number }>(
+      `SELECT json_extract(data, '$.severity') AS severity, COUNT(*) AS n FROM records
+       WHERE kind = 'alert' AND json_extract(data, '$.dismissedAt') IS NULL
+         AND json_extract(data, '$.status') IN (SELECT value FROM json_each(?))
+       GROUP BY severity`,
+      JSON.stringify(statuses),
+    )
+    .toArray();
+  for (const row of rows) counts[row.severity] = row.n;
+  return counts;
 }

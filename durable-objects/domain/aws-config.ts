@@ -13,12 +13,6 @@ import { mergeSettings } from "./settings";
 
 type StoredAws = StoredSettings["integrations"]["aws"];
 
-/** The collector runs only with both keys and the switch on (as `Sources` judges it too). */
-export function awsConfigured(settings: StoredSettings): boolean {
-  const aws = settings.integrations.aws;
-  return aws.enabled && aws.accessKey !== undefined && aws.secretKey !== undefined;
-}
-
 export function awsRegions(aws: StoredAws): string[] {
   return aws.regions ?? DEFAULT_AWS_REGIONS;
 }

@@ -13,6 +13,7 @@ import {
   type GithubLimits,
 } from "../../worker/collectors/github-client";
 import type { SecretBox } from "../store/secret-box";
+import { githubActionsReady, githubCollectable, githubTokenSet } from "./configured";
 
 /**
  * Collection: 10 s per request, at most 4 at once (Workers allow 6 open connections and the
@@ -38,20 +39,10 @@ export const ACTION_LIMITS: GithubLimits = {
 
 type GithubSettings = StoredSettings["integrations"]["github"];
 
-/** Collected when enabled, with a token and at least one repository under an owner. */
-export function githubCollectable(github: GithubSettings): boolean {
-  return (
-    github.enabled &&
-    github.token !== undefined &&
-    github.owner !== undefined &&
-    (github.repositories?.length ?? 0) > 0
-  );
-}
-
 export function viewGithub(github: GithubSettings): GithubIntegrationView {
   return {
     enabled: github.enabled,
-    tokenSet: github.token !== undefined,
+    tokenSet: githubTokenSet(github),
     ...(github.owner !== undefined ? { owner: github.owner } : {}),
     repositories: github.repositories ?? [],
     apiUrl: github.apiUrl ?? GITHUB_API_URL,
@@ -67,7 +58,7 @@ export async function openGithub(
   github: GithubSettings,
   box: SecretBox | undefined,
 ): Promise<Outcome<GithubConnection>> {
-  if (!github.enabled || github.token === undefined)
+  if (!githubActionsReady(github) || github.token === undefined)
     return fail(409, "github_not_configured", NOT_CONFIGURED);
   if (!box) return fail(503, "secrets_key_missing", "SECRETS_KEY is not configured on the server.");
   try {

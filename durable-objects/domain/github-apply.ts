@@ -1,4 +1,11 @@
-import type { ActivityItem, ChangeEvent, Deployment, Pipeline, SecurityScan } from "../../schema";
+import {
+  LIST_CAPS,
+  type ActivityItem,
+  type ChangeEvent,
+  type Deployment,
+  type Pipeline,
+  type SecurityScan,
+} from "../../schema";
 import type { RecordStore } from "../store/records";
 import type { GithubChange } from "./github-events";
 import { changed, mergeDeployment, mergeRun, mergeScan, mergeStage } from "./github-merge";
@@ -102,8 +109,8 @@ export function publishApplied(
 ): void {
   for (const pipeline of applied.pipelines) publish({ type: "pipeline", payload: pipeline }, now);
   if (applied.deployments.length > 0)
-    publish({ type: "deployments", payload: stores.deployments.list(50) }, now);
+    publish({ type: "deployments", payload: stores.deployments.list(LIST_CAPS.deployments) }, now);
   if (applied.securityChanged)
-    publish({ type: "security", payload: stores.security.list(50) }, now);
+    publish({ type: "security", payload: stores.security.list(LIST_CAPS.security) }, now);
   addActivity(applied.activity, now);
 }

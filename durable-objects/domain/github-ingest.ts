@@ -1,4 +1,5 @@
 import {
+  LIST_CAPS,
   fail,
   ok,
   type ActivityItem,
@@ -182,7 +183,10 @@ function apply(deps: GithubIngestDeps, change: GithubChange, now: Date): Changed
       const after = mergeDeployment(before, change.deployment, change.fromStatus);
       if (changed(before, after)) {
         deps.deployments.put(after);
-        deps.publish({ type: "deployments", payload: deps.deployments.list(50) }, now);
+        deps.publish(
+          { type: "deployments", payload: deps.deployments.list(LIST_CAPS.deployments) },
+          now,
+        );
         out.deployments.push(after.id);
         addItem(change.activity);
       }
@@ -193,7 +197,7 @@ function apply(deps: GithubIngestDeps, change: GithubChange, now: Date): Changed
       const after = mergeScan(before, change.scan);
       if (changed(before, after)) {
         deps.security.put(after);
-        deps.publish({ type: "security", payload: deps.security.list(50) }, now);
+        deps.publish({ type: "security", payload: deps.security.list(LIST_CAPS.security) }, now);
         out.security.push(after.id);
         addItem(change.activity);
       }

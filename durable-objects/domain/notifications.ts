@@ -10,6 +10,7 @@ import {
   type StoredSettings,
 } from "../../schema";
 import type { ChannelRecord, NotificationOutbox } from "../store/notification-outbox";
+import { channelConfigured } from "./configured";
 
 const RANK: Record<Severity, number> = { info: 0, warning: 1, error: 2, critical: 3 };
 const ORIGIN_KEY = "notify-origin";
@@ -21,16 +22,6 @@ export const EMAIL_UNAVAILABLE =
 const isOpen = (a: Alert | undefined) => a?.status === "firing" || a?.status === "acknowledged";
 const clip = (text: string, max: number) =>
   text.length <= max ? text : `${text.slice(0, max - 1)}…`;
-
-/** A channel is queued to when its toggle is on and its integration is complete. */
-export function configured(channel: NotificationChannel, settings: StoredSettings): boolean {
-  if (channel === "slack") {
-    const s = settings.integrations.slack;
-    return s.enabled && s.webhookUrl !== undefined;
-  }
-  const w = settings.integrations.webhook;
-  return w.enabled && w.url !== undefined && w.secret !== undefined;
-}
 
 export type NotifierDeps = {
   sql: SqlStorage;
@@ -112,7 +103,7 @@ export class Notifier {
 
   private emit(settings: StoredSettings, key: string, event: NotificationEvent): void {
     const channels = NotificationChannel.options.filter(
-      (c) => settings.notifications[c] && configured(c, settings),
+      (c) => settings.notifications[c] && channelConfigured(c, settings),
     );
     if (channels.length === 0) return;
     const now = Date.parse(event.timestamp);
@@ -234,7 +225,7 @@ export function notificationsView(
   const iso = (ms: number) => new Date(ms).toISOString();
   const channels: ChannelStatus[] = NotificationChannel.options.map((channel) => {
     const r = record(channel);
-    const ready = configured(channel, settings);
+    const ready = channelConfigured(channel, settings);
     const on = settings.notifications[channel];
     const host = channel === "webhook" ? settings.integrations.webhook.urlHost : undefined;
     return {

@@ -1,5 +1,6 @@
 import { DEFAULT_SETTINGS, StoredSettings, type Settings, type SettingsInput } from "../../schema";
 import type { SecretBox } from "../store/secret-box";
+import { githubTokenSet } from "./configured";
 
 const KEY = "settings";
 
@@ -100,7 +101,7 @@ export function viewSettings(stored: StoredSettings): Settings {
     integrations: {
       github: {
         enabled: github.enabled,
-        tokenSet: github.token !== undefined,
+        tokenSet: githubTokenSet(github),
         ...(github.owner !== undefined ? { owner: github.owner } : {}),
         ...(github.repositories !== undefined ? { repositories: github.repositories } : {}),
         ...(github.apiUrl !== undefined ? { apiUrl: github.apiUrl } : {}),

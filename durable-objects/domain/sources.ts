@@ -1,5 +1,6 @@
 import { SourceId, SourceStatus, type StoredSettings } from "../../schema";
 import { RecordStore } from "../store/records";
+import { configuredBySettings, githubActionsReady } from "./configured";
 
 /**
  * Source freshness. A source's stored report (from a webhook or a collector run) wins;
@@ -30,7 +31,9 @@ export class Sources {
   ): SourceStatus[] {
     return SourceId.options.map((id): SourceStatus => {
       const status = this.status(id, settings, alsoConfigured, staleAfterMs, now);
-      return id === "github" ? { ...status, tokenSet: isConfigured("github", settings) } : status;
+      return id === "github"
+        ? { ...status, tokenSet: githubActionsReady(settings.integrations.github) }
+        : status;
     });
   }
 
@@ -41,7 +44,7 @@ export class Sources {
     staleAfterMs: Partial<Record<SourceId, number>>,
     now: number,
   ): SourceStatus {
-    const configured = isConfigured(id, settings) || alsoConfigured.has(id);
+    const configured = configuredBySettings(id, settings) || alsoConfigured.has(id);
     const stored = this.reports.get(id);
     if (!configured) return { id, status: "not_configured" };
     if (!stored) return { id, status: "pending" };
@@ -50,22 +53,5 @@ export class Sources {
     return stored.status === "live" && limit !== undefined && age > limit
       ? { ...stored, status: "stale" }
       : stored;
-  }
-}
-
-function isConfigured(id: SourceId, settings: StoredSettings): boolean {
-  const { github, aws, slack, webhook } = settings.integrations;
-  switch (id) {
-    case "github":
-      return github.enabled && github.token !== undefined;
-    case "aws":
-      return aws.enabled && aws.accessKey !== undefined && aws.secretKey !== undefined;
-    case "slack":
-      return slack.enabled && slack.webhookUrl !== undefined;
-    case "webhook":
-      return webhook.enabled && webhook.url !== undefined && webhook.secret !== undefined;
-    default:
-      // Webhook and chain sources become configurable with their integrations.
-      return false;
   }
 }

@@ -22,22 +22,6 @@ export function saveStatusPage(sql: SqlStorage, config: StatusPageConfig): void 
   sql.exec("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", KEY, JSON.stringify(config));
 }
 
-/**
- * Open alerts per severity: firing or acknowledged (someone is on it, the problem is still
- * there), not silenced or in maintenance (`suppressed`), not dismissed.
- */
-export function openAlertCounts(sql: SqlStorage): Partial<Record<Severity, number>> {
-  const rows = sql
-    .exec<{ severity: Severity; n: number }>(
-      `SELECT json_extract(data, '$.severity') AS severity, COUNT(*) AS n FROM records
-       WHERE kind = 'alert' AND json_extract(data, '$.status') IN ('firing', 'acknowledged')
-         AND json_extract(data, '$.dismissedAt') IS NULL
-       GROUP BY severity`,
-    )
-    .toArray();
-  return Object.fromEntries(rows.map((r) => [r.severity, r.n]));
-}
-
 /** What the feeds are read from; each is called only if some component uses it. */
 export type StatusFeeds = {
   sources: () => SourceStatus[];

@@ -59,13 +59,24 @@ export type GithubWorkspace = TestWorkspace & { secret: string; integrationId: s
 /** A fresh workspace with one GitHub webhook integration. */
 export async function githubWorkspace(secret = "gh-secret-0123456789"): Promise<GithubWorkspace> {
   const ws = await makeWorkspace("gh");
+  return { ...ws, secret, integrationId: await addGithubWebhook(ws, secret) };
+}
+
+/**
+ * Adds a GitHub webhook integration, which makes the `github` source configured (pending until
+ * a delivery) without a collector run; returns its id.
+ */
+export async function addGithubWebhook(
+  ws: TestWorkspace,
+  secret = "gh-secret-0123456789",
+): Promise<string> {
   const res = await call(
     `/w/${ws.id}/api/integrations/webhooks`,
     jsonInit("POST", { kind: "github", name: "GitHub", secret }, ws.admin),
   );
   if (res.status !== 201) throw new Error(`create integration: ${res.status} ${await res.text()}`);
   const issued = (await res.json()) as IssuedWebhookIntegration;
-  return { ...ws, secret, integrationId: issued.integration.id };
+  return issued.integration.id;
 }
 
 export type DeliverOptions = {

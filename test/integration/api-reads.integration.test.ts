@@ -21,6 +21,7 @@ import {
   makeWorkspace,
   type TestWorkspace,
 } from "../helpers/workspace";
+import { addGithubWebhook } from "../helpers/github";
 
 /**
  * Writes records straight into the object's store, under the kinds and sort keys the
@@ -204,6 +205,8 @@ describe("read API on a fresh workspace", () => {
       jsonInit("PUT", { integrations: { github: { enabled: true, token: "ghp_x" } } }, ws.admin),
     );
     expect(put.status).toBe(200);
+    // A token alone collects nothing; the webhook integration makes the source configured.
+    await addGithubWebhook(ws);
     const body = await read<{ sources: SourceStatus[] }>(ws, "/deployments");
     expect(body.sources).toEqual([{ id: "github", status: "pending", tokenSet: true }]);
   });
@@ -447,6 +450,7 @@ describe("GET /health and api/status", () => {
       `/w/${ws.id}/api/settings`,
       jsonInit("PUT", { integrations: { github: { enabled: true, token: "ghp_x" } } }, ws.admin),
     );
+    await addGithubWebhook(ws);
     await runInDurableObject(ws.stub, (_instance, state) => {
       const reports = new RecordStore(state.storage.sql, "source", SourceStatus, (s) => s.id);
       reports.put({

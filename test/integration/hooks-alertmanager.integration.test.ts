@@ -339,7 +339,8 @@ describe("Alertmanager receiver: faults", () => {
     const { ws, deliver } = await setup();
     // Fault injection for this test only: the second write of the batch throws.
     await runInDurableObject(ws.stub, (instance) => {
-      const store = (instance as unknown as { alerts: { put(a: unknown): void } }).alerts;
+      const store = (instance as unknown as { c: { alerts: { store: { put(a: unknown): void } } } })
+        .c.alerts.store;
       const put = store.put.bind(store);
       let calls = 0;
       store.put = (a: unknown) => {
@@ -352,7 +353,8 @@ describe("Alertmanager receiver: faults", () => {
     expect(failed.headers.get("Retry-After")).toBe("5");
     expect(await listAlerts(ws)).toEqual([]);
     await runInDurableObject(ws.stub, (instance) => {
-      delete (instance as unknown as { alerts: { put?: unknown } }).alerts.put;
+      delete (instance as unknown as { c: { alerts: { store: { put?: unknown } } } }).c.alerts.store
+        .put;
     });
     expect((await deliver(amPayload())).status).toBe(200);
     const alerts = await listAlerts(ws);

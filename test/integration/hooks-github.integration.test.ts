@@ -275,8 +275,9 @@ describe("GitHub webhook: idempotency", () => {
     const delivery = crypto.randomUUID();
     const run = example("workflow_run", 1);
     await runInDurableObject(ws.stub, (instance) => {
-      const store = (instance as unknown as { pipelines: { put: (p: Pipeline) => void } })
-        .pipelines;
+      const store = (
+        instance as unknown as { c: { delivery: { pipelines: { put: (p: Pipeline) => void } } } }
+      ).c.delivery.pipelines;
       const put = store.put.bind(store);
       store.put = () => {
         store.put = put;

@@ -234,8 +234,10 @@ describe("PagerDuty Events v2: flood control", () => {
     // The production allowance (200 burst, 100/s) is more than this runtime serves in a
     // test; a smaller bucket shows the same behaviour quickly.
     await runInDurableObject(ws.stub, (instance) => {
-      (instance as unknown as { pagerDutyBuckets: TokenBuckets }).pagerDutyBuckets =
-        new TokenBuckets(5, 0.5);
+      const senders = (
+        instance as unknown as { c: { senders: { pagerDutyBuckets: TokenBuckets } } }
+      ).c.senders;
+      senders.pagerDutyBuckets = new TokenBuckets(5, 0.5);
     });
     const event = { ...acknowledgeFixture, routing_key: pd.credential };
     const responses = await Promise.all(

@@ -10,6 +10,7 @@ import {
   makeWorkspace,
   type TestWorkspace,
 } from "../helpers/workspace";
+import { addGithubWebhook } from "../helpers/github";
 
 const now = new Date().toISOString();
 
@@ -153,6 +154,8 @@ describe("GET /w/:workspace/metrics", () => {
       `/w/${ws.id}/api/settings`,
       jsonInit("PUT", { integrations: { github: { enabled: true, token: "ghp_x" } } }, ws.admin),
     );
+    // A token alone collects nothing; the webhook integration makes the source configured.
+    await addGithubWebhook(ws);
     const lastSuccessAt = new Date(Math.floor(Date.now() / 1000) * 1000 - 5000).toISOString();
     await runInDurableObject(ws.stub, (_instance, state) => {
       new RecordStore(state.storage.sql, "source", SourceStatus, (s) => s.id).put({

@@ -18,6 +18,7 @@ import {
   makeWorkspace,
   type TestWorkspace,
 } from "../helpers/workspace";
+import { addGithubWebhook } from "../helpers/github";
 
 const GITHUB_TOKEN = "ghp_Sup3rSecretTokenValue0123456789";
 const AWS_ACCESS = "AKIAEXAMPLEACCESSKEY1";
@@ -195,7 +196,7 @@ describe("integration secrets are write-only", () => {
 });
 
 describe("settings drive source status", () => {
-  it("github moves not_configured → pending once enabled with a token, and back", async () => {
+  it("github is configured exactly when its collector would run, and back", async () => {
     const ws = await makeWorkspace("sources");
     expect((await sources(ws)).github).toBe("not_configured");
 
@@ -205,8 +206,20 @@ describe("settings drive source status", () => {
     await put(ws, { integrations: { github: { enabled: false, token: GITHUB_TOKEN } } });
     expect((await sources(ws)).github).toBe("not_configured");
 
+    // Enabled with a token but no repository: actions can run, yet nothing is collected, so the
+    // strip must not promise data ("pending") that never comes.
     await put(ws, { integrations: { github: { enabled: true } } });
-    expect((await sources(ws)).github).toBe("pending");
+    expect((await sources(ws)).github).toBe("not_configured");
+
+    // With repositories the collector runs (here against a closed local port, so it fails).
+    const repos = {
+      enabled: true,
+      owner: "acme",
+      repositories: ["api"],
+      apiUrl: "http://127.0.0.1:9",
+    };
+    await put(ws, { integrations: { github: repos } });
+    expect(["pending", "error"]).toContain((await sources(ws)).github);
 
     await put(ws, { integrations: { github: { enabled: true, token: null } } });
     expect((await sources(ws)).github).toBe("not_configured");
@@ -224,13 +237,14 @@ describe("settings drive source status", () => {
 
   it("a settings change is published as a sources event", async () => {
     const ws = await makeWorkspace("sources");
+    await addGithubWebhook(ws);
     await put(ws, { integrations: { github: { enabled: true, token: GITHUB_TOKEN } } });
     const events = await runInDurableObject(ws.stub, (_instance, state) =>
       state.storage.sql
         .exec<{ type: string; payload: string }>("SELECT type, payload FROM events ORDER BY seq")
         .toArray(),
     );
-    const published = events.find((e) => e.type === "sources");
+    const published = events.filter((e) => e.type === "sources").at(-1);
     expect(published).toBeDefined();
     expect(JSON.parse(published!.payload)).toContainEqual({
       id: "github",

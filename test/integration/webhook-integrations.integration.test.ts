@@ -68,9 +68,13 @@ describe("webhook integrations", () => {
     const both = await runInDurableObject(ws.stub, async (instance) => {
       const store = (
         instance as unknown as {
-          webhooks: { byCredential(k: string, c: string, n: Date): Promise<string | undefined> };
+          c: {
+            webhooks: {
+              store: { byCredential(k: string, c: string, n: Date): Promise<string | undefined> };
+            };
+          };
         }
-      ).webhooks;
+      ).c.webhooks.store;
       return [
         await store.byCredential("alertmanager", created.credential, new Date()),
         await store.byCredential("alertmanager", body.credential, new Date()),

@@ -24,8 +24,6 @@ afterEach(closeAllSockets);
 // stretch that past vitest's 5 s default; frame waits keep their own shorter timeouts.
 vi.setConfig({ testTimeout: 20_000 });
 
-const HEARTBEAT_MS = 30_000;
-
 async function postSample(ws: TestWorkspace, value: number): Promise<void> {
   const res = await call(
     `/w/${ws.id}/api/metrics/samples`,
@@ -149,69 +147,50 @@ describe("eviction and hibernation", () => {
   });
 });
 
-describe("heartbeat alarm", () => {
-  it("arms on the first connect, pings every socket when due, and re-arms", async () => {
+describe("hibernation: no server heartbeat", () => {
+  it("arms no alarm for open sockets; the runtime answers their pings while hibernated", async () => {
     const ws = await makeWorkspace();
     expect(await alarmAt(ws)).toBeNull();
-    const before = Date.now();
     const a = await connect(ws, ws.viewer);
     const b = await connect(ws, ws.admin);
-    const armed = await alarmAt(ws);
-    expect(armed).toBeGreaterThanOrEqual(before + HEARTBEAT_MS - 1_000);
-    expect(armed).toBeLessThanOrEqual(Date.now() + HEARTBEAT_MS);
-
-    await postSample(ws, 1);
-    await makeDue(ws, "heartbeat");
-    expect(await runDurableObjectAlarm(ws.stub)).toBe(true);
-    const [pingA, pingB] = await Promise.all([
-      waitForFrame(a, (f) => f.type === "ping"),
-      waitForFrame(b, (f) => f.type === "ping"),
-    ]);
-    expect(pingA).toMatchObject({ type: "ping", payload: null, seq: 1 });
-    expect(pingB.type).toBe("ping");
-    const rearmed = await alarmAt(ws);
-    expect(rearmed).toBeGreaterThan(Date.now() + HEARTBEAT_MS - 2_000);
+    // Clients ping themselves every 30 s; a server ping would wake the object for nothing.
+    expect(await alarmAt(ws)).toBeNull();
+    await evictDurableObject(ws.stub);
+    await pingPong(a);
+    await pingPong(b);
+    expect(await alarmAt(ws)).toBeNull();
+    await expectNoFrame(a, 150, (f) => f.type === "ping");
   });
 
-  it("is idempotent: a repeated or early firing sends nothing and keeps the next time", async () => {
+  it("drops a `heartbeat` task left by an older version instead of pinging", async () => {
     const ws = await makeWorkspace();
     const sock = await connect(ws, ws.viewer);
     await makeDue(ws, "heartbeat");
-    await runDurableObjectAlarm(ws.stub);
-    await waitForFrame(sock, (f) => f.type === "ping");
-    const next = await alarmAt(ws);
-    // Fired again before its time (at-least-once delivery, or a duplicate): nothing is due.
-    await runInDurableObject(ws.stub, (instance: Workspace) => instance.alarm());
     expect(await runDurableObjectAlarm(ws.stub)).toBe(true);
     await expectNoFrame(sock, 150, (f) => f.type === "ping");
-    expect(await alarmAt(ws)).toBe(next);
-  });
-
-  it("pings hibernated sockets, and stops re-arming once none are left", async () => {
-    const ws = await makeWorkspace();
-    const sock = await connect(ws, ws.viewer);
-    await evictDurableObject(ws.stub);
-    await makeDue(ws, "heartbeat");
-    await runDurableObjectAlarm(ws.stub);
-    await waitForFrame(sock, (f) => f.type === "ping");
-    // The client's reply is a no-op, never a reason to close.
+    const left = await runInDurableObject(ws.stub, (_instance, state) =>
+      new AlarmSchedule(state.storage).dueAt("heartbeat"),
+    );
+    expect(left).toBeUndefined();
+    expect(await alarmAt(ws)).toBeNull();
+    // The client's own pong frame is still a no-op, never a reason to close.
     sock.send('{"type":"pong"}');
     await pingPong(sock);
-
-    sock.close();
-    await waitForClose(sock);
-    await makeDue(ws, "heartbeat");
-    expect(await runDurableObjectAlarm(ws.stub)).toBe(true);
-    expect(await alarmAt(ws)).toBeNull();
-    expect(await runDurableObjectAlarm(ws.stub)).toBe(false);
   });
 });
 
 describe("alarm schedule (one alarm, many tasks)", () => {
-  it("points the alarm at the earliest task, so a later task never delays the heartbeat", async () => {
+  /** A real task due in 30 s, for the others to be measured against. */
+  const scheduleReference = (ws: TestWorkspace) =>
+    runInDurableObject(ws.stub, async (_instance, state) => {
+      const at = Date.now() + 30_000;
+      await new AlarmSchedule(state.storage).set("silences", at);
+      return at;
+    });
+
+  it("points the alarm at the earliest task, so a later task never delays an earlier one", async () => {
     const ws = await makeWorkspace();
-    await connect(ws, ws.viewer);
-    const heartbeat = await alarmAt(ws);
+    const reference = await scheduleReference(ws);
     const times = await runInDurableObject(ws.stub, async (_instance, state) => {
       const schedule = new AlarmSchedule(state.storage);
       const now = Date.now();
@@ -223,59 +202,60 @@ describe("alarm schedule (one alarm, many tasks)", () => {
       const afterEnsure = await state.storage.getAlarm();
       return { now, afterLater, afterSooner, afterEnsure };
     });
-    expect(times.afterLater).toBe(heartbeat);
+    expect(times.afterLater).toBe(reference);
     expect(times.afterSooner).toBe(times.now + 1_000);
     expect(times.afterEnsure).toBe(times.now + 1_000);
   });
 
-  it("drops a due task nobody handles instead of re-firing forever, and keeps the heartbeat", async () => {
+  it("drops a due task nobody handles instead of re-firing forever, and keeps the others", async () => {
     const ws = await makeWorkspace();
-    const sock = await connect(ws, ws.viewer);
-    const heartbeat = await alarmAt(ws);
+    const reference = await scheduleReference(ws);
     await makeDue(ws, "retired-task");
     expect(await runDurableObjectAlarm(ws.stub)).toBe(true);
     const left = await runInDurableObject(ws.stub, (_instance, state) => {
       const schedule = new AlarmSchedule(state.storage);
-      return { retired: schedule.dueAt("retired-task"), heartbeat: schedule.dueAt("heartbeat") };
+      return { retired: schedule.dueAt("retired-task"), reference: schedule.dueAt("silences") };
     });
-    expect(left).toEqual({ retired: undefined, heartbeat });
-    expect(await alarmAt(ws)).toBe(heartbeat);
-    await expectNoFrame(sock, 100, (f) => f.type === "ping");
+    expect(left).toEqual({ retired: undefined, reference });
+    expect(await alarmAt(ws)).toBe(reference);
   });
 
-  it("retries a throwing task on its own a minute later; the heartbeat still runs", async () => {
+  it("retries a throwing task on its own a minute later; the other due tasks still run", async () => {
     const ws = await makeWorkspace();
     const sock = await connect(ws, ws.viewer);
     let attempts = 0;
     await runInDurableObject(ws.stub, (instance: Workspace) => {
-      // Test-only task: reach the private registry the way a collector would register.
-      const tasks = (instance as unknown as { alarmTasks: Record<string, () => void> }).alarmTasks;
-      tasks["boom"] = () => {
+      // Test-only task: reach the private registry the way a capability contributes its tasks.
+      const composed = (instance as unknown as { c: { alarmTasks: Record<string, () => void> } }).c;
+      composed.alarmTasks["boom"] = () => {
         attempts++;
         throw new Error("simulated collector failure");
       };
     });
     await makeDue(ws, "boom");
-    await makeDue(ws, "heartbeat");
+    await makeDue(ws, "publish-alerts");
     const started = Date.now();
+    const errors = vi.spyOn(console, "error").mockImplementation(() => {});
     expect(await runDurableObjectAlarm(ws.stub)).toBe(true);
-    await waitForFrame(sock, (f) => f.type === "ping");
+    errors.mockRestore();
+    await waitForFrame(sock, (f) => f.type === "alerts");
     expect(attempts).toBe(1);
     const due = await runInDurableObject(ws.stub, (_instance, state) => {
       const schedule = new AlarmSchedule(state.storage);
-      return { boom: schedule.dueAt("boom")!, heartbeat: schedule.dueAt("heartbeat")! };
+      return { boom: schedule.dueAt("boom")!, published: schedule.dueAt("publish-alerts") };
     });
     expect(due.boom).toBeGreaterThanOrEqual(started + 60_000 - 1_000);
     expect(due.boom).toBeLessThanOrEqual(Date.now() + 60_000);
-    expect(await alarmAt(ws)).toBe(Math.min(due.boom, due.heartbeat));
+    expect(due.published).toBeUndefined();
+    expect(await alarmAt(ws)).toBe(due.boom);
   });
 
-  it("re-arms a scheduled task whose alarm went missing when a socket connects", async () => {
+  it("re-arms a scheduled task whose alarm went missing at the next cron wake", async () => {
     const ws = await makeWorkspace();
-    await connect(ws, ws.viewer);
-    const heartbeat = await alarmAt(ws);
+    const reference = await scheduleReference(ws);
     await runInDurableObject(ws.stub, (_instance, state) => state.storage.deleteAlarm());
-    await connect(ws, ws.viewer);
-    expect(await alarmAt(ws)).toBe(heartbeat);
+    expect(await alarmAt(ws)).toBeNull();
+    await ws.stub.wake();
+    expect(await alarmAt(ws)).toBe(reference);
   });
 });

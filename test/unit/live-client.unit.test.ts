@@ -1,7 +1,8 @@
 import { describe, expect, it } from "vitest";
 import type { Pipeline, Snapshot } from "../../schema";
 import { BACKOFF_CAP_MS, backoffDelay } from "../../web/client/backoff";
-import { ACTIVITY_LIMIT, applyFrame, applyPolled, type LiveState } from "../../web/client/state";
+import { LIST_CAPS } from "../../schema";
+import { applyFrame, applyPolled, type LiveState } from "../../web/client/state";
 
 const at = "2026-11-20T12:00:00.000Z";
 
@@ -131,7 +132,7 @@ describe("applyFrame", () => {
 
   it("prepends activity, without duplicates, up to the snapshot's cap", () => {
     const item = (id: string) => ({ id, type: "alert", title: id, description: "", timestamp: at });
-    const old = Array.from({ length: ACTIVITY_LIMIT }, (_, i) => item(`old-${i}`));
+    const old = Array.from({ length: LIST_CAPS.activity }, (_, i) => item(`old-${i}`));
     const result = applyFrame(state({ activity: old as Snapshot["activity"] }), {
       type: "activity",
       payload: [item("new"), item("old-0")],
@@ -141,7 +142,7 @@ describe("applyFrame", () => {
     if (result.kind !== "applied") throw new Error("not applied");
     const ids = result.state.snapshot.activity.map((a) => a.id);
     expect(ids.slice(0, 3)).toEqual(["new", "old-0", "old-1"]);
-    expect(ids).toHaveLength(ACTIVITY_LIMIT);
+    expect(ids).toHaveLength(LIST_CAPS.activity);
     expect(new Set(ids).size).toBe(ids.length);
   });
 

@@ -1,4 +1,5 @@
 import type { ChangeType, Pipeline, Snapshot } from "../../schema";
+import { LIST_CAPS } from "../../schema/list-caps";
 import type { PanelKey } from "../components/types";
 
 /**
@@ -23,10 +24,6 @@ const LIST_PANEL = {
   security: "security",
   sources: "sources",
 } as const satisfies Partial<Record<ChangeType, PanelKey>>;
-
-/** The same caps the server applies to its snapshot, so a long-lived page does not grow. */
-export const ACTIVITY_LIMIT = 50;
-export const PIPELINE_LIMIT = 20;
 
 const IGNORED: FrameResult = { kind: "ignored" };
 
@@ -95,7 +92,7 @@ export function applyFrame(state: LiveState, frame: unknown): FrameResult {
     const known = others.length < state.snapshot.pipelines.length;
     const pipelines = known
       ? state.snapshot.pipelines.map((p) => (p.id === run.id ? run : p))
-      : [run, ...others].slice(0, PIPELINE_LIMIT);
+      : [run, ...others].slice(0, LIST_CAPS.pipelines);
     return next("pipelines", { ...state.snapshot, pipelines });
   }
   if (type === "activity") {
@@ -103,7 +100,7 @@ export function applyFrame(state: LiveState, frame: unknown): FrameResult {
     const fresh = payload.filter(withId) as Snapshot["activity"];
     const ids = new Set(fresh.map((a) => a.id));
     const activity = [...fresh, ...state.snapshot.activity.filter((a) => !ids.has(a.id))];
-    return next("activity", { ...state.snapshot, activity: activity.slice(0, ACTIVITY_LIMIT) });
+    return next("activity", { ...state.snapshot, activity: activity.slice(0, LIST_CAPS.activity) });
   }
   // `ping`, `pong` and types from a newer server: nothing to apply, and never an error.
   return IGNORED;

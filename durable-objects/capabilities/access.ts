@@ -1,0 +1,138 @@
+import {
+  fail,
+  ok,
+  type Admission,
+  type ApiToken,
+  type AuditQuery,
+  type AuditRecord,
+  type CreateTokenBody,
+  type IssuedToken,
+  type Outcome,
+  type Principal,
+  type WorkspaceInfo,
+} from "../../schema";
+import { attachmentOf, closeQuietly, type SocketAttachment } from "../connections";
+import { TokenBuckets } from "../domain/token-bucket";
+import { AccessStore, type Credential } from "../store/access";
+import type { Host } from "./host";
+
+/**
+ * Who may do what: the workspace record, API tokens, browser sessions, socket tickets, the
+ * per-token mutation rate limit, and the audit trail's reads.
+ */
+export class Access {
+  readonly store: AccessStore;
+  /**
+   * REST mutations: 120 burst, 2/s sustained per token, charged in `admit` (the same call
+   * that authenticates, so no extra round trip). In memory on purpose: this object sees every
+   * request of its workspace, so the count is exact, and eviction only resets allowances.
+   */
+  private readonly mutationBuckets = new TokenBuckets(120, 2);
+
+  constructor(private readonly host: Host) {
+    this.store = new AccessStore(host.sql, () => host.workspaceId());
+  }
+
+  /** Creates the workspace and returns its first admin token (shown once). */
+  async create(
+    info: { id: string; name: string },
+    adminName: string,
+  ): Promise<Outcome<IssuedToken>> {
+    if (this.host.info())
+      return fail(409, "workspace_exists", `Workspace '${info.id}' already exists.`, "id");
+    const now = new Date();
+    const record: WorkspaceInfo = { ...info, createdAt: now.toISOString() };
+    this.host.sql.exec(
+      "INSERT INTO meta (key, value) VALUES ('workspace', ?)",
+      JSON.stringify(record),
+    );
+    const token = await this.store.issueToken(adminName, "admin", "operator", now);
+    const { audit } = this.host;
+    audit.record("operator", "workspace.create", info.id, { after: record }, now);
+    const after = { name: adminName, role: "admin" };
+    audit.record("operator", "token.create", token.id, { after }, now);
+    return ok(token);
+  }
+
+  /** Resolves a token, session or socket ticket to its principal; undefined when invalid. */
+  async authenticate(credential: Credential): Promise<Principal | undefined> {
+    if (!this.host.info()) return undefined;
+    return this.store.resolve(credential, new Date());
+  }
+
+  /** Authenticates a mutation and charges its token's rate limit in one call. */
+  async admit(credential: Credential): Promise<Admission> {
+    const principal = await this.authenticate(credential);
+    if (!principal) return { result: "unauthenticated" };
+    const charge = this.mutationBuckets.take(principal.tokenId, Date.now());
+    if (charge.ok) return { result: "admitted", principal };
+    return {
+      result: "rate_limited",
+      tokenName: principal.name,
+      retryAfterSeconds: charge.retryAfterSeconds,
+    };
+  }
+
+  async openSession(
+    token: string,
+  ): Promise<Outcome<{ session: string; expiresAt: string; principal: Principal }>> {
+    const now = new Date();
+    const principal = await this.authenticate({ kind: "token", secret: token });
+    if (!principal)
+      return fail(401, "invalid_token", "That token is not valid for this workspace.", "token");
+    const { secret, expiresAt } = await this.store.openSession(principal.tokenId, now);
+    this.host.audit.record(principal, "session.open", principal.tokenId, {}, now);
+    return ok({ session: secret, expiresAt: expiresAt.toISOString(), principal });
+  }
+
+  /** Ends a browser session and the live sockets opened with it. */
+  async closeSession(actor: Principal, session: string): Promise<void> {
+    const hash = await this.store.closeSession(session);
+    this.host.audit.record(actor, "session.close", actor.tokenId, {}, new Date());
+    this.closeSockets((a) => a.session === hash, "signed out");
+  }
+
+  /** `session`: the browser session asking, if any, so its sockets close when it ends. */
+  async issueSocketTicket(
+    actor: Principal,
+    session?: string,
+  ): Promise<{ ticket: string; expiresAt: string }> {
+    const { ticket, expiresAt } = await this.store.issueTicket(actor.tokenId, new Date(), session);
+    return { ticket, expiresAt: expiresAt.toISOString() };
+  }
+
+  listTokens(): ApiToken[] {
+    return this.store.listTokens();
+  }
+
+  async createToken(actor: Principal, body: CreateTokenBody): Promise<IssuedToken> {
+    const now = new Date();
+    const token = await this.store.issueToken(body.name, body.role, actor.name, now);
+    const after = { name: body.name, role: body.role };
+    this.host.audit.record(actor, "token.create", token.id, { after }, now);
+    return token;
+  }
+
+  /** Revokes a token; its live sockets close. */
+  revokeToken(actor: Principal, id: string): Outcome<ApiToken> {
+    const before = this.store.getToken(id);
+    if (!before) return fail(404, "not_found", `No token with id '${id}'.`, "id");
+    const now = new Date();
+    this.store.revokeToken(id, now);
+    const after = this.store.getToken(id)!;
+    this.host.audit.record(actor, "token.revoke", id, { before, after }, now);
+    this.closeSockets((a) => a.principal.tokenId === id, "token revoked");
+    return ok(after);
+  }
+
+  auditPage(query: AuditQuery): AuditRecord[] {
+    return this.host.audit.page(query.limit, query.before);
+  }
+
+  private closeSockets(match: (attachment: SocketAttachment) => boolean, reason: string): void {
+    for (const ws of this.host.sockets()) {
+      const attachment = attachmentOf(ws);
+      if (attachment && match(attachment)) closeQuietly(ws, 1008, reason);
+    }
+  }
+}

@@ -1,0 +1,179 @@
+import {
+  Alert,
+  LIST_CAPS,
+  fail,
+  ok,
+  type AlertDetail,
+  type AlertStatus,
+  type Deployment,
+  type Outcome,
+  type Pipeline,
+  type Principal,
+  type Severity,
+} from "../../schema";
+import {
+  acknowledge,
+  activeAlerts,
+  alertActivity,
+  alertCounts,
+  dismiss,
+  resolve,
+  type AlertChange,
+} from "../domain/alert-actions";
+import {
+  activityFor,
+  alertFrameGap,
+  applyAlerts,
+  lastEventBytes,
+  type AlertSource,
+  type BatchChanges,
+  type IncomingAlert,
+} from "../domain/alert-ingest";
+import { correlate } from "../domain/correlation";
+import type { Notifier } from "../domain/notifications";
+import { Silences } from "../domain/silences";
+import { pruneClosedAlerts } from "../store/alert-retention";
+import { ObservedRecordStore } from "../store/observed-records";
+import type { RecordStore } from "../store/records";
+import type { Activity } from "./activity";
+import type { AlarmTasks, Host } from "./host";
+
+const ALERT_PRUNE_EVERY_MS = 60 * 60 * 1000;
+
+export type AlertsDeps = {
+  activity: Activity;
+  notifier: Notifier;
+  /** Deployments and pipeline runs to correlate an alert with (`GET api/alerts/:id`). */
+  changes: () => { deployments: Deployment[]; pipelines: Pipeline[] };
+};
+
+/**
+ * Alerts: the table (observed, so every change is judged for notification), the silences that
+ * suppress them, what people do to them, and how the list leaves as `alerts` frames.
+ */
+export class Alerts {
+  readonly store: RecordStore<typeof Alert>;
+  readonly silences: Silences;
+  /** When the last `alerts` frame went out, and the least gap before the next (memory only). */
+  private lastFrame = 0;
+  private gap = 0;
+  /** When closed alerts were last pruned (memory only: at most hourly, at the next publish). */
+  private lastPrune = 0;
+
+  constructor(
+    private readonly host: Host,
+    private readonly deps: AlertsDeps,
+  ) {
+    this.store = new ObservedRecordStore(
+      host.sql,
+      "alert",
+      Alert,
+      (a) => a.lastSeen,
+      (before, after) => deps.notifier.alertChanged(before, after),
+    );
+    this.silences = new Silences(host.sql);
+  }
+
+  readonly tasks: AlarmTasks = {
+    "publish-alerts": (now) => this.flush(now),
+  };
+
+  /** Alerts still on the board (not dismissed), newest first: frames, snapshot and REST. */
+  list(): Alert[] {
+    return activeAlerts(this.host.sql, LIST_CAPS.alerts);
+  }
+
+  /** Alerts per severity in `statuses`, dismissed ones excluded. */
+  counts(statuses: readonly AlertStatus[]): Record<Severity, number> {
+    return alertCounts(this.host.sql, statuses);
+  }
+
+  /** The alert (dismissed ones too) and the changes that finished shortly before it began. */
+  get(id: string): Outcome<AlertDetail> {
+    const alert = this.store.get(id);
+    if (!alert) return fail(404, "not_found", `No alert '${id}'.`, "id");
+    const { deployments, pipelines } = this.deps.changes();
+    return ok({ alert, correlated: correlate(alert, deployments, pipelines) });
+  }
+
+  acknowledge(actor: Principal, id: string, notes?: string): Outcome<Alert> {
+    return this.act(actor, id, "acknowledge", notes, (a, now) => acknowledge(a, actor, notes, now));
+  }
+
+  resolve(actor: Principal, id: string, notes?: string): Outcome<Alert> {
+    return this.act(actor, id, "resolve", notes, (a, now) => resolve(a, actor, notes, now));
+  }
+
+  /** Takes the alert off every list; the record stays for the audit trail. Idempotent. */
+  dismiss(actor: Principal, id: string): Outcome<Alert> {
+    return this.act(actor, id, "dismiss", undefined, (a, now) => ok(dismiss(a, actor, now)));
+  }
+
+  /**
+   * Applies incoming alerts (a sender's batch, or breaches judged here) through the shared
+   * lifecycle: dedupe, silences, resolve. Call inside the caller's transaction.
+   */
+  apply(source: AlertSource, incoming: IncomingAlert[], from: string, now: Date): BatchChanges {
+    return applyAlerts(this.store, this.silences, source, incoming, from, now);
+  }
+
+  /** Breaches judged in this object: their alerts and activity go out at once. */
+  breached(changes: BatchChanges | undefined, now: Date): void {
+    if (!changes) return;
+    this.publish(now);
+    this.deps.activity.add(activityFor("threshold", changes, now), now);
+  }
+
+  /** Publishes the current list now (what `alerts` frames carry). */
+  publish(now: Date): void {
+    if (now.getTime() - this.lastPrune > ALERT_PRUNE_EVERY_MS) {
+      this.lastPrune = now.getTime();
+      pruneClosedAlerts(this.host.sql, now);
+    }
+    this.host.publish({ type: "alerts", payload: this.list() }, now);
+  }
+
+  /**
+   * A sender changed alerts. Alert frames carry the whole list (the contract): each costs a
+   * list read and a list-sized send to every socket, work the object does while senders wait
+   * for their answer. So they leave from the `publish-alerts` alarm task, never inside a
+   * delivery, and under sustained ingest at most one per `gap` ms, a gap that grows with
+   * frame size × sockets.
+   */
+  async changedBySender(now: Date): Promise<void> {
+    const at = Math.max(now.getTime(), this.lastFrame + this.gap);
+    await this.host.schedule.ensure("publish-alerts", at);
+  }
+
+  private flush(now: number): void {
+    this.host.schedule.cancel("publish-alerts");
+    this.lastFrame = now;
+    this.publish(new Date(now));
+    this.deps.activity.flushQueued(new Date(now));
+    this.gap = alertFrameGap(lastEventBytes(this.host.sql), this.host.sockets().length);
+  }
+
+  /** Load, decide, then store + audit + broadcast only when something changed. */
+  private act(
+    actor: Principal,
+    id: string,
+    action: "acknowledge" | "resolve" | "dismiss",
+    note: string | undefined,
+    decide: (alert: Alert, now: Date) => Outcome<AlertChange>,
+  ): Outcome<Alert> {
+    const alert = this.store.get(id);
+    if (!alert) return fail(404, "not_found", `No alert '${id}'.`, "id");
+    const now = new Date();
+    const decided = decide(alert, now);
+    if (!decided.ok) return decided;
+    const { before, after, changed } = decided.value;
+    if (!changed) return ok(after);
+    this.host.transaction(() => {
+      this.store.put(after);
+      this.host.audit.record(actor, `alert.${action}`, id, { before, after }, now);
+    });
+    this.publish(now);
+    this.deps.activity.add([alertActivity(action, after, actor, note, now)], now);
+    return ok(after);
+  }
+}

@@ -1,0 +1,138 @@
+import { awsConfigured, githubCollectable } from "../domain/configured";
+import { loadSettings } from "../domain/settings";
+import { Access } from "./access";
+import { Activity } from "./activity";
+import { Alerts } from "./alerts";
+import { Aws } from "./aws";
+import { Collection } from "./collection";
+import { Delivery } from "./delivery";
+import { Github } from "./github";
+import type { AlarmTasks, Host } from "./host";
+import { Idempotency } from "./idempotency";
+import { Incidents } from "./incidents";
+import { MetricSeries } from "./metrics";
+import { Notifications } from "./notifications";
+import { ReadModel } from "./read-model";
+import { AlertSenders } from "./senders";
+import { WorkspaceSettings } from "./settings";
+import { SilenceWindows } from "./silences";
+import { Sockets } from "./sockets";
+import { SourceStates } from "./sources";
+import { StatusPage } from "./status-page";
+import { Web3 } from "./web3";
+import { Webhooks } from "./webhooks";
+
+/**
+ * The workspace's capability modules, wired once per object instance. Modules are built
+ * bottom-up; the few upward calls (a change that must re-publish the source strip or start a
+ * collection) are closures, so construction order stays simple and no module imports another
+ * module's host.
+ */
+export class Capabilities {
+  readonly access: Access;
+  readonly idempotency: Idempotency;
+  readonly activity: Activity;
+  readonly notifications: Notifications;
+  readonly alerts: Alerts;
+  readonly silences: SilenceWindows;
+  readonly webhooks: Webhooks;
+  readonly sources: SourceStates;
+  readonly senders: AlertSenders;
+  readonly metrics: MetricSeries;
+  readonly incidents: Incidents;
+  readonly delivery: Delivery;
+  readonly web3: Web3;
+  readonly aws: Aws;
+  readonly github: Github;
+  readonly collection: Collection;
+  readonly settings: WorkspaceSettings;
+  readonly statusPage: StatusPage;
+  readonly read: ReadModel;
+  readonly sockets: Sockets;
+  readonly alarmTasks: AlarmTasks;
+
+  constructor(host: Host) {
+    this.access = new Access(host);
+    this.idempotency = new Idempotency(host);
+    this.activity = new Activity(host);
+    this.notifications = new Notifications(host, () => this.sources);
+    this.delivery = new Delivery(host, this.activity);
+    this.alerts = new Alerts(host, {
+      activity: this.activity,
+      notifier: this.notifications.notifier,
+      changes: () => this.delivery.recentChanges(),
+    });
+    this.silences = new SilenceWindows(host, this.alerts);
+    this.webhooks = new Webhooks(host, (now) => this.sources.publish(now));
+    const collectNow = (source: "web3" | "github" | "aws") => (now: Date) =>
+      this.collection.reschedule(source, now);
+    this.web3 = new Web3(host, {
+      alerts: this.alerts,
+      sourcesChanged: (now) => this.sources.publish(now),
+      collectNow: collectNow("web3"),
+    });
+    this.sources = new SourceStates(host, () => [
+      ...this.webhooks.store.kinds(),
+      ...(this.web3.configured() ? (["web3"] as const) : []),
+    ]);
+    this.senders = new AlertSenders(host, {
+      alerts: this.alerts,
+      activity: this.activity,
+      webhooks: this.webhooks,
+      sources: this.sources,
+    });
+    this.metrics = new MetricSeries(host, this.alerts);
+    this.incidents = new Incidents(host, this.alerts, this.activity, this.notifications.notifier);
+    this.aws = new Aws(host, {
+      sources: this.sources,
+      metrics: this.metrics,
+      alerts: this.alerts,
+      reschedule: collectNow("aws"),
+    });
+    this.settings = new WorkspaceSettings(host, {
+      metrics: this.metrics,
+      alerts: this.alerts,
+      sources: this.sources,
+      rememberOrigin: (origin) => this.notifications.notifier.rememberOrigin(origin),
+      githubChanged: collectNow("github"),
+    });
+    this.github = new Github(host, {
+      delivery: this.delivery,
+      activity: this.activity,
+      sources: this.sources,
+      webhooks: this.webhooks,
+      updateSettings: (actor, input) => this.settings.update(actor, input),
+    });
+    const settings = () => loadSettings(host.sql);
+    this.collection = new Collection(host, this.sources, () => ({
+      web3: { configured: () => this.web3.configured(), job: () => this.web3.job() },
+      github: {
+        configured: () => githubCollectable(settings().integrations.github),
+        job: () => this.github.job(),
+      },
+      aws: { configured: () => awsConfigured(settings()), job: () => this.aws.job() },
+    }));
+    this.statusPage = new StatusPage(host, {
+      sources: () => this.sources.list(),
+      metrics: () => this.metrics.cards(),
+      openAlerts: () => this.alerts.counts(["firing", "acknowledged"]),
+    });
+    this.read = new ReadModel(host, {
+      sources: this.sources,
+      metrics: this.metrics,
+      alerts: this.alerts,
+      incidents: this.incidents,
+      delivery: this.delivery,
+      aws: this.aws,
+      web3: this.web3,
+      activity: this.activity,
+    });
+    this.sockets = new Sockets(host, this.access, this.read);
+    this.alarmTasks = {
+      ...this.alerts.tasks,
+      ...this.silences.tasks,
+      ...this.collection.tasks,
+      ...this.notifications.tasks,
+    };
+  }
+}

@@ -1,0 +1,66 @@
+import { WorkspaceInfo, type ChangeEvent } from "../../schema";
+import { SOCKET_TAG, broadcast } from "../connections";
+import { AlarmSchedule } from "../store/alarm-schedule";
+import { AuditLog } from "../store/audit";
+import { EventLog } from "../store/event-log";
+import { SecretBox } from "../store/secret-box";
+
+/** A capability's alarm tasks, by name (`collect:web3`, `notify`, …); each must be idempotent. */
+export type AlarmTasks = Record<string, (now: number) => void | Promise<void>>;
+
+/**
+ * What every capability module receives instead of the whole object: storage, a transaction,
+ * the audit trail, the event log with its fan-out, the alarm schedule and the secret box.
+ * One instance per object, built in the constructor.
+ */
+export class Host {
+  readonly sql: SqlStorage;
+  readonly log: EventLog;
+  readonly audit: AuditLog;
+  readonly schedule: AlarmSchedule;
+  /** Integrations may use loopback URLs (local development and tests only). */
+  readonly allowLoopback: boolean;
+  private secretBox?: SecretBox;
+
+  constructor(
+    readonly ctx: DurableObjectState,
+    readonly env: Env,
+  ) {
+    this.sql = ctx.storage.sql;
+    this.log = new EventLog(this.sql);
+    this.audit = new AuditLog(this.sql);
+    this.schedule = new AlarmSchedule(ctx.storage);
+    this.allowLoopback = env.ALLOW_LOOPBACK_URLS === "true";
+  }
+
+  transaction<T>(fn: () => T): T {
+    return this.ctx.storage.transactionSync(fn);
+  }
+
+  /** Appends to the event log and fans out; the storage write and sends share one output gate. */
+  publish(event: ChangeEvent, now: Date): void {
+    broadcast(this.ctx, this.log.append(event, now));
+  }
+
+  /** Live sockets of this workspace (hibernated ones included). */
+  sockets(): WebSocket[] {
+    return this.ctx.getWebSockets(SOCKET_TAG);
+  }
+
+  info(): WorkspaceInfo | undefined {
+    const row = this.sql
+      .exec<{ value: string }>("SELECT value FROM meta WHERE key = 'workspace'")
+      .next();
+    return row.done ? undefined : WorkspaceInfo.parse(JSON.parse(row.value.value));
+  }
+
+  /** The workspace id, or "" before `create`. */
+  workspaceId(): string {
+    return this.info()?.id ?? "";
+  }
+
+  async box(): Promise<SecretBox | undefined> {
+    this.secretBox ??= await SecretBox.fromSetting(this.env.SECRETS_KEY);
+    return this.secretBox;
+  }
+}

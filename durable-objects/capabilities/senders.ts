@@ -1,0 +1,208 @@
+import {
+  GrafanaPayload,
+  PagerDutyOpenAlert,
+  decodeJsonObject,
+  hookFailure,
+  ok,
+  validated,
+  type AlertBatchResult,
+  type AlertmanagerPayload,
+  type HookOutcome,
+  type PagerDutyChangeEvent,
+  type PagerDutyEvent,
+  type PagerDutyResult,
+} from "../../schema";
+import {
+  PagerDutyAlerts,
+  activityFor,
+  changeActivity,
+  normaliseAlerts,
+  type IncomingAlert,
+} from "../domain/alert-ingest";
+import { verifyGrafana } from "../domain/grafana-signature";
+import { TokenBuckets } from "../domain/token-bucket";
+import { RecordStore } from "../store/records";
+import type { Activity } from "./activity";
+import type { Alerts } from "./alerts";
+import type { Host } from "./host";
+import type { SourceStates } from "./sources";
+import type { Webhooks } from "./webhooks";
+
+/**
+ * Alerts in from senders: Alertmanager (bearer token), Grafana (HMAC over the raw body) and
+ * PagerDuty-style Events v2 (routing key). The credential picks the integration before the body
+ * is read; a batch is applied in one transaction; frames leave paced (`Alerts.changedBySender`).
+ */
+export class AlertSenders {
+  private readonly pagerDuty: PagerDutyAlerts;
+  /** PagerDuty-style senders: 200 events burst, 100/s sustained per routing key. */
+  private readonly pagerDutyBuckets = new TokenBuckets(200, 100);
+
+  constructor(
+    private readonly host: Host,
+    private readonly deps: {
+      alerts: Alerts;
+      activity: Activity;
+      webhooks: Webhooks;
+      sources: SourceStates;
+    },
+  ) {
+    const open = new RecordStore(host.sql, "pagerduty-open", PagerDutyOpenAlert, (r) => r.id);
+    this.pagerDuty = new PagerDutyAlerts(deps.alerts.store, open, deps.alerts.silences);
+  }
+
+  /**
+   * The bearer token selects the integration; an unknown token is counted as a rejection on
+   * every Alertmanager integration of the workspace (one of them is misconfigured, typically
+   * after a rotation).
+   */
+  async alertmanager(
+    token: string,
+    delivery: HookOutcome<AlertmanagerPayload>,
+  ): Promise<HookOutcome<AlertBatchResult>> {
+    const now = new Date();
+    const webhooks = this.deps.webhooks.store;
+    const integrationId = await webhooks.byCredential("alertmanager", token, now);
+    if (!integrationId) {
+      const detail = "A delivery was refused: its bearer token is unknown or rotated out.";
+      webhooks.record(webhooks.idsOfKind("alertmanager"), "rejected", now, detail);
+      return hookFailure(401, "unauthenticated", "The bearer token is not valid here.");
+    }
+    if (!delivery.ok) {
+      webhooks.record([integrationId], "rejected", now, delivery.detail);
+      return delivery;
+    }
+    const incoming = normaliseAlerts("alertmanager", delivery.value);
+    return ok(await this.ingest("alertmanager", integrationId, incoming, now));
+  }
+
+  /** The HMAC over the raw body picks the integration; only then is the body parsed. */
+  async grafana(
+    body: Uint8Array,
+    headers: Record<string, string>,
+  ): Promise<HookOutcome<AlertBatchResult>> {
+    const now = new Date();
+    const box = await this.host.box();
+    if (!box)
+      return hookFailure(
+        503,
+        "secrets_key_missing",
+        "SECRETS_KEY is not configured on the server.",
+      );
+    const webhooks = this.deps.webhooks.store;
+    const candidates = await webhooks.hmacCandidates(box, "grafana", now);
+    if (candidates.length === 0)
+      return hookFailure(
+        404,
+        "integration_not_found",
+        "This workspace has no Grafana integration.",
+      );
+    const verified = await verifyGrafana(candidates, body, headers, now);
+    if (!verified.ok) {
+      webhooks.record(webhooks.idsOfKind("grafana"), "rejected", now, verified.detail);
+      return verified;
+    }
+    const json = decodeJsonObject(body);
+    const delivery = json.ok
+      ? validated(GrafanaPayload, json.value, "Grafana webhook payload (version 1)")
+      : json;
+    if (!delivery.ok) {
+      webhooks.record([verified.value], "rejected", now, delivery.detail);
+      return delivery;
+    }
+    const incoming = normaliseAlerts("grafana", delivery.value);
+    return ok(await this.ingest("grafana", verified.value, incoming, now));
+  }
+
+  /** Events v2 `enqueue`. Ack or resolve of an unknown dedup key changes nothing. */
+  async pagerDutyEvent(
+    routingKey: string,
+    delivery: HookOutcome<PagerDutyEvent>,
+  ): Promise<HookOutcome<PagerDutyResult>> {
+    const now = new Date();
+    const admitted = await this.admitPagerDuty(routingKey, delivery, now);
+    if (!admitted.ok) return admitted;
+    const { integrationId, event } = admitted.value;
+    const change = this.host.transaction(() => {
+      const applied = this.pagerDuty.apply(event, integrationId, now);
+      const outcome = applied.kind === "none" ? "ignored" : "accepted";
+      this.deps.webhooks.store.record([integrationId], outcome, now);
+      return applied;
+    });
+    if (change.kind !== "none") {
+      await this.deps.alerts.changedBySender(now);
+      const created = change.kind === "created" && change.alert ? [change.alert] : [];
+      const resolved = change.kind === "resolved" && change.alert ? [change.alert] : [];
+      this.deps.activity.queue(activityFor("pagerduty", { created, resolved }, now));
+    }
+    this.deps.sources.reportLive("pagerduty", now);
+    return ok({
+      outcome: change.kind === "none" ? "ignored" : "accepted",
+      dedupKey: change.dedupKey,
+      alertId: change.alert?.id,
+    });
+  }
+
+  /** Change events (deploys, config changes) become activity feed items. */
+  async pagerDutyChange(
+    routingKey: string,
+    delivery: HookOutcome<PagerDutyChangeEvent>,
+  ): Promise<HookOutcome<{ outcome: "accepted" }>> {
+    const now = new Date();
+    const admitted = await this.admitPagerDuty(routingKey, delivery, now);
+    if (!admitted.ok) return admitted;
+    this.deps.webhooks.store.record([admitted.value.integrationId], "accepted", now);
+    this.deps.activity.add([changeActivity(admitted.value.event, now)], now);
+    this.deps.sources.reportLive("pagerduty", now);
+    return ok({ outcome: "accepted" });
+  }
+
+  /** Applies one Alertmanager/Grafana batch atomically; frames leave paced. */
+  private async ingest(
+    source: "alertmanager" | "grafana",
+    integrationId: string,
+    incoming: IncomingAlert[],
+    now: Date,
+  ): Promise<AlertBatchResult> {
+    const changes = this.host.transaction(() => {
+      const applied = this.deps.alerts.apply(source, incoming, integrationId, now);
+      const outcome = incoming.length ? "accepted" : "ignored";
+      this.deps.webhooks.store.record([integrationId], outcome, now);
+      return applied;
+    });
+    if (incoming.length) await this.deps.alerts.changedBySender(now);
+    this.deps.activity.queue(activityFor(source, changes, now));
+    this.deps.sources.reportLive(source, now);
+    const all = [...changes.created, ...changes.repeated, ...changes.resolvedUnseen];
+    return {
+      status: "success",
+      outcome: incoming.length ? "accepted" : "ignored",
+      created: changes.created.length,
+      repeated: changes.repeated.length,
+      resolved: changes.resolved.length + changes.resolvedUnseen.length,
+      suppressed: all.filter((a) => a.status === "suppressed").length,
+    };
+  }
+
+  /** Routing key → integration, then the per-key rate limit, then the body's validity. */
+  private async admitPagerDuty<T>(
+    routingKey: string,
+    delivery: HookOutcome<T>,
+    now: Date,
+  ): Promise<HookOutcome<{ integrationId: string; event: T }>> {
+    const webhooks = this.deps.webhooks.store;
+    const integrationId = await webhooks.byCredential("pagerduty", routingKey, now);
+    if (!integrationId)
+      return hookFailure(404, "routing_key_unknown", "No integration has this routing key.");
+    const allowed = this.pagerDutyBuckets.take(integrationId, now.getTime());
+    if (!allowed.ok)
+      return hookFailure(429, "rate_limited", "Events for this routing key arrive too fast.", {
+        retryAfterSeconds: allowed.retryAfterSeconds,
+      });
+    if (!delivery.ok) {
+      webhooks.record([integrationId], "rejected", now, delivery.detail);
+      return delivery;
+    }
+    return ok({ integrationId, event: delivery.value });
+  }
+}

@@ -1,0 +1,126 @@
+import {
+  CREDENTIAL_HEADER,
+  ClientFrame,
+  MAX_CLIENT_FRAME_BYTES,
+  PONG_FRAME,
+  SocketCredential,
+} from "../../schema";
+import { logSafe } from "../../worker/lib/log-safe";
+import {
+  SOCKET_TAG,
+  attachmentOf,
+  closeQuietly,
+  isReservedCloseCode,
+  sendFrame,
+  type SocketAttachment,
+} from "../connections";
+import type { Access } from "./access";
+import type { Host } from "./host";
+import type { ReadModel } from "./read-model";
+
+/**
+ * Live sockets: the upgrade (authenticated here, in the same call), the snapshot or missed
+ * events on connect and on `resume`, and inbound frames. Hibernatable: pings are answered by
+ * the runtime's auto-response, so an idle socket never wakes the object.
+ */
+export class Sockets {
+  constructor(
+    private readonly host: Host,
+    private readonly access: Access,
+    private readonly read: ReadModel,
+  ) {}
+
+  /** Upgrades a WebSocket whose credential the Worker has vetted (shape, workspace). */
+  async upgrade(request: Request): Promise<Response> {
+    if (request.headers.get("Upgrade")?.toLowerCase() !== "websocket") {
+      return new Response("Expected a WebSocket upgrade", { status: 426 });
+    }
+    const credential = SocketCredential.safeParse(
+      safeJson(request.headers.get(CREDENTIAL_HEADER) ?? ""),
+    );
+    const resolved =
+      credential.success && this.host.info()
+        ? await this.access.store.resolveWithSession(credential.data, new Date())
+        : undefined;
+    if (!resolved) return new Response("Invalid, expired or revoked credential", { status: 401 });
+    const { 0: client, 1: server } = new WebSocketPair();
+    const attachment: SocketAttachment = {
+      opsdeck: 1,
+      principal: resolved.principal,
+      connectedSeq: this.host.log.lastSeq,
+      connectedAt: new Date().toISOString(),
+      session: resolved.session,
+    };
+    this.host.ctx.acceptWebSocket(server, [SOCKET_TAG]);
+    server.serializeAttachment(attachment);
+    // Sent before the 101 is returned: the runtime queues them, so the snapshot (or the
+    // missed events) always precedes any broadcast this socket receives.
+    this.catchUp(server, parseSeq(new URL(request.url).searchParams.get("lastSeq")));
+    return new Response(null, { status: 101, webSocket: client });
+  }
+
+  message(ws: WebSocket, message: string | ArrayBuffer): void {
+    try {
+      const size =
+        typeof message === "string"
+          ? new TextEncoder().encode(message).byteLength
+          : message.byteLength;
+      if (size > MAX_CLIENT_FRAME_BYTES) return closeQuietly(ws, 1009, "frame too large");
+      if (typeof message !== "string") return closeQuietly(ws, 1003, "text frames only");
+      // A socket whose attachment no longer parses (foreign, or from an incompatible
+      // version) has no principal we could authorize: make the client reconnect.
+      if (!attachmentOf(ws)) return closeQuietly(ws, 1008, "session unknown; reconnect");
+      const frame = ClientFrame.safeParse(safeJson(message));
+      if (!frame.success)
+        return this.sendError(
+          ws,
+          "invalid_frame",
+          "Expected {type:'ping'|'pong'|'resume', …} JSON.",
+        );
+      if (frame.data.type === "resume") this.catchUp(ws, frame.data.lastSeq);
+      else if (frame.data.type === "ping") ws.send(PONG_FRAME);
+    } catch (error) {
+      console.error("Workspace:webSocketMessage", logSafe(error));
+    }
+  }
+
+  close(ws: WebSocket, code: number, reason: string): void {
+    // Reciprocate so workerd releases the socket instead of leaving it half-open.
+    if (!isReservedCloseCode(code)) closeQuietly(ws, code, reason);
+  }
+
+  error(ws: WebSocket, error: unknown): void {
+    console.warn("Workspace:webSocketError", logSafe(error));
+    closeQuietly(ws, 1011, "socket error");
+  }
+
+  /** The events missed since `lastSeq`, or the whole snapshot when they are no longer kept. */
+  private catchUp(ws: WebSocket, lastSeq: number | undefined): void {
+    const missed = lastSeq === undefined ? undefined : this.host.log.since(lastSeq);
+    if (missed) {
+      for (const frame of missed) sendFrame(ws, frame);
+      return;
+    }
+    const snapshot = this.read.snapshot();
+    const ts = new Date().toISOString();
+    sendFrame(ws, { type: "snapshot", payload: snapshot, seq: snapshot.seq, ts });
+  }
+
+  private sendError(ws: WebSocket, code: string, message: string): void {
+    const frame = { type: "error", payload: { code, message } } as const;
+    sendFrame(ws, { ...frame, seq: this.host.log.lastSeq, ts: new Date().toISOString() });
+  }
+}
+
+/** `?lastSeq=` as a non-negative integer; anything else means "no position" (snapshot). */
+function parseSeq(raw: string | null): number | undefined {
+  return raw !== null && /^\d{1,15}$/.test(raw) ? Number(raw) : undefined;
+}
+
+function safeJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}
