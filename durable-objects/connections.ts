@@ -29,12 +29,14 @@ export function sendFrame(ws: WebSocket, frame: ServerFrame): void {
   sendText(ws, JSON.stringify(frame));
 }
 
-/** Serialises once and sends to every live socket; one broken socket never stops the rest. */
+/**
+ * Serialises once and sends to every live socket; one broken socket never stops the rest.
+ * Returns the frame's size in bytes (what pacing the next frames is based on).
+ */
 export function broadcast(ctx: DurableObjectState, frame: ServerFrame): number {
   const text = JSON.stringify(frame);
-  const sockets = ctx.getWebSockets(SOCKET_TAG);
-  for (const ws of sockets) sendText(ws, text);
-  return sockets.length;
+  for (const ws of ctx.getWebSockets(SOCKET_TAG)) sendText(ws, text);
+  return text.length;
 }
 
 function sendText(ws: WebSocket, text: string): void {

@@ -22,9 +22,7 @@ import {
 } from "../domain/alert-actions";
 import {
   activityFor,
-  alertFrameGap,
   applyAlerts,
-  lastEventBytes,
   type AlertSource,
   type BatchChanges,
   type IncomingAlert,
@@ -36,7 +34,7 @@ import { pruneClosedAlerts } from "../store/alert-retention";
 import { ObservedRecordStore } from "../store/observed-records";
 import type { RecordStore } from "../store/records";
 import type { Activity } from "./activity";
-import type { AlarmTasks, Host } from "./host";
+import type { Host } from "./host";
 
 const ALERT_PRUNE_EVERY_MS = 60 * 60 * 1000;
 
@@ -49,14 +47,11 @@ export type AlertsDeps = {
 
 /**
  * Alerts: the table (observed, so every change is judged for notification), the silences that
- * suppress them, what people do to them, and how the list leaves as `alerts` frames.
+ * suppress them, and what people do to them.
  */
 export class Alerts {
   readonly store: RecordStore<typeof Alert>;
   readonly silences: Silences;
-  /** When the last `alerts` frame went out, and the least gap before the next (memory only). */
-  private lastFrame = 0;
-  private gap = 0;
   /** When closed alerts were last pruned (memory only: at most hourly, at the next publish). */
   private lastPrune = 0;
 
@@ -73,10 +68,6 @@ export class Alerts {
     );
     this.silences = new Silences(host.sql);
   }
-
-  readonly tasks: AlarmTasks = {
-    "publish-alerts": (now) => this.flush(now),
-  };
 
   /** Alerts still on the board (not dismissed), newest first: frames, snapshot and REST. */
   list(): Alert[] {
@@ -124,33 +115,13 @@ export class Alerts {
     this.deps.activity.add(activityFor("threshold", changes, now), now);
   }
 
-  /** Publishes the current list now (what `alerts` frames carry). */
+  /** The list changed: the outlet sends it (what `alerts` frames carry). */
   publish(now: Date): void {
     if (now.getTime() - this.lastPrune > ALERT_PRUNE_EVERY_MS) {
       this.lastPrune = now.getTime();
       pruneClosedAlerts(this.host.sql, now);
     }
     this.host.publish({ type: "alerts", payload: this.list() }, now);
-  }
-
-  /**
-   * A sender changed alerts. Alert frames carry the whole list (the contract): each costs a
-   * list read and a list-sized send to every socket, work the object does while senders wait
-   * for their answer. So they leave from the `publish-alerts` alarm task, never inside a
-   * delivery, and under sustained ingest at most one per `gap` ms, a gap that grows with
-   * frame size × sockets.
-   */
-  async changedBySender(now: Date): Promise<void> {
-    const at = Math.max(now.getTime(), this.lastFrame + this.gap);
-    await this.host.schedule.ensure("publish-alerts", at);
-  }
-
-  private flush(now: number): void {
-    this.host.schedule.cancel("publish-alerts");
-    this.lastFrame = now;
-    this.publish(new Date(now));
-    this.deps.activity.flushQueued(new Date(now));
-    this.gap = alertFrameGap(lastEventBytes(this.host.sql), this.host.sockets().length);
   }
 
   /** Load, decide, then store + audit + broadcast only when something changed. */

@@ -128,8 +128,9 @@ export class Capabilities {
       activity: this.activity,
     });
     this.sockets = new Sockets(host, this.access, this.read);
+    host.outlet.connect(this.read.readers());
     this.alarmTasks = {
-      ...this.alerts.tasks,
+      ...host.outlet.tasks,
       ...this.silences.tasks,
       ...this.collection.tasks,
       ...this.notifications.tasks,

@@ -3,6 +3,7 @@ import { SOCKET_TAG, broadcast } from "../connections";
 import { AlarmSchedule } from "../store/alarm-schedule";
 import { AuditLog } from "../store/audit";
 import { EventLog } from "../store/event-log";
+import { Outlet } from "./outlet";
 import { SecretBox } from "../store/secret-box";
 
 /** A capability's alarm tasks, by name (`collect:web3`, `notify`, …); each must be idempotent. */
@@ -20,6 +21,8 @@ export class Host {
   readonly schedule: AlarmSchedule;
   /** Integrations may use loopback URLs (local development and tests only). */
   readonly allowLoopback: boolean;
+  /** The one way out for a change (see outlet.ts). */
+  readonly outlet: Outlet;
   private secretBox?: SecretBox;
 
   constructor(
@@ -31,15 +34,25 @@ export class Host {
     this.audit = new AuditLog(this.sql);
     this.schedule = new AlarmSchedule(ctx.storage);
     this.allowLoopback = env.ALLOW_LOOPBACK_URLS === "true";
+    this.outlet = new Outlet(
+      this.sql,
+      this.schedule,
+      (event, now) => broadcast(ctx, this.log.append(event, now)),
+      () => this.sockets().length,
+    );
   }
 
   transaction<T>(fn: () => T): T {
     return this.ctx.storage.transactionSync(fn);
   }
 
-  /** Appends to the event log and fans out; the storage write and sends share one output gate. */
-  publish(event: ChangeEvent, now: Date): void {
-    broadcast(this.ctx, this.log.append(event, now));
+  /**
+   * Announces a change: the outlet's `publish` task sends it (a list read fresh, a run, new
+   * feed items) right after this request, paced under sustained change. `now` is when the
+   * change happened; the frame carries the time it leaves.
+   */
+  publish(event: ChangeEvent, _now?: Date): void {
+    this.outlet.changed(event);
   }
 
   /** Live sockets of this workspace (hibernated ones included). */

@@ -6,6 +6,7 @@ import type { Delivery } from "./delivery";
 import type { Host } from "./host";
 import type { Incidents } from "./incidents";
 import type { MetricSeries } from "./metrics";
+import type { OutletReaders } from "./outlet";
 import type { SourceStates } from "./sources";
 import type { Web3 } from "./web3";
 
@@ -31,21 +32,43 @@ export class ReadModel {
     private readonly parts: ReadModelParts,
   ) {}
 
+  /** Each list as its frames carry it: the snapshot and the outlet read these same functions. */
+  readonly lists: OutletReaders["lists"] = {
+    metrics: () => this.parts.metrics.cards(),
+    alerts: () => this.parts.alerts.list(),
+    incidents: () => this.parts.incidents.recent(),
+    deployments: () => this.parts.delivery.listDeployments(),
+    "aws-services": () => this.parts.aws.list(),
+    "web3-networks": () => this.parts.web3.listCards(),
+    security: () => this.parts.delivery.listSecurity(),
+    sources: () => this.parts.sources.list(),
+  };
+
+  /** What the outlet reads when it flushes. */
+  readers(): OutletReaders {
+    const { delivery, activity } = this.parts;
+    return {
+      lists: this.lists,
+      pipeline: (id) => delivery.pipelines.get(id),
+      activity: (ids) => activity.byIds(ids),
+    };
+  }
+
   snapshot(): Snapshot {
-    const p = this.parts;
+    const l = this.lists;
     return {
       workspace: this.workspace(),
       seq: this.host.log.lastSeq,
-      metrics: p.metrics.cards(),
-      alerts: p.alerts.list(),
-      incidents: p.incidents.recent(),
-      deployments: p.delivery.listDeployments(),
-      pipelines: p.delivery.listPipelines(),
-      awsServices: p.aws.list(),
-      web3Networks: p.web3.listCards(),
-      activity: p.activity.list(),
-      security: p.delivery.listSecurity(),
-      sources: p.sources.list(),
+      metrics: l.metrics(),
+      alerts: l.alerts(),
+      incidents: l.incidents(),
+      deployments: l.deployments(),
+      pipelines: this.parts.delivery.listPipelines(),
+      awsServices: l["aws-services"](),
+      web3Networks: l["web3-networks"](),
+      activity: this.parts.activity.list(),
+      security: l.security(),
+      sources: l.sources(),
     };
   }
 
@@ -57,8 +80,8 @@ export class ReadModel {
       sockets: this.host.sockets().length,
       seq: this.host.log.lastSeq,
       storageBytes: this.host.sql.databaseSize,
-      sources: p.sources.list(),
-      metrics: p.metrics.cards(),
+      sources: this.lists.sources(),
+      metrics: this.lists.metrics(),
       alertsFiring: p.alerts.counts(["firing"]),
       incidentsOpen: p.incidents.openCount(),
     };

@@ -31,7 +31,7 @@ import type { Webhooks } from "./webhooks";
 /**
  * Alerts in from senders: Alertmanager (bearer token), Grafana (HMAC over the raw body) and
  * PagerDuty-style Events v2 (routing key). The credential picks the integration before the body
- * is read; a batch is applied in one transaction; frames leave paced (`Alerts.changedBySender`).
+ * is read; a batch is applied in one transaction; its frames leave through the outlet.
  */
 export class AlertSenders {
   private readonly pagerDuty: PagerDutyAlerts;
@@ -130,10 +130,10 @@ export class AlertSenders {
       return applied;
     });
     if (change.kind !== "none") {
-      await this.deps.alerts.changedBySender(now);
+      this.deps.alerts.publish(now);
       const created = change.kind === "created" && change.alert ? [change.alert] : [];
       const resolved = change.kind === "resolved" && change.alert ? [change.alert] : [];
-      this.deps.activity.queue(activityFor("pagerduty", { created, resolved }, now));
+      this.deps.activity.add(activityFor("pagerduty", { created, resolved }, now), now);
     }
     this.deps.sources.reportLive("pagerduty", now);
     return ok({
@@ -170,8 +170,8 @@ export class AlertSenders {
       this.deps.webhooks.store.record([integrationId], outcome, now);
       return applied;
     });
-    if (incoming.length) await this.deps.alerts.changedBySender(now);
-    this.deps.activity.queue(activityFor(source, changes, now));
+    if (incoming.length) this.deps.alerts.publish(now);
+    this.deps.activity.add(activityFor(source, changes, now), now);
     this.deps.sources.reportLive(source, now);
     const all = [...changes.created, ...changes.repeated, ...changes.resolvedUnseen];
     return {

@@ -45,12 +45,16 @@ async function putThresholds(ws: TestWorkspace, cpu: number): Promise<void> {
 /** Publishes `count` events inside the object (no HTTP round trips), for retention tests. */
 async function publishMany(ws: TestWorkspace, count: number): Promise<number> {
   return runInDurableObject(ws.stub, (instance: Workspace) => {
+    // Changes made in one turn leave as one frame; flushing after each makes one event each.
+    const outlet = (instance as unknown as { host: { outlet: { flush(now: number): void } } }).host
+      .outlet;
     for (let i = 0; i < count; i++) {
       instance.ingestMetricSamples(robot, {
         source: "test",
         // Not a cpu/memory/disk series: a threshold crossing would add alert events.
         samples: [{ metric: "requests", value: i }],
       });
+      outlet.flush(Date.now());
     }
     return instance.stats().seq;
   });

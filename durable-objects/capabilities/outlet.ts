@@ -1,0 +1,195 @@
+import { z } from "zod";
+import type { ChangeEvent, ChangeType } from "../../schema";
+import { logSafe } from "../../worker/lib/log-safe";
+import { alertFrameGap } from "../domain/alert-ingest";
+import type { AlarmSchedule } from "../store/alarm-schedule";
+
+/** Frames that carry the whole current list of their kind (a client replaces its copy). */
+export type ListType = Exclude<ChangeType, "pipeline" | "activity">;
+type Payload<T extends ChangeType> = Extract<ChangeEvent, { type: T }>["payload"];
+
+/** What the outlet reads at flush time: each list, one changed run, the queued feed items. */
+export type OutletReaders = {
+  lists: { [T in ListType]: () => Payload<T> };
+  pipeline: (id: string) => Payload<"pipeline"> | undefined;
+  activity: (ids: string[]) => Payload<"activity">;
+};
+
+/** Every list type (what a stored pending entry may name). */
+const LIST_TYPES: readonly ListType[] = [
+  "metrics",
+  "alerts",
+  "incidents",
+  "deployments",
+  "aws-services",
+  "web3-networks",
+  "security",
+  "sources",
+];
+const PENDING_KEY = "outlet-pending";
+/** More ids than this pending means frames stopped leaving; the oldest wait no longer. */
+const MAX_PENDING_IDS = 500;
+const TASK = "publish";
+
+const Pending = z.object({
+  lists: z.array(z.string()),
+  pipelines: z.array(z.string()),
+  activity: z.array(z.string()),
+});
+type Pending = { lists: ListType[]; pipelines: string[]; activity: string[] };
+const isList = (type: string): type is ListType => (LIST_TYPES as readonly string[]).includes(type);
+
+/**
+ * The one way out for a change. Whoever changed state (a person, a sender, a collector, a
+ * timer) says what changed; a flush then sends one frame per changed list, read fresh from
+ * its owner, in the order the lists changed, then the changed runs and the new feed items.
+ *
+ * A flush runs at the end of the turn that made the change (after its transaction commits,
+ * before its answer leaves). One list is paced: `alerts`, the whole-list frame that senders
+ * churn. After an `alerts` frame the next waits `alertFrameGap` (≥ 250 ms, more for large
+ * frames × many sockets) and leaves from the `publish` alarm task, with the feed items that
+ * came meanwhile riding along; so a burst of deliveries costs the sockets a few frames, not
+ * one per delivery. What is pending is kept in storage: hibernation before a paced flush
+ * loses nothing.
+ */
+export class Outlet {
+  private readers?: OutletReaders;
+  /** When the next `alerts` frame may leave (memory only: eviction just resets the pace). */
+  private alertsFrom = 0;
+  /** A flush is queued for the end of this turn. */
+  private flushQueued = false;
+
+  constructor(
+    private readonly sql: SqlStorage,
+    private readonly schedule: AlarmSchedule,
+    private readonly broadcast: (event: ChangeEvent, now: Date) => number,
+    private readonly sockets: () => number,
+  ) {}
+
+  /** Wired once the capabilities that own the lists exist. */
+  connect(readers: OutletReaders): void {
+    this.readers = readers;
+  }
+
+  readonly tasks = {
+    [TASK]: (now: number) => this.flush(now),
+    // Scheduled by versions that paced only alert frames.
+    "publish-alerts": (now: number) => this.flush(now),
+  };
+
+  /**
+   * Records a change and makes sure a flush follows. A list event's payload is not kept: the
+   * flush reads the list as it is then. May run inside a storage transaction.
+   */
+  changed(event: ChangeEvent): void {
+    const pending = this.pending();
+    if (event.type === "pipeline") pending.pipelines.push(event.payload.id);
+    else if (event.type === "activity") pending.activity.push(...event.payload.map((i) => i.id));
+    else if (!pending.lists.includes(event.type)) pending.lists.push(event.type);
+    this.save(pending);
+    this.plan(pending, Date.now());
+  }
+
+  /** Sends what is due, in the order it changed; what must wait stays pending. */
+  flush(nowMs: number): void {
+    this.schedule.cancel("publish-alerts");
+    const readers = this.readers;
+    if (!readers) return;
+    const pending = this.pending();
+    const now = new Date(nowMs);
+    const waiting = pending.lists.filter((type) => this.dueAt(type) > nowMs);
+    for (const type of pending.lists) {
+      if (waiting.includes(type)) continue;
+      const bytes = this.broadcast(listEvent(readers, type), now);
+      if (type === "alerts") this.alertsFrom = nowMs + alertFrameGap(bytes, this.sockets());
+    }
+    // Runs and feed items ride along with a paced list, so a burst sends them together.
+    const rest: Pending = { lists: waiting, pipelines: [], activity: [] };
+    if (waiting.length > 0) {
+      rest.pipelines = pending.pipelines;
+      rest.activity = pending.activity;
+    } else {
+      for (const id of pending.pipelines) {
+        const run = readers.pipeline(id);
+        if (run) this.broadcast({ type: "pipeline", payload: run }, now);
+      }
+      const items = readers.activity(pending.activity);
+      if (items.length > 0) this.broadcast({ type: "activity", payload: items }, now);
+    }
+    this.save(rest);
+    this.schedule.cancel(TASK);
+    if (waiting.length > 0)
+      this.schedule.write(TASK, Math.min(...waiting.map((t) => this.dueAt(t))));
+  }
+
+  private dueAt(type: ListType): number {
+    return type === "alerts" ? this.alertsFrom : 0;
+  }
+
+  /** End of this turn when something is due now; else the alarm at the earliest due time. */
+  private plan(pending: Pending, now: number): void {
+    // Everything pending waits for a paced list: the items ride along with it.
+    const allWait = pending.lists.length > 0 && pending.lists.every((t) => this.dueAt(t) > now);
+    if (!allWait) {
+      if (this.flushQueued) return;
+      this.flushQueued = true;
+      queueMicrotask(() => {
+        this.flushQueued = false;
+        try {
+          this.flush(Date.now());
+          this.armSoon();
+        } catch (error) {
+          console.error("Workspace:outlet flush", logSafe(error));
+        }
+      });
+      return;
+    }
+    const at = Math.min(...pending.lists.map((t) => this.dueAt(t)));
+    const due = this.schedule.dueAt(TASK);
+    if (due !== undefined && due <= at) return;
+    this.schedule.write(TASK, at);
+    this.armSoon();
+  }
+
+  /** Points the alarm at the earliest task once the current transaction (if any) commits. */
+  private armSoon(): void {
+    queueMicrotask(() => {
+      this.schedule.arm().catch((error: unknown) => {
+        console.error("Workspace:outlet arm", logSafe(error));
+      });
+    });
+  }
+
+  private save(pending: Pending): void {
+    // Ids in order of change, each once, the newest MAX_PENDING_IDS.
+    const trim = (ids: string[]) => [...new Set(ids)].slice(-MAX_PENDING_IDS);
+    const next = {
+      ...pending,
+      pipelines: trim(pending.pipelines),
+      activity: trim(pending.activity),
+    };
+    if (next.lists.length + next.pipelines.length + next.activity.length === 0) {
+      this.sql.exec("DELETE FROM meta WHERE key = ?", PENDING_KEY);
+      return;
+    }
+    this.sql.exec(
+      "INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)",
+      PENDING_KEY,
+      JSON.stringify(next),
+    );
+  }
+
+  private pending(): Pending {
+    const row = this.sql
+      .exec<{ value: string }>("SELECT value FROM meta WHERE key = ?", PENDING_KEY)
+      .next();
+    const parsed = row.done ? undefined : Pending.safeParse(JSON.parse(row.value.value));
+    if (!parsed?.success) return { lists: [], pipelines: [], activity: [] };
+    return { ...parsed.data, lists: parsed.data.lists.filter(isList) };
+  }
+}
+
+function listEvent<T extends ListType>(readers: OutletReaders, type: T): ChangeEvent {
+  // TypeScript cannot relate `type` to its reader's payload through the mapped type.
+  return { type, payload: readers.lists[type]() } as ChangeEvent;
+}
