@@ -101,7 +101,7 @@ import { loadSettings, mergeSettings, saveSettings, viewSettings } from "./domai
 import { Silences, reapplySilences } from "./domain/silences";
 import { ingestGithub } from "./domain/github-ingest";
 import { Sources } from "./domain/sources";
-import { TokenBuckets } from "./domain/token-bucket";
+import { TokenBuckets } from "../lib/token-bucket";
 import {
   acknowledge,
   activeAlerts,
@@ -183,7 +183,7 @@ import { Notifier, channelSource, notificationsView } from "./domain/notificatio
 import { drainOutbox, resolveTarget, send } from "./domain/notifications-deliver";
 import { NotificationOutbox } from "./store/notification-outbox";
 import { ObservedRecordStore } from "./store/observed-records";
-import { logSafe } from "../worker/lib/log-safe";
+import { logSafe } from "../lib/log-safe";
 
 const HEARTBEAT_MS = 30_000;
 /** When an alarm task throws, it alone runs again this much later. */

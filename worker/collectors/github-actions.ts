@@ -1,6 +1,6 @@
 import { z } from "zod";
 import type { DeploymentLog, StageLog, StageLogs } from "../../schema";
-import { checkOutboundUrl } from "../lib/url-policy";
+import { checkOutboundUrl } from "../../lib/url-policy";
 import { asChange, type RepoIdentity, type RepoRef } from "./github";
 import { GithubError, type GithubClient } from "./github-client";
 import { UpstreamError } from "./http";

@@ -9,7 +9,7 @@ import {
 } from "../../schema";
 import { readChainId } from "../collectors/evm";
 import { ApiError, unwrap } from "../errors";
-import { checkOutboundUrl } from "../lib/url-policy";
+import { checkOutboundUrl } from "../../lib/url-policy";
 import { authorize } from "../middleware/auth";
 import { problemResponses, router } from "../openapi";
 import { WorkspaceParams, WorkspaceRecordParams, json, jsonBody } from "./params";
