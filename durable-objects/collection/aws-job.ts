@@ -6,8 +6,8 @@ import type {
   Settings,
   StoredSettings,
 } from "../../schema";
-import { collectAws, expectedCardIds, type AwsCollection } from "../../worker/collectors/aws";
-import { UpstreamError } from "../../worker/collectors/http";
+import { collectAws, expectedCardIds, type AwsCollection } from "../../providers/aws/collector";
+import { UpstreamError } from "../../providers/http";
 import { activityFor } from "../domain/alert-ingest";
 import { awsRegions, awsServices } from "../domain/aws-config";
 import { judgeSamples } from "../domain/metric-alerts";

@@ -1,5 +1,5 @@
 import { NotificationChannel, type NotificationEvent, type StoredSettings } from "../../schema";
-import { UpstreamError, boundedFetch } from "../../worker/collectors/http";
+import { UpstreamError, boundedFetch } from "../../providers/http";
 import { checkOutboundUrl } from "../../lib/url-policy";
 import type { NotificationOutbox } from "../store/notification-outbox";
 import type { SecretBox } from "../store/secret-box";

@@ -7,7 +7,7 @@ import {
   NetworkView,
   UpdateNetworkBody,
 } from "../../schema";
-import { readChainId } from "../collectors/evm";
+import { readChainId } from "../../providers/evm/collector";
 import { ApiError, unwrap } from "../errors";
 import { checkOutboundUrl } from "../../lib/url-policy";
 import { authorize } from "../middleware/auth";
