@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { mapGithubEvent, type GithubChange } from "../../durable-objects/domain/github-events";
+import { mapGithubEvent, type GithubChange } from "./events";
 import { GithubError, type GithubClient } from "./client";
 
 /**

@@ -25,7 +25,7 @@ import {
   pushActivity,
   releaseActivity,
   secretScanningAlert,
-} from "./github-map-feed";
+} from "./map-feed";
 import {
   checkRunStage,
   checkSuitePipeline,
@@ -34,15 +34,9 @@ import {
   run,
   workflowJobStage,
   workflowRunPipeline,
-} from "./github-map-pipelines";
+} from "./map-pipelines";
 
-export {
-  alertStatus,
-  environmentOf,
-  foldDeploymentState,
-  runStatus,
-  severityOf,
-} from "./github-fold";
+export { alertStatus, environmentOf, foldDeploymentState, runStatus, severityOf } from "./fold";
 
 /**
  * Pure mapping from GitHub webhook payloads to Opsdeck records. No storage, no clock: the
