@@ -1,6 +1,6 @@
 import type { ActivityItem, ChangeEvent, Deployment, Pipeline, SecurityScan } from "../../schema";
 import type { RecordStore } from "../store/records";
-import type { GithubChange } from "../../providers/github/events";
+import type { GithubChange } from "../../providers/github/mapping";
 import { changed, mergeDeployment, mergeRun, mergeScan, mergeStage } from "./github-merge";
 
 export type GithubStores = {

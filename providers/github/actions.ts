@@ -4,7 +4,7 @@ import { checkOutboundUrl } from "../../lib/url-policy";
 import { asChange, type RepoIdentity, type RepoRef } from "./collector";
 import { GithubError, type GithubClient } from "./client";
 import { UpstreamError } from "../http";
-import type { GithubChange } from "./events";
+import type { GithubChange } from "./mapping";
 
 /**
  * The provider calls behind the dashboard's actions: re-run and cancel a workflow run, read a

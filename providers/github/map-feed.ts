@@ -10,7 +10,7 @@ import type {
   SecurityScan,
   Severity,
 } from "../../schema";
-import type { GithubMapping } from "./events";
+import type { GithubMapping } from "./mapping";
 import { alertStatus, clip, firstLine, idPart, latest, link, severityOf } from "./fold";
 
 /** GitHub events that become security scans (alerts) and activity items (push, PR, release). */

@@ -10,7 +10,7 @@ import type {
   Pipeline,
   PipelineStage,
 } from "../../schema";
-import type { GithubMapping } from "./events";
+import type { GithubMapping } from "./mapping";
 import { clip, environmentOf, foldDeploymentState, link, runStatus, seconds } from "./fold";
 
 /** GitHub events that become pipelines (runs, jobs, check suites, check runs) and deployments. */
