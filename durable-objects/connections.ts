@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { Principal, type ServerFrame } from "../schema";
-import { logSafe } from "../worker/lib/log-safe";
+import { logSafe } from "../lib/log-safe";
 
 /** What each socket carries through hibernation (≤ 16 KiB; kept tiny). */
 export const SocketAttachment = z.object({

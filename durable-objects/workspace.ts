@@ -1,6 +1,6 @@
 import { DurableObject } from "cloudflare:workers";
 import { PING_FRAME, PONG_FRAME, type NetworkView, type Principal } from "../schema";
-import { logSafe } from "../worker/lib/log-safe";
+import { logSafe } from "../lib/log-safe";
 import type { Access } from "./capabilities/access";
 import type { Activity } from "./capabilities/activity";
 import type { Alerts } from "./capabilities/alerts";

@@ -4,7 +4,7 @@ import type { ContentfulStatusCode } from "hono/utils/http-status";
 import type { z } from "zod";
 import type { Failure, Outcome, Problem } from "../schema";
 import type { AppEnv } from "./env";
-import { logSafe } from "./lib/log-safe";
+import { logSafe } from "../lib/log-safe";
 
 const TITLES: Record<number, string> = {
   400: "Bad Request",

@@ -12,7 +12,7 @@ import {
   type WorkspaceInfo,
 } from "../../schema";
 import { attachmentOf, closeQuietly, type SocketAttachment } from "../connections";
-import { TokenBuckets } from "../domain/token-bucket";
+import { TokenBuckets } from "../../lib/token-bucket";
 import { AccessStore, type Credential } from "../store/access";
 import type { Host } from "./host";
 

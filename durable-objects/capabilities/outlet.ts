@@ -1,6 +1,6 @@
 import { z } from "zod";
 import type { ChangeEvent, ChangeType } from "../../schema";
-import { logSafe } from "../../worker/lib/log-safe";
+import { logSafe } from "../../lib/log-safe";
 import { alertFrameGap } from "../domain/alert-ingest";
 import type { AlarmSchedule } from "../store/alarm-schedule";
 

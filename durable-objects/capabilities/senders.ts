@@ -20,7 +20,7 @@ import {
   type IncomingAlert,
 } from "../domain/alert-ingest";
 import { verifyGrafana } from "../domain/grafana-signature";
-import { TokenBuckets } from "../domain/token-bucket";
+import { TokenBuckets } from "../../lib/token-bucket";
 import { RecordStore } from "../store/records";
 import type { Activity } from "./activity";
 import type { Alerts } from "./alerts";

@@ -5,7 +5,7 @@ import {
   PONG_FRAME,
   SocketCredential,
 } from "../../schema";
-import { logSafe } from "../../worker/lib/log-safe";
+import { logSafe } from "../../lib/log-safe";
 import {
   SOCKET_TAG,
   attachmentOf,

@@ -1,6 +1,6 @@
 import type { AwsService, ChangeEvent, Settings, StoredSettings } from "../../schema";
-import { collectAws, expectedCardIds, type AwsCollection } from "../../worker/collectors/aws";
-import { UpstreamError } from "../../worker/collectors/http";
+import { collectAws, expectedCardIds, type AwsCollection } from "../../providers/aws/collector";
+import { UpstreamError } from "../../providers/http";
 import type { BatchChanges } from "../domain/alert-ingest";
 import { awsRegions, awsServices } from "../domain/aws-config";
 import { judgeSamples, type MetricJudgeDeps } from "../domain/metric-alerts";

@@ -10,9 +10,9 @@ import {
   type RepoFailure,
   type RepoHarvest,
   type RepoPlan,
-} from "../../worker/collectors/github";
-import { GithubClient, GithubError } from "../../worker/collectors/github-client";
-import { UpstreamError } from "../../worker/collectors/http";
+} from "../../providers/github/collector";
+import { GithubClient, GithubError } from "../../providers/github/client";
+import { UpstreamError } from "../../providers/http";
 import { applyGithubChanges, publishApplied, type GithubStores } from "../domain/github-apply";
 import { githubCollectable } from "../domain/configured";
 import { COLLECT_LIMITS, openGithub } from "../domain/github-access";

@@ -1,5 +1,5 @@
 import type { SourceId, SourceStatus } from "../../schema";
-import { UpstreamError } from "../../worker/collectors/http";
+import { UpstreamError } from "../../providers/http";
 import type { Sources } from "../domain/sources";
 import type { AlarmSchedule } from "../store/alarm-schedule";
 

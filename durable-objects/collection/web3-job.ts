@@ -1,5 +1,5 @@
 import type { ContractRead, StoredNetwork, Web3Network } from "../../schema";
-import { collectEvmNetworkAndContracts } from "../../worker/collectors/evm";
+import { collectEvmNetworkAndContracts } from "../../providers/evm/collector";
 import type { SecretBox } from "../store/secret-box";
 
 /** Networks read at once: bounded so one run stays within the outbound-connection limit. */

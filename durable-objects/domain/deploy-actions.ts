@@ -10,8 +10,8 @@ import {
   type ProviderAction,
   type RollbackBody,
 } from "../../schema";
-import { createDeployment, deploymentLog, splitRepo } from "../../worker/collectors/github-actions";
-import type { GithubClient } from "../../worker/collectors/github-client";
+import { createDeployment, deploymentLog, splitRepo } from "../../providers/github/actions";
+import type { GithubClient } from "../../providers/github/client";
 import { providerFailure } from "./github-access";
 import { applyGithubChanges, publishApplied } from "./github-apply";
 import { actionClient, attempt, githubNumber, succeeded, type ActionDeps } from "./provider-call";

@@ -11,7 +11,7 @@ import {
   GithubError,
   type GithubConnection,
   type GithubLimits,
-} from "../../worker/collectors/github-client";
+} from "../../providers/github/client";
 import type { SecretBox } from "../store/secret-box";
 import { githubActionsReady, githubCollectable, githubTokenSet } from "./configured";
 

@@ -7,7 +7,7 @@ import {
   type SecurityScan,
 } from "../../schema";
 import type { RecordStore } from "../store/records";
-import type { GithubChange } from "./github-events";
+import type { GithubChange } from "../../providers/github/mapping";
 import { changed, mergeDeployment, mergeRun, mergeScan, mergeStage } from "./github-merge";
 
 export type GithubStores = {

@@ -15,11 +15,11 @@ import {
 import type { RecordStore } from "../store/records";
 import type { SecretBox } from "../store/secret-box";
 import type { WebhookIntegrations } from "../store/webhook-integrations";
-import { mapGithubEvent, type GithubChange } from "./github-events";
+import { mapGithubEvent, type GithubChange } from "../../providers/github/events";
 import { changed, mergeDeployment, mergeRun, mergeScan, mergeStage } from "./github-merge";
 import { verifyGithubSignature } from "./github-signature";
 import type { Sources } from "./sources";
-import { logSafe } from "../../worker/lib/log-safe";
+import { logSafe } from "../../lib/log-safe";
 
 /** What the receiver needs from the workspace object (its stores and its publish path). */
 export type GithubIngestDeps = {

@@ -1,6 +1,6 @@
 import { NotificationChannel, type NotificationEvent, type StoredSettings } from "../../schema";
-import { UpstreamError, boundedFetch } from "../../worker/collectors/http";
-import { checkOutboundUrl } from "../../worker/lib/url-policy";
+import { UpstreamError, boundedFetch } from "../../providers/http";
+import { checkOutboundUrl } from "../../lib/url-policy";
 import type { NotificationOutbox } from "../store/notification-outbox";
 import type { SecretBox } from "../store/secret-box";
 import { slackMessage, webhookRequest } from "./notifications-render";

@@ -8,15 +8,9 @@ import {
   type ProviderAction,
   type StageLogs,
 } from "../../schema";
-import {
-  cancelRun,
-  jobLog,
-  readRun,
-  rerunRun,
-  splitRepo,
-} from "../../worker/collectors/github-actions";
-import type { RepoRef } from "../../worker/collectors/github";
-import type { GithubClient } from "../../worker/collectors/github-client";
+import { cancelRun, jobLog, readRun, rerunRun, splitRepo } from "../../providers/github/actions";
+import type { RepoRef } from "../../providers/github/collector";
+import type { GithubClient } from "../../providers/github/client";
 import { providerFailure } from "./github-access";
 import { applyGithubChanges, publishApplied } from "./github-apply";
 import { actionClient, attempt, githubNumber, succeeded, type ActionDeps } from "./provider-call";

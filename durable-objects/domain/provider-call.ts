@@ -7,12 +7,8 @@ import type {
   ProviderAction,
   StoredSettings,
 } from "../../schema";
-import type { RepoIdentity } from "../../worker/collectors/github";
-import {
-  GithubClient,
-  GithubError,
-  type GithubConnection,
-} from "../../worker/collectors/github-client";
+import type { RepoIdentity } from "../../providers/github/collector";
+import { GithubClient, GithubError, type GithubConnection } from "../../providers/github/client";
 import type { AuditLog } from "../store/audit";
 import type { ProviderActions } from "../store/provider-actions";
 import type { SecretBox } from "../store/secret-box";

@@ -1,6 +1,6 @@
 import { describe, expect, inject, it } from "vitest";
 import type { EvmNetworkConfig } from "../../schema";
-import { collectEvmNetwork, readChainId } from "../../worker/collectors/evm";
+import { collectEvmNetwork, readChainId } from "../../providers/evm/collector";
 
 const config = (): EvmNetworkConfig => ({
   id: "local",

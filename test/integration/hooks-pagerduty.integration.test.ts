@@ -1,6 +1,6 @@
 import { runInDurableObject } from "cloudflare:test";
 import { beforeAll, describe, expect, it } from "vitest";
-import { TokenBuckets } from "../../durable-objects/domain/token-bucket";
+import { TokenBuckets } from "../../lib/token-bucket";
 import type { ActivityItem, PagerDutyResponse } from "../../schema";
 import amPdResolve from "../fixtures/alerting/alertmanager-pagerduty-resolve.json";
 import amPdTrigger from "../fixtures/alerting/alertmanager-pagerduty-trigger.json";

@@ -16,7 +16,7 @@ import {
   RdsDescribeDbInstances,
   S3ListBuckets,
 } from "../../schema";
-import { readXml } from "../../worker/collectors/aws-xml";
+import { readXml } from "../../providers/aws/xml";
 import {
   cloudWatchGetMetricData,
   ec2DescribeInstances,
@@ -26,7 +26,7 @@ import {
   upstreamError,
   AwsAccessDenied,
   type AwsCall,
-} from "../../worker/collectors/aws";
+} from "../../providers/aws/collector";
 
 /**
  * Proof that every fixture is AWS's real wire format: the official SDK clients decode each

@@ -15,7 +15,7 @@ import {
   s3ListBuckets,
   signCall,
   type AwsCall,
-} from "../../worker/collectors/aws";
+} from "../../providers/aws/collector";
 
 /**
  * Each request the collector sends has the shape the official AWS SDK sends for the same

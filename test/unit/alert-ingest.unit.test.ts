@@ -7,7 +7,7 @@ import {
   severityOf,
   shortHash,
 } from "../../durable-objects/domain/alert-ingest";
-import { TokenBuckets } from "../../durable-objects/domain/token-bucket";
+import { TokenBuckets } from "../../lib/token-bucket";
 import { matcherMatches, regexProblem, type LabelMatcher, type Severity } from "../../schema";
 
 describe("alert normalisation", () => {

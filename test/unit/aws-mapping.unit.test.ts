@@ -14,7 +14,7 @@ import {
   metricDataRequest,
   rdsHealth,
   rollUp,
-} from "../../worker/collectors/aws";
+} from "../../providers/aws/collector";
 
 const NOW = new Date("2026-03-01T12:07:30Z");
 const THRESHOLDS = { cpu: 80, memory: 85, disk: 90 };

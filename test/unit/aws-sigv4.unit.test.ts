@@ -12,7 +12,7 @@ import {
   s3ListBuckets,
   signCall,
   type AwsCall,
-} from "../../worker/collectors/aws";
+} from "../../providers/aws/collector";
 import suite from "../fixtures/aws/sigv4/vectors.json";
 
 /** A raw request from the suite (`.req`): request line, headers, blank line, body. */

@@ -2,8 +2,8 @@ import { describe, expect, it } from "vitest";
 import type { Deployment } from "../../schema";
 import { rollbackTarget } from "../../durable-objects/domain/deploy-actions";
 import { providerFailure } from "../../durable-objects/domain/github-access";
-import { LOG_LIMITS, parseLog } from "../../worker/collectors/github-actions";
-import { GithubError } from "../../worker/collectors/github-client";
+import { LOG_LIMITS, parseLog } from "../../providers/github/actions";
+import { GithubError } from "../../providers/github/client";
 
 const at = (hoursAgo: number) =>
   new Date(Date.UTC(2026, 0, 10) - hoursAgo * 3_600_000).toISOString();

@@ -17,7 +17,7 @@ import {
   runStatus,
   severityOf,
   type GithubChange,
-} from "../../durable-objects/domain/github-events";
+} from "../../providers/github/events";
 import {
   mergeDeployment,
   mergeRun,

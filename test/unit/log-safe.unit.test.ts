@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { logSafe, scrubSecrets } from "../../worker/lib/log-safe";
+import { logSafe, scrubSecrets } from "../../lib/log-safe";
 
 describe("what reaches the logs", () => {
   it.each([

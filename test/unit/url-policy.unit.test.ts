@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { checkOutboundUrl } from "../../worker/lib/url-policy";
+import { checkOutboundUrl } from "../../lib/url-policy";
 
 describe("outbound URL policy (SSRF)", () => {
   it.each([

@@ -1,7 +1,7 @@
 import { z } from "zod";
-import { TokenBuckets } from "../../durable-objects/domain/token-bucket";
+import { TokenBuckets } from "../../lib/token-bucket";
 import { PublicStatus } from "../../schema";
-import { logSafe } from "./log-safe";
+import { logSafe } from "../../lib/log-safe";
 
 /** How long a view is served as fresh; browsers and any cache in front are told the same. */
 export const FRESH_SECONDS = 30;

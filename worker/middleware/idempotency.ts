@@ -2,7 +2,7 @@ import type { Context, Next } from "hono";
 import { IdempotencyKey, type IdempotencyClaim, type StoredResponse } from "../../schema";
 import type { AppEnv } from "../env";
 import { ApiError } from "../errors";
-import { logSafe } from "../lib/log-safe";
+import { logSafe } from "../../lib/log-safe";
 
 export const IDEMPOTENCY_HEADER = "Idempotency-Key";
 export const REPLAYED_HEADER = "Idempotent-Replayed";

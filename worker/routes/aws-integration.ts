@@ -2,7 +2,7 @@ import { createRoute } from "@hono/zod-openapi";
 import { z } from "zod";
 import { AwsIntegration, AwsIntegrationInput, type AwsEndpoints } from "../../schema";
 import { ApiError, unwrap } from "../errors";
-import { checkOutboundUrl } from "../lib/url-policy";
+import { checkOutboundUrl } from "../../lib/url-policy";
 import { authorize } from "../middleware/auth";
 import { problemResponses, router } from "../openapi";
 import { WorkspaceParams, json, jsonBody } from "./params";

@@ -7,9 +7,9 @@ import {
   NetworkView,
   UpdateNetworkBody,
 } from "../../schema";
-import { readChainId } from "../collectors/evm";
+import { readChainId } from "../../providers/evm/collector";
 import { ApiError, unwrap } from "../errors";
-import { checkOutboundUrl } from "../lib/url-policy";
+import { checkOutboundUrl } from "../../lib/url-policy";
 import { authorize } from "../middleware/auth";
 import { problemResponses, router } from "../openapi";
 import { WorkspaceParams, WorkspaceRecordParams, json, jsonBody } from "./params";

@@ -22,7 +22,7 @@ import { ApiError } from "../errors";
 import { workspaceOfSecret, workspaceParam } from "../middleware/auth";
 import { router } from "../openapi";
 import { WorkspaceParams, json } from "./params";
-import { logSafe } from "../lib/log-safe";
+import { logSafe } from "../../lib/log-safe";
 
 const JSON_TYPE = /^application\/([\w.+-]+\+)?json\s*(;|$)/i;
 /** Grafana signs with hex HMAC-SHA256: 64 hex digits in some header. */

@@ -1,6 +1,6 @@
 import type { JsonRpcProvider } from "ethers";
 import type { ContractRead } from "../../schema";
-import { UpstreamError } from "./http";
+import { UpstreamError } from "../http";
 
 const HEX = /^0x[0-9a-fA-F]*$/;
 

@@ -12,11 +12,6 @@ import {
   GithubSecretScanningAlertEvent,
   GithubWorkflowJobEvent,
   GithubWorkflowRunEvent,
-  type ActivityItem,
-  type Deployment,
-  type Pipeline,
-  type PipelineStage,
-  type SecurityScan,
 } from "../../schema";
 import {
   codeScanningAlert,
@@ -25,7 +20,7 @@ import {
   pushActivity,
   releaseActivity,
   secretScanningAlert,
-} from "./github-map-feed";
+} from "./map-feed";
 import {
   checkRunStage,
   checkSuitePipeline,
@@ -34,15 +29,11 @@ import {
   run,
   workflowJobStage,
   workflowRunPipeline,
-} from "./github-map-pipelines";
+} from "./map-pipelines";
+import type { GithubMapping } from "./mapping";
 
-export {
-  alertStatus,
-  environmentOf,
-  foldDeploymentState,
-  runStatus,
-  severityOf,
-} from "./github-fold";
+export { alertStatus, environmentOf, foldDeploymentState, runStatus, severityOf } from "./fold";
+export type { GithubChange, GithubMapping } from "./mapping";
 
 /**
  * Pure mapping from GitHub webhook payloads to Opsdeck records. No storage, no clock: the
@@ -69,18 +60,6 @@ export {
  * - check suites and check runs made by the GitHub Actions app are ignored: the same work
  *   arrives as `workflow_run`/`workflow_job`, and counting it twice would duplicate pipelines.
  */
-
-export type GithubChange =
-  | { kind: "run"; pipeline: Pipeline }
-  | { kind: "stage"; stage: PipelineStage; placeholder: Pipeline }
-  | { kind: "deployment"; deployment: Deployment; fromStatus: boolean; activity?: ActivityItem }
-  | { kind: "security"; scan: SecurityScan; activity: ActivityItem }
-  | { kind: "activity"; item: ActivityItem };
-
-export type GithubMapping =
-  | { outcome: "change"; action?: string; change: GithubChange }
-  | { outcome: "ignored"; action?: string; reason: string }
-  | { outcome: "invalid"; action?: string; issues: { path: string; message: string }[] };
 
 type Mapper = (payload: unknown, receivedAt: Date) => GithubMapping;
 

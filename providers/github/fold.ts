@@ -3,7 +3,7 @@ import type { Environment, RunStatus, Severity } from "../../schema";
 /**
  * How GitHub's words fold into the contract's (run, deployment and alert states, environments,
  * severities), and the small helpers every GitHub mapper uses. Pure. The rules, with their
- * reasons, are listed in github-events.ts.
+ * reasons, are listed in events.ts.
  */
 
 const SUCCESSFUL = new Set(["success", "neutral", "skipped"]);

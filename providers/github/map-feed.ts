@@ -10,8 +10,8 @@ import type {
   SecurityScan,
   Severity,
 } from "../../schema";
-import type { GithubMapping } from "./github-events";
-import { alertStatus, clip, firstLine, idPart, latest, link, severityOf } from "./github-fold";
+import type { GithubMapping } from "./mapping";
+import { alertStatus, clip, firstLine, idPart, latest, link, severityOf } from "./fold";
 
 /** GitHub events that become security scans (alerts) and activity items (push, PR, release). */
 

@@ -11,8 +11,8 @@ import {
   type HealthStatus,
   type MetricSample,
 } from "../../schema";
-import { readXml, xmlError } from "./aws-xml";
-import { UpstreamError, boundedFetch } from "./http";
+import { readXml, xmlError } from "./xml";
+import { UpstreamError, boundedFetch } from "../http";
 
 const TIMEOUT_MS = 10_000;
 /** A 500-instance DescribeInstances page runs to a few MB of XML. */

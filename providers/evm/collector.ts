@@ -1,7 +1,7 @@
 import { FetchRequest, JsonRpcProvider, Network, type FetchGetUrlFunc } from "ethers";
 import type { ContractRead, EvmNetworkConfig, Web3Network } from "../../schema";
-import { readContracts } from "./evm-contracts";
-import { UpstreamError, boundedFetch } from "./http";
+import { readContracts } from "./contracts";
+import { UpstreamError, boundedFetch } from "../http";
 
 /** Blocks averaged for block time and TPS: enough to smooth jitter, few enough to stay cheap. */
 const WINDOW = 10;

@@ -1,5 +1,5 @@
 import { Octokit } from "@octokit/rest";
-import { UpstreamError, readCapped } from "./http";
+import { UpstreamError, readCapped } from "../http";
 
 /** Where and as whom to call GitHub. `apiUrl` has passed the outbound URL policy on save. */
 export type GithubConnection = { token: string; apiUrl: string };

@@ -10,8 +10,8 @@ import type {
   Pipeline,
   PipelineStage,
 } from "../../schema";
-import type { GithubMapping } from "./github-events";
-import { clip, environmentOf, foldDeploymentState, link, runStatus, seconds } from "./github-fold";
+import type { GithubMapping } from "./mapping";
+import { clip, environmentOf, foldDeploymentState, link, runStatus, seconds } from "./fold";
 
 /** GitHub events that become pipelines (runs, jobs, check suites, check runs) and deployments. */
 

@@ -1,6 +1,6 @@
 import { z } from "zod";
-import { mapGithubEvent, type GithubChange } from "../../durable-objects/domain/github-events";
-import { GithubError, type GithubClient } from "./github-client";
+import { mapGithubEvent, type GithubChange } from "./events";
+import { GithubError, type GithubClient } from "./client";
 
 /**
  * GitHub collection adapter: lists workflow runs and their jobs, deployments and their latest

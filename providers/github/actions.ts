@@ -1,10 +1,10 @@
 import { z } from "zod";
 import type { DeploymentLog, StageLog, StageLogs } from "../../schema";
-import { checkOutboundUrl } from "../lib/url-policy";
-import { asChange, type RepoIdentity, type RepoRef } from "./github";
-import { GithubError, type GithubClient } from "./github-client";
-import { UpstreamError } from "./http";
-import type { GithubChange } from "../../durable-objects/domain/github-events";
+import { checkOutboundUrl } from "../../lib/url-policy";
+import { asChange, type RepoIdentity, type RepoRef } from "./collector";
+import { GithubError, type GithubClient } from "./client";
+import { UpstreamError } from "../http";
+import type { GithubChange } from "./mapping";
 
 /**
  * The provider calls behind the dashboard's actions: re-run and cancel a workflow run, read a
