@@ -372,8 +372,9 @@ const ROWS: Row[] = [
   },
   {
     kind: "github",
-    state: "pending",
-    how: "token saved without repositories (nothing to collect yet)",
+    state: "not_configured",
+    // Actions can run (tokenSet), but no collector will: the strip must not promise data.
+    how: "token saved without repositories (nothing will be collected)",
     drive: async (ws) => {
       const body = { integrations: { github: { enabled: true, token: "ghp_agree" } } };
       await expectOk(await put(ws, "settings", body), "save a GitHub token");
