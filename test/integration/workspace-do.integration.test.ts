@@ -3,6 +3,7 @@ import { afterEach, describe, expect, it, vi } from "vitest";
 import { SOCKET_TAG, attachmentOf } from "../../durable-objects/connections";
 import { AlarmSchedule } from "../../durable-objects/store/alarm-schedule";
 import type { Workspace } from "../../durable-objects/workspace";
+import { captureConsole } from "../helpers/console";
 import { bearer, call, jsonInit, makeWorkspace, type TestWorkspace } from "../helpers/workspace";
 import {
   closeAllSockets,
@@ -257,10 +258,12 @@ describe("alarm schedule (one alarm, many tasks)", () => {
     });
     await makeDue(ws, "boom");
     await makeDue(ws, "heartbeat");
+    const errors = captureConsole("error");
     const started = Date.now();
     expect(await runDurableObjectAlarm(ws.stub)).toBe(true);
     await waitForFrame(sock, (f) => f.type === "ping");
     expect(attempts).toBe(1);
+    expect(errors.lines()).toEqual(["Workspace:alarm boom simulated collector failure"]);
     const due = await runInDurableObject(ws.stub, (_instance, state) => {
       const schedule = new AlarmSchedule(state.storage);
       return { boom: schedule.dueAt("boom")!, heartbeat: schedule.dueAt("heartbeat")! };
