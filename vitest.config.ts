@@ -1,9 +1,36 @@
+import { readFile } from "node:fs/promises";
 import { cloudflareTest } from "@cloudflare/vitest-plugin";
-import { defineConfig } from "vitest/config";
+import { defineConfig, type Plugin } from "vitest/config";
 
 /** Fixed test secrets: the operator credential and a 32-byte key (base64) for sealing secrets. */
 export const TEST_OPERATOR_TOKEN = "test-operator-token";
 export const TEST_SECRETS_KEY = "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=";
+
+// wrangler checks wrangler.toml's `[secrets] required` against .dev.vars, .env and process.env
+// (in that order) while the plugin reads the config, before the miniflare bindings below are
+// merged over it, and warns once per test file when they are missing. Give it the same test
+// values through the environment; the bindings below still win inside the Worker.
+process.env.OPERATOR_TOKEN ??= TEST_OPERATOR_TOKEN;
+process.env.SECRETS_KEY ??= TEST_SECRETS_KEY;
+// Then it logs "Using secrets defined in process.env" per file: information, not a problem.
+// Its warnings and errors still print.
+process.env.WRANGLER_LOG ??= "warn";
+
+/**
+ * standardwebhooks (an oracle in the notification tests) ships `dist/*.js.map` pointing at
+ * `../src`, which it does not publish, and Vite warns about it. Load its files without the map:
+ * there is no source to map to, and stack traces then name `dist/`, which exists.
+ */
+const standardwebhooksWithoutSourcemap: Plugin = {
+  name: "opsdeck:standardwebhooks-without-sourcemap",
+  enforce: "pre",
+  async load(id) {
+    const file = id.split("?")[0] ?? id;
+    if (!/[\\/]node_modules[\\/]standardwebhooks[\\/]dist[\\/][^\\/]+\.js$/.test(file)) return null;
+    const code = await readFile(file, "utf8");
+    return { code: code.replace(/^\/\/# sourceMappingURL=.*$/m, ""), map: null };
+  },
+};
 
 export default defineConfig({
   test: {
@@ -26,6 +53,7 @@ export default defineConfig({
               },
             },
           }),
+          standardwebhooksWithoutSourcemap,
         ],
         test: {
           name: "workers",

@@ -412,9 +412,11 @@ describe("GitHub collector on the workspace alarm", () => {
       perRun.push(calls.length);
       for (const c of calls) seen.add(c.path.split("/")[3]!);
     }
-    expect(Math.max(...perRun)).toBeLessThanOrEqual(40);
+    expect(
+      Math.max(...perRun),
+      `GitHub requests per run with 12 repositories: ${perRun.join(", ")}`,
+    ).toBeLessThanOrEqual(40);
     expect(seen.size).toBe(12);
     expect((await read<Pipeline[]>(ws, "pipelines", "pipelines")).length).toBe(12);
-    console.log(`GitHub requests per run with 12 repositories: ${perRun.join(", ")}`);
   });
 });

@@ -6,6 +6,7 @@ import type { AppEnv, WorkspaceStub } from "../../worker/env";
 import { onError } from "../../worker/errors";
 import { isRetryable, readWithRetry } from "../../worker/lib/do-retry";
 import { authenticateMetered } from "../../worker/middleware/rate-limit";
+import { captureConsole } from "../helpers/console";
 
 /**
  * Durable Object faults (bad-inputs.md, "WebSockets and DO lifecycle"): `.overloaded` leaves
@@ -88,7 +89,11 @@ describe("onError and Durable Object errors", () => {
 
   it("a `.retryable` (not overloaded) error is still a 500 when it reaches onError", async () => {
     const { app } = appThrowing(doError({ retryable: true }));
-    expect((await app.request("/x")).status).toBe(500);
+    const errors = captureConsole("error");
+    const res = await app.request("/x");
+    expect(res.status).toBe(500);
+    const { requestId } = (await res.json()) as { requestId: string };
+    expect(errors.lines()).toEqual([`request ${requestId} failed: DO fault`]);
   });
 });
 

@@ -11,6 +11,7 @@ import {
   makeIntegration,
   postJson,
 } from "../helpers/alerting";
+import { captureConsole } from "../helpers/console";
 import { closeAllSockets, openSocket, waitForFrame } from "../helpers/ws";
 import {
   bearer,
@@ -348,9 +349,14 @@ describe("Alertmanager receiver: faults", () => {
         put(a);
       };
     });
+    const errors = captureConsole("error");
     const failed = await deliver(amPayload());
     await expectProblem(failed, 503, "unavailable");
     expect(failed.headers.get("Retry-After")).toBe("5");
+    // The log names the request and the fault, and holds no part of the receiver credential.
+    expect(errors.lines()).toEqual([
+      expect.stringMatching(/^request \S+: alert delivery failed: simulated storage failure$/),
+    ]);
     expect(await listAlerts(ws)).toEqual([]);
     await runInDurableObject(ws.stub, (instance) => {
       delete (instance as unknown as { c: { alerts: { store: { put?: unknown } } } }).c.alerts.store

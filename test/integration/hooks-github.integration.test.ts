@@ -21,6 +21,7 @@ import {
   githubWorkspace,
   type GithubWorkspace,
 } from "../helpers/github";
+import { captureConsole } from "../helpers/console";
 import { bearer, call, expectProblem, jsonInit, makeWorkspace } from "../helpers/workspace";
 import {
   closeAllSockets,
@@ -285,11 +286,13 @@ describe("GitHub webhook: idempotency", () => {
       };
     });
     const before = await stored(ws);
+    const errors = captureConsole("error");
     await expectProblem(
       await deliverFixture(ws, "workflow_run", run, { delivery }),
       503,
       "ingest_failed",
     );
+    expect(errors.lines()).toEqual(["Workspace:ingestGithub simulated storage failure"]);
     expect(await stored(ws)).toEqual(before);
     const failed = await integration(ws);
     expect(failed.stats.rejected).toBe(1);

@@ -32,6 +32,8 @@ export type OwnerState = {
   faults: Fault[];
   calls: RecordedCall[];
   invalid: string[];
+  /** Refusals are provoked on purpose and asserted through `invalid`: record, don't log. */
+  expectRefusals: boolean;
   rate: { limit: number; remaining: number; reset: number };
   latencyMs: number;
   nextId: number;

@@ -112,7 +112,12 @@ export type ControlOp =
   | { op: "token"; token: string }
   | { op: "latency"; ms: number }
   | { op: "update-run"; repo: string; run: Partial<SeedRun> & { id: number } }
-  | { op: "add-status"; repo: string; deployment: number; status: SeedStatus };
+  | { op: "add-status"; repo: string; deployment: number; status: SeedStatus }
+  /**
+   * The test provokes schema refusals on purpose and asserts them through `invalid`: they are
+   * recorded and answered 599 as ever, but not logged. Any other owner's refusal is logged.
+   */
+  | { op: "expect-refusals" };
 
 export type RecordedCall = {
   method: string;

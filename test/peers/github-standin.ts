@@ -252,6 +252,7 @@ export async function startGithubStandin(): Promise<GithubStandin> {
         faults: [],
         calls: [],
         invalid: [],
+        expectRefusals: false,
         rate: { limit: 5000, remaining: 5000, reset: Math.floor(Date.now() / 1000) + 3600 },
         latencyMs: 0,
         nextId: 9_000_000,
@@ -269,6 +270,7 @@ export async function startGithubStandin(): Promise<GithubStandin> {
         owner.faults = [];
         owner.calls = [];
         owner.invalid = [];
+        owner.expectRefusals = false;
         owner.latencyMs = 0;
         owner.rate = { limit: 5000, remaining: 5000, reset: Math.floor(Date.now() / 1000) + 3600 };
         return;
@@ -302,6 +304,9 @@ export async function startGithubStandin(): Promise<GithubStandin> {
         if (d) d.statuses.push({ id: owner.nextId++, created_at: stamp(), ...op.status });
         return;
       }
+      case "expect-refusals":
+        owner.expectRefusals = true;
+        return;
     }
   }
 
@@ -488,7 +493,8 @@ export async function startGithubStandin(): Promise<GithubStandin> {
     problems: string[],
   ): void {
     const line = `${call.method} ${call.path}: ${what} does not match GitHub's schema: ${problems.join("; ")}`;
-    console.error(`[github-standin] ${line}`);
+    // Logged too, so a refusal no test looks for still shows in the run's output.
+    if (!owner.expectRefusals) console.error(`[github-standin] ${line}`);
     owner.invalid.push(line);
     call.status = 599;
     res

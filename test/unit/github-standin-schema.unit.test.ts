@@ -3,7 +3,7 @@ import { GithubStandin } from "../helpers/github-standin";
 
 /**
  * The stand-in is only as good as its check against GitHub's published description: these show
- * the check refusing wrong shapes (a 599 and a logged line), and letting right ones through.
+ * the check refusing wrong shapes (a 599 and a line in `invalid`), and letting right ones through.
  */
 describe("GitHub stand-in: every answer checked against @octokit/openapi", () => {
   const api = (gh: GithubStandin, path: string, init: RequestInit = {}) =>
@@ -11,9 +11,15 @@ describe("GitHub stand-in: every answer checked against @octokit/openapi", () =>
       ...init,
       headers: { Authorization: `token ${gh.token}`, ...init.headers },
     });
+  /** An owner whose refusals these tests provoke and assert, so the stand-in does not log them. */
+  const refusing = async () => {
+    const gh = await GithubStandin.create([{ name: "app" }]);
+    await gh.control({ op: "expect-refusals" });
+    return gh;
+  };
 
   it("refuses to serve a list whose shape GitHub does not document", async () => {
-    const gh = await GithubStandin.create([{ name: "app" }]);
+    const gh = await refusing();
     await gh.fault({
       kind: "raw",
       path: "/actions/runs",
@@ -29,7 +35,7 @@ describe("GitHub stand-in: every answer checked against @octokit/openapi", () =>
   });
 
   it("refuses a run missing required fields, and an error body of the wrong type", async () => {
-    const gh = await GithubStandin.create([{ name: "app" }]);
+    const gh = await refusing();
     await gh.fault({
       kind: "raw",
       path: "/actions/runs",
@@ -43,10 +49,13 @@ describe("GitHub stand-in: every answer checked against @octokit/openapi", () =>
   });
 
   it("refuses a request body GitHub would not accept", async () => {
-    const gh = await GithubStandin.create([{ name: "app" }]);
+    const gh = await refusing();
     const res = await api(gh, "/deployments", { method: "POST", body: JSON.stringify({ ref: 5 }) });
     expect(res.status).toBe(599);
     expect(((await res.json()) as { message: string }).message).toMatch(/request does not match/);
+    expect((await gh.state()).invalid).toEqual([
+      expect.stringMatching(/^POST .*\/deployments: request does not match.*\/ref must be string/),
+    ]);
   });
 
   it("serves valid answers, rate-limit and error responses included, with GitHub's headers", async () => {

@@ -11,6 +11,7 @@ import {
 } from "../../worker/lib/public-status-cache";
 import { statusBadgeSvg } from "../../web/components/status-badge";
 import { PublicStatusPage } from "../../web/pages/status-public";
+import { captureConsole } from "../helpers/console";
 
 const NOW = Date.parse("2026-03-01T12:00:00Z");
 
@@ -255,12 +256,18 @@ describe("readPublicStatus", () => {
     const { deps, pending } = setup(load);
     const key = `https://x.test/status/k-${crypto.randomUUID()}.json`;
     await readPublicStatus(key, deps(NOW));
+    const warnings = captureConsole("warn");
     load.mockRejectedValue(new Error("overloaded"));
     const stale = await readPublicStatus(key, deps(NOW + (FRESH_SECONDS + 5) * 1000));
     expect(stale).toMatchObject({ kind: "found", cache: "stale", view: { title: "one" } });
     await Promise.all(pending);
+    expect(warnings.lines()).toEqual(["public-status: refresh failed overloaded"]);
     const past = NOW + (FRESH_SECONDS + STALE_SECONDS + 1) * 1000;
     expect(await readPublicStatus(key, deps(past))).toEqual({ kind: "unavailable" });
+    expect(warnings.lines()).toEqual([
+      "public-status: refresh failed overloaded",
+      "public-status: read failed overloaded",
+    ]);
   });
 
   it("caches a 404 while fresh only, and ignores entries it cannot read", async () => {
