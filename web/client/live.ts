@@ -11,6 +11,8 @@ import { View } from "./view";
 
 /** Ages ("12 s ago") are redrawn on this beat; data changes redraw at once. */
 const CLOCK_MS = 5_000;
+/** How long a dialog action waits for its frame before the dialog is drawn again anyway. */
+const DIALOG_WAIT_MS = 1_000;
 
 function readSnapshot(): Snapshot | undefined {
   const island = document.getElementById("snapshot");
@@ -75,6 +77,15 @@ function main(): void {
     view.panels(state, ["metrics"]);
   };
 
+  // Set by a dialog action while the socket is live: its frame redraws the dialog at once.
+  let redrawDialogUntil = 0;
+  let dialogTimer: ReturnType<typeof setTimeout> | undefined;
+  let lastAppliedAt = 0;
+  const redrawDialog = () => {
+    redrawDialogUntil = 0;
+    clearTimeout(dialogTimer);
+    ui.refreshModal(true);
+  };
   const onText = (text: string) => {
     let frame: unknown;
     try {
@@ -86,8 +97,10 @@ function main(): void {
     if (result.kind === "error") view.notice(`Server: ${result.message}`);
     if (result.kind !== "applied") return;
     state = result.state;
+    lastAppliedAt = Date.now();
     view.panels(state, result.changed);
-    if (result.changed === "all" || !result.changed.includes("sources")) refreshModal();
+    if (Date.now() < redrawDialogUntil) redrawDialog();
+    else if (result.changed === "all" || !result.changed.includes("sources")) refreshModal();
     if (result.changed === "all" || result.changed.includes("metrics")) {
       charts.metricsChanged(state.snapshot.metrics, view.ctx.range);
       if (view.ctx.range !== "1h") void readRangeMetrics();
@@ -104,7 +117,18 @@ function main(): void {
     return "ok";
   };
 
+  let linkState = "connecting";
   const ui = new Ui({
+    onDialogAction: (submittedAt) => {
+      if (linkState !== "live") return false;
+      // The server sends a change's frames before its answer: often they are here already.
+      // Otherwise the next frame redraws, or a second passes (a change no frame carries, such
+      // as a new alert rule): either way the dialog is drawn again exactly once.
+      if (lastAppliedAt >= submittedAt) return (redrawDialog(), true);
+      redrawDialogUntil = Date.now() + DIALOG_WAIT_MS;
+      dialogTimer = setTimeout(redrawDialog, DIALOG_WAIT_MS);
+      return true;
+    },
     onNote: (key, result) => {
       view.ctx.notes = { ...view.ctx.notes, [key]: { ok: result.ok, text: result.text } };
       view.panels(state, "all");
@@ -143,7 +167,10 @@ function main(): void {
     lastSeq: () => (Object.keys(state.polledAt).length > 0 ? undefined : state.snapshot.seq),
     onText,
     poll,
-    onStatus: (status) => view.status(status),
+    onStatus: (status) => {
+      linkState = status.state;
+      view.status(status);
+    },
   });
   view.panels(state, "all");
   setInterval(() => view.panels(state, "all"), CLOCK_MS);

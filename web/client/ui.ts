@@ -12,6 +12,11 @@ export type UiHooks = {
   onRange?: (range: string) => void;
   onChartRange?: (metricId: string, range: string) => void;
   onMarkRead?: () => void;
+  /**
+   * An action in the open dialog succeeded. Return true when the live socket will bring the
+   * change (its frame redraws the dialog); false to have the dialog fetched again now.
+   */
+  onDialogAction?: (submittedAt: number) => boolean;
 };
 
 /** A message in the fixed toast area (never moves the page); kept a few seconds. */
@@ -202,11 +207,13 @@ export class Ui {
 
   /**
    * The record in the open dialog may have changed (a live frame): draw it again, unless the
-   * person is typing in it or has changed a field, which a redraw would throw away.
+   * person is typing in it or has changed a field, which a redraw would throw away. `force`:
+   * the change is the person's own action from this dialog, so nothing unsent is lost.
    */
-  refreshModal(): void {
+  refreshModal(force = false): void {
     const body = document.getElementById("modal-body");
     if (!this.modalUrl || !body || this.refreshing) return;
+    if (force) return this.redrawModal(body);
     if (
       body.contains(document.activeElement) &&
       document.activeElement?.matches("input, textarea, select")
@@ -220,6 +227,11 @@ export class Ui {
         : el.value !== el.defaultValue,
     );
     if (dirty || body.querySelector("output.result:not(:empty)")) return;
+    this.redrawModal(body);
+  }
+
+  private redrawModal(body: HTMLElement): void {
+    if (!this.modalUrl) return;
     this.refreshing = true;
     const url = new URL(this.modalUrl);
     url.hash = "";
@@ -256,12 +268,13 @@ export class Ui {
     if (button) button.disabled = true;
     const output = form.querySelector("output");
     if (output) output.textContent = "";
+    const submittedAt = Date.now();
     const result = await submitAction(form);
     if (button) button.disabled = false;
-    this.report(form, result);
+    this.report(form, result, submittedAt);
   }
 
-  private report(form: HTMLFormElement, result: ActionResult): void {
+  private report(form: HTMLFormElement, result: ActionResult, submittedAt = Date.now()): void {
     const output = form.querySelector("output");
     if (output) {
       output.dataset.ok = String(result.ok);
@@ -292,6 +305,10 @@ export class Ui {
       return location.reload();
     }
     toast(result.text);
-    if (form.dataset.after === "modal" && this.modalUrl) void this.openModal(this.modalUrl);
+    if (form.dataset.after !== "modal" || !this.modalUrl) return;
+    // One path for the new state: the change's own frame redraws the dialog (the toast keeps
+    // the answer, so the form is left clean for that redraw). Without a live socket, fetch it.
+    if (output) output.textContent = "";
+    if (!this.hooks.onDialogAction?.(submittedAt)) void this.openModal(this.modalUrl);
   }
 }
