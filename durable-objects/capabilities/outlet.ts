@@ -1,7 +1,6 @@
 import { z } from "zod";
 import type { ChangeEvent, ChangeType } from "../../schema";
 import { logSafe } from "../../lib/log-safe";
-import { alertFrameGap } from "../domain/alert-ingest";
 import type { AlarmSchedule } from "../store/alarm-schedule";
 
 /** Frames that carry the whole current list of their kind (a client replaces its copy). */
@@ -27,6 +26,21 @@ const LIST_TYPES: readonly ListType[] = [
   "sources",
 ];
 const PENDING_KEY = "outlet-pending";
+/** Fan-out the object may spend on `alerts` frames: bytes per second across all sockets. */
+const FAN_OUT_BYTES_PER_SECOND = 32 * 1024 * 1024;
+const MIN_FRAME_GAP_MS = 250;
+const MAX_FRAME_GAP_MS = 5000;
+
+/**
+ * The least time between two `alerts` frames under sustained change: a whole-list frame to
+ * every socket costs about bytes × sockets, so the gap keeps that within the fan-out budget
+ * (250 ms for a small workspace; 200 alerts to 1,000 sockets, ~140 MB a frame, ~4 s).
+ * @example alertFrameGap(140_000, 1000) // 4172
+ */
+export function alertFrameGap(frameBytes: number, sockets: number): number {
+  const ms = ((frameBytes * sockets) / FAN_OUT_BYTES_PER_SECOND) * 1000;
+  return Math.round(Math.min(MAX_FRAME_GAP_MS, Math.max(MIN_FRAME_GAP_MS, ms)));
+}
 /** More ids than this pending means frames stopped leaving; the oldest wait no longer. */
 const MAX_PENDING_IDS = 500;
 const TASK = "publish";

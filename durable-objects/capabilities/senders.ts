@@ -12,13 +12,8 @@ import {
   type PagerDutyEvent,
   type PagerDutyResult,
 } from "../../schema";
-import {
-  PagerDutyAlerts,
-  activityFor,
-  changeActivity,
-  normaliseAlerts,
-  type IncomingAlert,
-} from "../domain/alert-ingest";
+import { activityFor, normaliseAlerts, type IncomingAlert } from "../domain/alert-ingest";
+import { PagerDutyAlerts, changeActivity } from "../domain/pagerduty-ingest";
 import { verifyGrafana } from "../domain/grafana-signature";
 import { TokenBuckets } from "../../lib/token-bucket";
 import { RecordStore } from "../store/records";

@@ -2,13 +2,10 @@ import {
   isUnset,
   type ActivityItem,
   type Alert,
-  type PagerDutyOpenAlert,
   type AlertmanagerPayload,
   type GrafanaPayload,
   type HealthStatus,
   type Link,
-  type PagerDutyChangeEvent,
-  type PagerDutyEvent,
   type Severity,
 } from "../../schema";
 import type { RecordStore } from "../store/records";
@@ -42,8 +39,8 @@ export type BatchChanges = {
   resolvedUnseen: Alert[];
 };
 
-const TITLE_MAX = 1024;
-const MESSAGE_MAX = 10_000;
+export const TITLE_MAX = 1024;
+export const MESSAGE_MAX = 10_000;
 const URL_MAX = 2000;
 /** Activity items a single delivery may add before it is summarised in one item. */
 const ACTIVITY_PER_DELIVERY = 10;
@@ -71,7 +68,7 @@ export function safeUrl(raw: string | undefined): string | undefined {
   }
 }
 
-function clip(text: string, max: number): string {
+export function clip(text: string, max: number): string {
   return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
 }
 
@@ -90,7 +87,7 @@ export function shortHash(text: string): string {
 }
 
 const SAFE_KEY = /^[A-Za-z0-9_-]{1,100}$/;
-const safeKey = (key: string) => (SAFE_KEY.test(key) ? key : `h${shortHash(key)}`);
+export const safeKey = (key: string) => (SAFE_KEY.test(key) ? key : `h${shortHash(key)}`);
 
 /** Identity of an alert instance: a re-fire after resolve has a new `startsAt`, so a new id. */
 export function alertIdFor(source: AlertSource, fingerprint: string, startsAt: string): string {
@@ -101,7 +98,7 @@ export function alertIdFor(source: AlertSource, fingerprint: string, startsAt: s
 const groupOf = (groupKey: string) =>
   groupKey.length <= 1000 ? groupKey : `${groupKey.slice(0, 980)}#${shortHash(groupKey)}`;
 
-function link(href: string | undefined, text: string): Link[] {
+export function link(href: string | undefined, text: string): Link[] {
   const safe = safeUrl(href);
   return safe ? [{ href: safe, text }] : [];
 }
@@ -273,167 +270,4 @@ export function activityFor(
       status: firing.length ? worst : "healthy",
     },
   ];
-}
-
-// ── PagerDuty Events v2 ───────────────────────────────────────────────────────────────
-
-export type PagerDutyChange = {
-  dedupKey: string;
-  kind: "created" | "appended" | "acknowledged" | "resolved" | "none";
-  alert?: Alert;
-};
-
-function detailsText(details: unknown): string {
-  if (details === undefined || details === null) return "";
-  if (typeof details !== "object") return String(details);
-  return Object.entries(details)
-    .map(([k, v]) => `${k}: ${typeof v === "string" ? v : JSON.stringify(v)}`)
-    .join("\n");
-}
-
-function pdLinks(event: PagerDutyEvent): Link[] {
-  return [
-    ...(event.links ?? []).flatMap((l) => link(l.href, clip(l.text || "Link", 200))),
-    ...(event.images ?? []).flatMap((i) => link(i.href ?? i.src, clip(i.alt || "Image", 200))),
-    ...link(event.client_url, clip(event.client || "Client", 200)),
-  ];
-}
-
-/**
- * PagerDuty semantics: a trigger opens an alert or appends to the open one with the same
- * `dedup_key` (per integration); acknowledge and resolve act on the open one, and are
- * dropped when there is none. After a resolve, a trigger opens a new alert.
- */
-export class PagerDutyAlerts {
-  constructor(
-    private readonly alerts: RecordStore<typeof Alert>,
-    private readonly open: RecordStore<typeof PagerDutyOpenAlert>,
-    private readonly silences: Silences,
-  ) {}
-
-  apply(event: PagerDutyEvent, integrationId: string, now: Date): PagerDutyChange {
-    const dedupKey = event.dedup_key ?? crypto.randomUUID();
-    const key = `${integrationId}.${safeKey(dedupKey)}`;
-    const index = this.open.get(key);
-    const current = index?.dedupKey === dedupKey ? this.alerts.get(index.alertId) : undefined;
-    const openAlert = current && current.status !== "resolved" ? current : undefined;
-    const at = now.toISOString();
-    if (event.event_action === "trigger") {
-      const p = event.payload;
-      const labels = Object.fromEntries(
-        Object.entries({
-          source: p.source,
-          severity: p.severity,
-          component: p.component,
-          group: p.group,
-          class: p.class,
-          client: event.client,
-        }).filter((e): e is [string, string] => typeof e[1] === "string"),
-      );
-      const fresh = {
-        title: clip(p.summary, TITLE_MAX),
-        message: clip(detailsText(p.custom_details), MESSAGE_MAX),
-        severity: p.severity,
-        labels,
-        links: pdLinks(event),
-        group: p.group === undefined ? undefined : clip(p.group, 1000),
-        lastSeen: at,
-      };
-      const silencedBy = this.silences.matching(labels, this.silences.active(now));
-      if (openAlert) {
-        const alert = withSuppression(
-          { ...openAlert, ...fresh, count: openAlert.count + 1 },
-          silencedBy,
-        );
-        this.alerts.put(alert);
-        return { dedupKey, kind: "appended", alert };
-      }
-      const startsAt = p.timestamp ? new Date(Date.parse(p.timestamp)).toISOString() : at;
-      const alert = withSuppression(
-        {
-          id: `pd.${shortHash(key)}.${now.getTime()}`,
-          ...fresh,
-          timestamp: startsAt,
-          acknowledged: false,
-          source: "pagerduty",
-          status: "firing",
-          annotations: {},
-          count: 1,
-          firstSeen: at,
-          notes: [],
-          dedupKey,
-          integrationId,
-        },
-        silencedBy,
-      );
-      this.alerts.put(alert);
-      this.open.put({ id: key, dedupKey, alertId: alert.id });
-      return { dedupKey, kind: "created", alert };
-    }
-    if (!openAlert) return { dedupKey, kind: "none" };
-    if (event.event_action === "acknowledge") {
-      if (openAlert.acknowledged) return { dedupKey, kind: "none", alert: openAlert };
-      const alert = withSuppression(
-        {
-          ...openAlert,
-          acknowledged: true,
-          acknowledgedBy: clip(event.client || "pagerduty", 200),
-          acknowledgedAt: at,
-          lastSeen: at,
-        },
-        openAlert.silencedBy ?? [],
-      );
-      this.alerts.put(alert);
-      return { dedupKey, kind: "acknowledged", alert };
-    }
-    const alert = withSuppression(
-      { ...openAlert, status: "resolved", resolvedAt: at, lastSeen: at },
-      [],
-    );
-    this.alerts.put(alert);
-    this.open.delete(key);
-    return { dedupKey, kind: "resolved", alert };
-  }
-}
-
-/** A change event (deploy, config change) as an activity feed item. */
-export function changeActivity(event: PagerDutyChangeEvent, now: Date): ActivityItem {
-  const p = event.payload;
-  const details = detailsText(p.custom_details);
-  return {
-    id: crypto.randomUUID(),
-    type: "deployment",
-    title: clip(p.summary, TITLE_MAX),
-    description: clip(
-      [p.source ? `Source: ${p.source}` : "", details].filter(Boolean).join("\n"),
-      MESSAGE_MAX,
-    ),
-    timestamp: p.timestamp ? new Date(Date.parse(p.timestamp)).toISOString() : now.toISOString(),
-  };
-}
-
-// ── Alert frames ──────────────────────────────────────────────────────────────────────
-
-/** Fan-out the object may spend on `alerts` frames: bytes per second across all sockets. */
-const FAN_OUT_BYTES_PER_SECOND = 32 * 1024 * 1024;
-const MIN_FRAME_GAP_MS = 250;
-const MAX_FRAME_GAP_MS = 5000;
-
-/**
- * The least time between two `alerts` frames under sustained ingest: a whole-list frame to
- * every socket costs about bytes × sockets, so the gap keeps that within the fan-out budget
- * (250 ms for a small workspace; 200 alerts to 1,000 sockets, ~140 MB a frame, ~4 s).
- * @example alertFrameGap(140_000, 1000) // 4172
- */
-export function alertFrameGap(frameBytes: number, sockets: number): number {
-  const ms = ((frameBytes * sockets) / FAN_OUT_BYTES_PER_SECOND) * 1000;
-  return Math.round(Math.min(MAX_FRAME_GAP_MS, Math.max(MIN_FRAME_GAP_MS, ms)));
-}
-
-/** Bytes of the newest event's payload: the size of the frame just broadcast. */
-export function lastEventBytes(sql: SqlStorage): number {
-  const row = sql
-    .exec<{ n: number | null }>("SELECT LENGTH(payload) AS n FROM events ORDER BY seq DESC LIMIT 1")
-    .toArray()[0];
-  return row?.n ?? 0;
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
+import { alertFrameGap } from "../../durable-objects/capabilities/outlet";
 import {
-  alertFrameGap,
   alertIdFor,
   safeUrl,
   severityHealth,
