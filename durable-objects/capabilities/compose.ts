@@ -131,6 +131,7 @@ export class Capabilities {
     host.outlet.connect(this.read.readers());
     this.alarmTasks = {
       ...host.outlet.tasks,
+      ...this.sources.tasks,
       ...this.silences.tasks,
       ...this.collection.tasks,
       ...this.notifications.tasks,

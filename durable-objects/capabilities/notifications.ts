@@ -141,18 +141,9 @@ export class Notifications {
     for (const channel of ["slack", "webhook"] as const) this.reportChannel(channel, at);
   }
 
-  /** Points the `notify` task at `at` (earlier wins); the alarm follows once this turn ends. */
+  /** Points the `notify` task at `at` (earlier wins); called inside the queuing transaction. */
   private notifyAt(at: number): void {
-    const due = this.host.schedule.dueAt("notify");
-    if (due !== undefined && due <= at) return;
-    this.host.schedule.write("notify", at);
-    // Called inside the transaction that queued the message, where the alarm cannot be set:
-    // a microtask runs right after it commits, still within this request.
-    queueMicrotask(() => {
-      this.host.schedule.arm().catch((error: unknown) => {
-        console.error("Workspace:notifyAt", logSafe(error));
-      });
-    });
+    this.host.schedule.soon("notify", at);
   }
 
   private reportChannel(channel: NotificationChannel, now: Date): void {

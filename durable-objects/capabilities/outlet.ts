@@ -133,7 +133,7 @@ export class Outlet {
     this.save(rest);
     this.schedule.cancel(TASK);
     if (waiting.length > 0)
-      this.schedule.write(TASK, Math.min(...waiting.map((t) => this.dueAt(t))));
+      this.schedule.soon(TASK, Math.min(...waiting.map((t) => this.dueAt(t))));
   }
 
   private dueAt(type: ListType): number {
@@ -151,27 +151,13 @@ export class Outlet {
         this.flushQueued = false;
         try {
           this.flush(Date.now());
-          this.armSoon();
         } catch (error) {
           console.error("Workspace:outlet flush", logSafe(error));
         }
       });
       return;
     }
-    const at = Math.min(...pending.lists.map((t) => this.dueAt(t)));
-    const due = this.schedule.dueAt(TASK);
-    if (due !== undefined && due <= at) return;
-    this.schedule.write(TASK, at);
-    this.armSoon();
-  }
-
-  /** Points the alarm at the earliest task once the current transaction (if any) commits. */
-  private armSoon(): void {
-    queueMicrotask(() => {
-      this.schedule.arm().catch((error: unknown) => {
-        console.error("Workspace:outlet arm", logSafe(error));
-      });
-    });
+    this.schedule.soon(TASK, Math.min(...pending.lists.map((t) => this.dueAt(t))));
   }
 
   private save(pending: Pending): void {

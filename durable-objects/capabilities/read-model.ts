@@ -41,7 +41,7 @@ export class ReadModel {
     "aws-services": () => this.parts.aws.list(),
     "web3-networks": () => this.parts.web3.listCards(),
     security: () => this.parts.delivery.listSecurity(),
-    sources: () => this.parts.sources.list(),
+    sources: () => this.parts.sources.shown(),
   };
 
   /** What the outlet reads when it flushes. */

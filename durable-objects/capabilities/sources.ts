@@ -4,7 +4,9 @@ import { channelSource } from "../domain/notifications";
 import { loadSettings } from "../domain/settings";
 import { Sources as SourceReports } from "../domain/sources";
 import type { ChannelRecord } from "../store/notification-outbox";
-import type { Host } from "./host";
+import type { AlarmTasks, Host } from "./host";
+
+const STALE_TASK = "sources:stale";
 
 /** Webhook senders whose deliveries report them live. */
 export type SenderSource = Extract<SourceId, "alertmanager" | "grafana" | "pagerduty">;
@@ -36,9 +38,40 @@ export class SourceStates {
     );
   }
 
-  /** Broadcasts the list (a source was configured, removed, or changed state). */
+  readonly tasks: AlarmTasks = {
+    // A live collected source just crossed its stale-after limit: say so to open screens.
+    [STALE_TASK]: (now) => {
+      this.host.schedule.cancel(STALE_TASK);
+      this.publish(new Date(now));
+    },
+  };
+
+  /** The list changed (a source was configured, removed, or changed state): send it. */
   publish(now: Date): void {
-    this.host.publish({ type: "sources", payload: this.list() }, now);
+    this.host.publish({ type: "sources", payload: this.list(now.getTime()) }, now);
+  }
+
+  /**
+   * The list as screens are told it (frames, snapshot), and the plan for the next moment a
+   * live source would turn stale by age alone: the `sources:stale` task sends the list again
+   * then, so an open dashboard shows it without waiting for another change or a reload.
+   */
+  shown(now = Date.now()): SourceStatus[] {
+    const list = this.list(now);
+    const limits = staleAfter(loadIntervals(this.host.sql));
+    const edges = list.flatMap((s) => {
+      const limit = limits[s.id];
+      return s.status === "live" && limit !== undefined && s.lastSuccessAt
+        ? [Date.parse(s.lastSuccessAt) + limit + 1]
+        : [];
+    });
+    const next = edges.length > 0 ? Math.min(...edges) : undefined;
+    const { schedule } = this.host;
+    if (next !== undefined && schedule.dueAt(STALE_TASK) === next) return list;
+    // Replaced, not only moved earlier: a source that succeeded again turns stale later.
+    schedule.cancel(STALE_TASK);
+    if (next !== undefined && next > now) schedule.soon(STALE_TASK, next);
+    return list;
   }
 
   /** A webhook source is live; its timestamp alone is broadcast at most once a minute. */

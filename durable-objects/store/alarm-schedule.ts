@@ -1,8 +1,10 @@
+import { logSafe } from "../../lib/log-safe";
+
 /** Keys in the `meta` table; no migration needed and nothing else uses the prefix. */
 const TASK_PREFIX = "alarm:";
 
 /**
- * Several jobs (heartbeat, collectors) share the object's single alarm. Each named task
+ * Several jobs (collectors, paced frames, notification retries) share the object's single alarm. Each named task
  * keeps its own due time in SQLite; the alarm always points at the earliest one, so
  * scheduling one task never loses another. Alarms are at-least-once: `due()` is derived
  * from stored times, so a repeated firing finds nothing left to do.
@@ -44,6 +46,22 @@ export class AlarmSchedule {
       TASK_PREFIX + task,
       String(at),
     );
+  }
+
+  /**
+   * Runs `task` at `at` unless it is due sooner already, and points the alarm once the current
+   * transaction (if any) has committed: usable inside `transactionSync`, where the alarm cannot
+   * be set. The microtask still runs within the request that scheduled it.
+   */
+  soon(task: string, at: number): void {
+    const due = this.dueAt(task);
+    if (due !== undefined && due <= at) return;
+    this.write(task, at);
+    queueMicrotask(() => {
+      this.arm().catch((error: unknown) => {
+        console.error(`AlarmSchedule:arm ${task}`, logSafe(error));
+      });
+    });
   }
 
   cancel(task: string): void {
