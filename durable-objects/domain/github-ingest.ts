@@ -70,7 +70,7 @@ export async function ingestGithub(
   if (!box) return fail(503, "secrets_key_missing", "SECRETS_KEY is not configured on the server.");
   const reject = (ids: string[], status: number, code: string, detail: string, field?: string) => {
     deps.webhooks.record(ids, "rejected", now, `${code}: ${detail}`);
-    return fail(status, code, detail, field);
+    return fail(status, code, detail, { field });
   };
 
   const candidates = await deps.webhooks.hmacCandidates(box, "github", now);
