@@ -19,6 +19,7 @@ import {
 } from "../../schema";
 import type { AppEnv } from "../env";
 import { ApiError, pagerDutyFailure } from "../errors";
+import { bearerToken } from "../lib/bearer";
 import { workspaceOfSecret, workspaceParam } from "../middleware/auth";
 import { router } from "../openapi";
 import { WorkspaceParams, json } from "./params";
@@ -119,10 +120,6 @@ function refused(failure: Failure, realm: string): ApiError {
   );
 }
 
-function bearer(c: Context<AppEnv>): string | undefined {
-  return /^Bearer\s+(\S+)$/i.exec(c.req.header("Authorization") ?? "")?.[1];
-}
-
 const hookResponses = {
   200: json(AlertBatchResult, "Applied (or ignored when the notification had no alerts)"),
   400: { description: "Invalid payload: problem+json with issues[]; recorded on the integration" },
@@ -160,7 +157,7 @@ export const alertHookRoutes = router()
     }),
     async (c) => {
       const workspace = workspaceParam(c);
-      const token = bearer(c);
+      const token = bearerToken(c.req.header("Authorization"));
       if (!token?.startsWith("amk.") || workspaceOfSecret(token) !== workspace)
         throw refused(
           fail(
