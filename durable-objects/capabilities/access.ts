@@ -6,6 +6,7 @@ import {
   type AuditQuery,
   type AuditRecord,
   type CreateTokenBody,
+  type Credential,
   type IssuedToken,
   type Outcome,
   type Principal,
@@ -13,7 +14,7 @@ import {
 } from "../../schema";
 import { attachmentOf, closeQuietly, type SocketAttachment } from "../connections";
 import { TokenBuckets } from "../../lib/token-bucket";
-import { AccessStore, type Credential } from "../store/access";
+import { AccessStore } from "../store/access";
 import type { Host } from "./host";
 
 /**

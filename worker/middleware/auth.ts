@@ -1,7 +1,7 @@
 import type { Context } from "hono";
 import { getCookie } from "hono/cookie";
 import { createMiddleware } from "hono/factory";
-import { ROLE_RANK, WorkspaceSlug, type Role } from "../../schema";
+import { ROLE_RANK, WorkspaceSlug, type Credential, type Role } from "../../schema";
 import type { AppEnv } from "../env";
 import { ApiError } from "../errors";
 import { bearerToken } from "../lib/bearer";
@@ -9,8 +9,6 @@ import { withIdempotency } from "./idempotency";
 import { authenticateMetered } from "./rate-limit";
 
 export const SESSION_COOKIE = "opsdeck_session";
-
-type Credential = { kind: "token" | "session" | "ticket"; secret: string };
 
 /** Credentials name their workspace (`odk.<workspace>.<random>`), so a foreign one is refused here. */
 export function workspaceOfSecret(secret: string): string | undefined {
