@@ -2,7 +2,6 @@ import { z } from "zod";
 import { RecordId, Timestamp } from "./common";
 import { Deployment, DeploymentLog } from "./deployments";
 import { Pipeline, StageLog } from "./pipelines";
-import type { Failure } from "./problem";
 
 /** Actions Opsdeck performs through a provider's API on someone's behalf. */
 export const ProviderActionKind = z.enum([
@@ -77,10 +76,3 @@ export type DeploymentLogs = z.infer<typeof DeploymentLogs>;
 /** Stage logs, oldest first; only the tail when the job wrote more than the cap. */
 export const StageLogs = z.object({ logs: z.array(StageLog), truncated: z.boolean() });
 export type StageLogs = z.infer<typeof StageLogs>;
-
-/**
- * An expected failure of a provider action: the usual problem fields, plus when to retry
- * (rate limits) so the route can send `Retry-After`.
- */
-export type ActionFailure = Failure & { retryAfterSeconds?: number };
-export type ActionOutcome<T> = { ok: true; value: T } | ActionFailure;

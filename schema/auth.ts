@@ -7,6 +7,20 @@ export type Role = z.infer<typeof Role>;
 
 export const ROLE_RANK: Record<Role, number> = { viewer: 0, operator: 1, admin: 2 };
 
+/** API token (`odk.…`), browser session (`ods.…`) or one-use socket ticket (`odt.…`). */
+export const CredentialKind = z.enum(["token", "session", "ticket"]);
+export type CredentialKind = z.infer<typeof CredentialKind>;
+
+/**
+ * A credential as the Worker received it; the workspace object resolves it to a principal.
+ * Parsed where it crosses as text: the socket upgrade's `CREDENTIAL_HEADER`.
+ */
+export const Credential = z.object({
+  kind: CredentialKind,
+  secret: z.string().min(1).max(300),
+});
+export type Credential = z.infer<typeof Credential>;
+
 /** Who is calling, as the workspace object resolved it. Recorded in the audit trail. */
 export const Principal = z.object({
   tokenId: RecordId,

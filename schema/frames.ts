@@ -79,12 +79,7 @@ export const MAX_CLIENT_FRAME_BYTES = 64 * 1024;
 
 /**
  * Header the Worker uses to hand the caller's credential to the object's upgrade `fetch()`, so
- * a connect costs one trip to the object: it authenticates and accepts in the same call.
+ * a connect costs one trip to the object: it authenticates and accepts in the same call. It
+ * carries a `Credential` (schema/auth.ts) as JSON.
  */
 export const CREDENTIAL_HEADER = "x-opsdeck-credential";
-
-export const SocketCredential = z.object({
-  kind: z.enum(["token", "session", "ticket"]),
-  secret: z.string().min(1).max(300),
-});
-export type SocketCredential = z.infer<typeof SocketCredential>;

@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { RecordId, Text, Timestamp } from "./common";
-import { Failure } from "./problem";
+import { fail, type FieldIssue, type Outcome } from "./problem";
 
 // ── Shared pieces ─────────────────────────────────────────────────────────────────────
 
@@ -203,26 +203,6 @@ export type PagerDutyOpenAlert = z.infer<typeof PagerDutyOpenAlert>;
 
 // ── Delivery results ──────────────────────────────────────────────────────────────────
 
-export const FieldIssue = z.object({ path: z.string(), message: z.string() });
-export type FieldIssue = z.infer<typeof FieldIssue>;
-
-/** A refused delivery: its status, a stable code, and for bad bodies the failing fields. */
-export const HookFailure = Failure.extend({
-  issues: z.array(FieldIssue).optional(),
-  retryAfterSeconds: z.number().int().positive().optional(),
-});
-export type HookFailure = z.infer<typeof HookFailure>;
-export type HookOutcome<T> = { ok: true; value: T } | HookFailure;
-
-export function hookFailure(
-  status: number,
-  code: string,
-  detail: string,
-  extra: { issues?: FieldIssue[]; retryAfterSeconds?: number } = {},
-): HookFailure {
-  return { ok: false, status, code, detail, ...extra };
-}
-
 /** Zod issues as `{ path, message }` with paths like `json.alerts.0.startsAt`. */
 export function issuesOf(error: z.ZodError, prefix = "json"): FieldIssue[] {
   return error.issues.map((issue) => ({
@@ -237,13 +217,13 @@ export function validated<S extends z.ZodType>(
   body: unknown,
   what: string,
   prefix = "json",
-): HookOutcome<z.infer<S>> {
+): Outcome<z.infer<S>> {
   const parsed = schema.safeParse(body);
   if (parsed.success) return { ok: true, value: parsed.data };
   const issues = issuesOf(parsed.error, prefix);
   const first = issues[0];
   const detail = `Not a valid ${what}${first ? `: ${first.path} ${first.message}` : ""}.`;
-  return hookFailure(400, "validation_failed", detail, { issues });
+  return fail(400, "validation_failed", detail, { issues });
 }
 
 export const AlertBatchResult = z.object({
@@ -417,14 +397,14 @@ export const SilenceQuery = z.object({ state: SilenceState.optional() });
 export type SilenceQuery = z.infer<typeof SilenceQuery>;
 
 /** A request body as a JSON object, or the 400 `invalid_json` a sender can act on. */
-export function decodeJsonObject(body: Uint8Array): HookOutcome<Record<string, unknown>> {
+export function decodeJsonObject(body: Uint8Array): Outcome<Record<string, unknown>> {
   let value: unknown;
   try {
     value = JSON.parse(new TextDecoder().decode(body));
   } catch {
-    return hookFailure(400, "invalid_json", "The body is not valid JSON.");
+    return fail(400, "invalid_json", "The body is not valid JSON.");
   }
   if (typeof value !== "object" || value === null || Array.isArray(value))
-    return hookFailure(400, "invalid_json", "The body must be a JSON object.");
+    return fail(400, "invalid_json", "The body must be a JSON object.");
   return { ok: true, value: value as Record<string, unknown> };
 }

@@ -1,5 +1,5 @@
 import type { Workspace } from "../durable-objects/workspace";
-import type { Principal } from "../schema";
+import type { CredentialKind, Principal } from "../schema";
 
 /** The typed stub every route uses to reach its workspace object. */
 export type WorkspaceStub = DurableObjectStub<Workspace>;
@@ -11,6 +11,6 @@ export type AppEnv = {
     /** Set by `authorize()`: the workspace named in the path and who is calling it. */
     workspace: { id: string; stub: WorkspaceStub };
     principal: Principal;
-    credentialKind: "token" | "session" | "ticket";
+    credentialKind: CredentialKind;
   };
 };

@@ -2,7 +2,7 @@ import type { Context } from "hono";
 import { HTTPException } from "hono/http-exception";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 import type { z } from "zod";
-import type { Failure, Outcome, Problem } from "../schema";
+import type { Failure, Outcome, PagerDutyResponse, Problem } from "../schema";
 import type { AppEnv } from "./env";
 import { logSafe } from "../lib/log-safe";
 
@@ -40,16 +40,21 @@ export class ApiError extends Error {
     super(detail);
   }
 
-  static from(failure: Failure): ApiError {
-    const issues = failure.field ? [{ path: failure.field, message: failure.detail }] : undefined;
-    return new ApiError(
-      failure.status,
-      failure.code,
-      failure.detail,
-      issues,
-      undefined,
-      failure.current,
-    );
+  /**
+   * The one way an expected failure becomes its HTTP answer (problem+json, through `onError`):
+   * status, code and detail as reported; `issues` as reported, else its `field` as the one
+   * issue; `current` on a conflict; `Retry-After` when it says when to come back. `headers`
+   * adds what only the route knows, such as a 401's `WWW-Authenticate` realm.
+   * @example throw ApiError.from(fail(404, "not_found", "No alert 'a1'.", { field: "id" }))
+   */
+  static from(failure: Failure, headers?: Record<string, string>): ApiError {
+    const issues =
+      failure.issues ??
+      (failure.field ? [{ path: failure.field, message: failure.detail }] : undefined);
+    const all: Record<string, string> = { ...headers };
+    if (failure.retryAfterSeconds !== undefined)
+      all["Retry-After"] = String(failure.retryAfterSeconds);
+    return new ApiError(failure.status, failure.code, failure.detail, issues, all, failure.current);
   }
 
   static validation(error: z.ZodError, target: string): ApiError {
@@ -70,10 +75,45 @@ export class ApiError extends Error {
   }
 }
 
-/** Unwraps a workspace method's outcome, turning an expected failure into its problem. */
+/** A workspace method's value, or its expected failure thrown as its problem (`ApiError.from`). */
 export function unwrap<T>(outcome: Outcome<T>): T {
   if (!outcome.ok) throw ApiError.from(outcome);
   return outcome.value;
+}
+
+/**
+ * The PagerDuty-compatible endpoints' variant of `ApiError.from`: a failure in PagerDuty's own
+ * shape (`{ status: "invalid event", message, errors[] }`), which its clients understand.
+ * Statuses PagerDuty does not use here become 400; a 429 always says when to retry.
+ */
+export function pagerDutyFailure(c: Context<AppEnv>, failure: Failure) {
+  const errors = failure.issues?.map((i) => `${i.path}: ${i.message}`) ?? [failure.detail];
+  const invalid = (message: string): PagerDutyResponse => ({
+    status: "invalid event",
+    message,
+    errors,
+  });
+  switch (failure.status) {
+    case 429:
+      return c.json({ status: "throttle event", message: failure.detail, errors }, 429, {
+        "Retry-After": String(failure.retryAfterSeconds ?? 1),
+      });
+    case 404:
+      return c.json(invalid("Routing key not found"), 404);
+    case 413:
+      return c.json(invalid(failure.detail), 413);
+    case 415:
+      return c.json(invalid(failure.detail), 415);
+    case 503:
+      return c.json({ status: "error", message: failure.detail, errors }, 503, {
+        "Retry-After": "5",
+      });
+    default:
+      return c.json(
+        invalid(failure.status === 400 ? "Event object is invalid" : failure.detail),
+        400,
+      );
+  }
 }
 
 export function problem(c: Context<AppEnv>, error: ApiError): Response {

@@ -6,6 +6,7 @@ import {
   type AuditQuery,
   type AuditRecord,
   type CreateTokenBody,
+  type Credential,
   type IssuedToken,
   type Outcome,
   type Principal,
@@ -13,7 +14,7 @@ import {
 } from "../../schema";
 import { attachmentOf, closeQuietly, type SocketAttachment } from "../connections";
 import { TokenBuckets } from "../../lib/token-bucket";
-import { AccessStore, type Credential } from "../store/access";
+import { AccessStore } from "../store/access";
 import type { Host } from "./host";
 
 /**
@@ -39,7 +40,9 @@ export class Access {
     adminName: string,
   ): Promise<Outcome<IssuedToken>> {
     if (this.host.info())
-      return fail(409, "workspace_exists", `Workspace '${info.id}' already exists.`, "id");
+      return fail(409, "workspace_exists", `Workspace '${info.id}' already exists.`, {
+        field: "id",
+      });
     const now = new Date();
     const record: WorkspaceInfo = { ...info, createdAt: now.toISOString() };
     this.host.sql.exec(
@@ -79,7 +82,9 @@ export class Access {
     const now = new Date();
     const principal = await this.authenticate({ kind: "token", secret: token });
     if (!principal)
-      return fail(401, "invalid_token", "That token is not valid for this workspace.", "token");
+      return fail(401, "invalid_token", "That token is not valid for this workspace.", {
+        field: "token",
+      });
     const { secret, expiresAt } = await this.store.openSession(principal.tokenId, now);
     this.host.audit.record(principal, "session.open", principal.tokenId, {}, now);
     return ok({ session: secret, expiresAt: expiresAt.toISOString(), principal });
@@ -116,7 +121,7 @@ export class Access {
   /** Revokes a token; its live sockets close. */
   revokeToken(actor: Principal, id: string): Outcome<ApiToken> {
     const before = this.store.getToken(id);
-    if (!before) return fail(404, "not_found", `No token with id '${id}'.`, "id");
+    if (!before) return fail(404, "not_found", `No token with id '${id}'.`, { field: "id" });
     const now = new Date();
     this.store.revokeToken(id, now);
     const after = this.store.getToken(id)!;

@@ -82,7 +82,7 @@ export class Alerts {
   /** The alert (dismissed ones too) and the changes that finished shortly before it began. */
   get(id: string): Outcome<AlertDetail> {
     const alert = this.store.get(id);
-    if (!alert) return fail(404, "not_found", `No alert '${id}'.`, "id");
+    if (!alert) return fail(404, "not_found", `No alert '${id}'.`, { field: "id" });
     const { deployments, pipelines } = this.deps.changes();
     return ok({ alert, correlated: correlate(alert, deployments, pipelines) });
   }
@@ -133,7 +133,7 @@ export class Alerts {
     decide: (alert: Alert, now: Date) => Outcome<AlertChange>,
   ): Outcome<Alert> {
     const alert = this.store.get(id);
-    if (!alert) return fail(404, "not_found", `No alert '${id}'.`, "id");
+    if (!alert) return fail(404, "not_found", `No alert '${id}'.`, { field: "id" });
     const now = new Date();
     const decided = decide(alert, now);
     if (!decided.ok) return decided;

@@ -53,7 +53,9 @@ export class Delivery {
 
   getPipeline(id: string): Outcome<Pipeline> {
     const pipeline = this.pipelines.get(id);
-    return pipeline ? ok(pipeline) : fail(404, "not_found", `No pipeline '${id}'.`, "id");
+    return pipeline
+      ? ok(pipeline)
+      : fail(404, "not_found", `No pipeline '${id}'.`, { field: "id" });
   }
 
   listSecurity(query: SecurityQuery = { limit: LIST_CAPS.security }): SecurityScan[] {

@@ -1,13 +1,12 @@
 import {
   ok,
-  type ActionOutcome,
+  type Outcome,
   type Deployment,
   type DeploymentLog,
   type GithubDelivery,
   type GithubDeliveryResult,
   type GithubIntegrationBody,
   type GithubIntegrationView,
-  type Outcome,
   type Pipeline,
   type Principal,
   type ProviderAction,
@@ -32,7 +31,7 @@ import type { Host } from "./host";
 import type { SourceStates } from "./sources";
 import type { Webhooks } from "./webhooks";
 
-type Action<T> = Promise<ActionOutcome<T>>;
+type Action<T> = Promise<Outcome<T>>;
 
 /**
  * GitHub: the integration's settings, its collector job, its webhook receiver and the actions

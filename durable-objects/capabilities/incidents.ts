@@ -65,7 +65,7 @@ export class Incidents {
 
   get(id: string): Outcome<IncidentDetail> {
     const incident = this.store.get(id);
-    if (!incident) return fail(404, "not_found", `No incident '${id}'.`, "id");
+    if (!incident) return fail(404, "not_found", `No incident '${id}'.`, { field: "id" });
     const alerts = incident.alertIds.flatMap((alertId) => this.alerts.store.get(alertId) ?? []);
     return ok({ incident, alerts });
   }
@@ -99,7 +99,7 @@ export class Incidents {
   /** A status change (or an update at the same status) appended to the timeline. */
   update(actor: Principal, id: string, body: IncidentUpdateBody): Outcome<Incident> {
     const before = this.store.get(id);
-    if (!before) return fail(404, "not_found", `No incident '${id}'.`, "id");
+    if (!before) return fail(404, "not_found", `No incident '${id}'.`, { field: "id" });
     const now = new Date();
     const updated = applyUpdate(before, body, actor, now);
     if (!updated.ok) return updated;

@@ -54,7 +54,7 @@ export class MetricSeries {
 
   chart(metricId: string, range: TimeRange): Outcome<ChartDataPoint[]> {
     if (!this.store.has(metricId))
-      return fail(404, "not_found", `No metric '${metricId}'.`, "metricId");
+      return fail(404, "not_found", `No metric '${metricId}'.`, { field: "metricId" });
     return ok(this.store.chart(metricId, range, new Date()));
   }
 

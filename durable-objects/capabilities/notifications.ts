@@ -1,7 +1,7 @@
 import {
   fail,
   ok,
-  type ActionOutcome,
+  type Outcome,
   type NotificationChannel,
   type NotificationDelivery,
   type NotificationTestBody,
@@ -64,7 +64,7 @@ export class Notifications {
     actor: Principal,
     body: NotificationTestBody,
     origin?: string,
-  ): Promise<ActionOutcome<NotificationTestResult>> {
+  ): Promise<Outcome<NotificationTestResult>> {
     const now = new Date();
     if (origin) this.notifier.rememberOrigin(origin);
     const { channel } = body;
@@ -95,16 +95,14 @@ export class Notifications {
     if (result.success) return ok(result);
     const who = channel === "slack" ? NAMES.slack : `${NAMES.webhook} at ${target.target.host}`;
     const answered = attempt.status !== undefined && attempt.status < 500 && attempt.status !== 429;
-    return {
-      ...fail(
-        answered ? 502 : 503,
-        "upstream_error",
-        `${who} did not accept the test message: ${attempt.detail}`,
-      ),
-      ...(attempt.retryAfterMs !== undefined
+    return fail(
+      answered ? 502 : 503,
+      "upstream_error",
+      `${who} did not accept the test message: ${attempt.detail}`,
+      attempt.retryAfterMs !== undefined
         ? { retryAfterSeconds: Math.ceil(attempt.retryAfterMs / 1000) }
-        : {}),
-    };
+        : {},
+    );
   }
 
   /** The `notify` task: sends what is due, then waits for the next retry or new message. */

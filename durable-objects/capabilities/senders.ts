@@ -2,12 +2,12 @@ import {
   GrafanaPayload,
   PagerDutyOpenAlert,
   decodeJsonObject,
-  hookFailure,
+  fail,
   ok,
   validated,
   type AlertBatchResult,
   type AlertmanagerPayload,
-  type HookOutcome,
+  type Outcome,
   type PagerDutyChangeEvent,
   type PagerDutyEvent,
   type PagerDutyResult,
@@ -53,15 +53,15 @@ export class AlertSenders {
    */
   async alertmanager(
     token: string,
-    delivery: HookOutcome<AlertmanagerPayload>,
-  ): Promise<HookOutcome<AlertBatchResult>> {
+    delivery: Outcome<AlertmanagerPayload>,
+  ): Promise<Outcome<AlertBatchResult>> {
     const now = new Date();
     const webhooks = this.deps.webhooks.store;
     const integrationId = await webhooks.byCredential("alertmanager", token, now);
     if (!integrationId) {
       const detail = "A delivery was refused: its bearer token is unknown or rotated out.";
       webhooks.record(webhooks.idsOfKind("alertmanager"), "rejected", now, detail);
-      return hookFailure(401, "unauthenticated", "The bearer token is not valid here.");
+      return fail(401, "unauthenticated", "The bearer token is not valid here.");
     }
     if (!delivery.ok) {
       webhooks.record([integrationId], "rejected", now, delivery.detail);
@@ -75,23 +75,15 @@ export class AlertSenders {
   async grafana(
     body: Uint8Array,
     headers: Record<string, string>,
-  ): Promise<HookOutcome<AlertBatchResult>> {
+  ): Promise<Outcome<AlertBatchResult>> {
     const now = new Date();
     const box = await this.host.box();
     if (!box)
-      return hookFailure(
-        503,
-        "secrets_key_missing",
-        "SECRETS_KEY is not configured on the server.",
-      );
+      return fail(503, "secrets_key_missing", "SECRETS_KEY is not configured on the server.");
     const webhooks = this.deps.webhooks.store;
     const candidates = await webhooks.hmacCandidates(box, "grafana", now);
     if (candidates.length === 0)
-      return hookFailure(
-        404,
-        "integration_not_found",
-        "This workspace has no Grafana integration.",
-      );
+      return fail(404, "integration_not_found", "This workspace has no Grafana integration.");
     const verified = await verifyGrafana(candidates, body, headers, now);
     if (!verified.ok) {
       webhooks.record(webhooks.idsOfKind("grafana"), "rejected", now, verified.detail);
@@ -112,8 +104,8 @@ export class AlertSenders {
   /** Events v2 `enqueue`. Ack or resolve of an unknown dedup key changes nothing. */
   async pagerDutyEvent(
     routingKey: string,
-    delivery: HookOutcome<PagerDutyEvent>,
-  ): Promise<HookOutcome<PagerDutyResult>> {
+    delivery: Outcome<PagerDutyEvent>,
+  ): Promise<Outcome<PagerDutyResult>> {
     const now = new Date();
     const admitted = await this.admitPagerDuty(routingKey, delivery, now);
     if (!admitted.ok) return admitted;
@@ -141,8 +133,8 @@ export class AlertSenders {
   /** Change events (deploys, config changes) become activity feed items. */
   async pagerDutyChange(
     routingKey: string,
-    delivery: HookOutcome<PagerDutyChangeEvent>,
-  ): Promise<HookOutcome<{ outcome: "accepted" }>> {
+    delivery: Outcome<PagerDutyChangeEvent>,
+  ): Promise<Outcome<{ outcome: "accepted" }>> {
     const now = new Date();
     const admitted = await this.admitPagerDuty(routingKey, delivery, now);
     if (!admitted.ok) return admitted;
@@ -182,16 +174,16 @@ export class AlertSenders {
   /** Routing key → integration, then the per-key rate limit, then the body's validity. */
   private async admitPagerDuty<T>(
     routingKey: string,
-    delivery: HookOutcome<T>,
+    delivery: Outcome<T>,
     now: Date,
-  ): Promise<HookOutcome<{ integrationId: string; event: T }>> {
+  ): Promise<Outcome<{ integrationId: string; event: T }>> {
     const webhooks = this.deps.webhooks.store;
     const integrationId = await webhooks.byCredential("pagerduty", routingKey, now);
     if (!integrationId)
-      return hookFailure(404, "routing_key_unknown", "No integration has this routing key.");
+      return fail(404, "routing_key_unknown", "No integration has this routing key.");
     const allowed = this.pagerDutyBuckets.take(integrationId, now.getTime());
     if (!allowed.ok)
-      return hookFailure(429, "rate_limited", "Events for this routing key arrive too fast.", {
+      return fail(429, "rate_limited", "Events for this routing key arrive too fast.", {
         retryAfterSeconds: allowed.retryAfterSeconds,
       });
     if (!delivery.ok) {

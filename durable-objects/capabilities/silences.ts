@@ -33,7 +33,7 @@ export class SilenceWindows {
 
   get(kind: SilenceKind, id: string): Outcome<Silence> {
     const silence = this.alerts.silences.get(kind, id, new Date());
-    return silence ? ok(silence) : fail(404, "not_found", `No ${kind} '${id}'.`, "id");
+    return silence ? ok(silence) : fail(404, "not_found", `No ${kind} '${id}'.`, { field: "id" });
   }
 
   /** Creates a silence or maintenance window; matching open alerts are suppressed at once. */

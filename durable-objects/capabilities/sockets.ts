@@ -1,9 +1,9 @@
 import {
   CREDENTIAL_HEADER,
   ClientFrame,
+  Credential,
   MAX_CLIENT_FRAME_BYTES,
   PONG_FRAME,
-  SocketCredential,
 } from "../../schema";
 import { logSafe } from "../../lib/log-safe";
 import {
@@ -35,9 +35,7 @@ export class Sockets {
     if (request.headers.get("Upgrade")?.toLowerCase() !== "websocket") {
       return new Response("Expected a WebSocket upgrade", { status: 426 });
     }
-    const credential = SocketCredential.safeParse(
-      safeJson(request.headers.get(CREDENTIAL_HEADER) ?? ""),
-    );
+    const credential = Credential.safeParse(safeJson(request.headers.get(CREDENTIAL_HEADER) ?? ""));
     const resolved =
       credential.success && this.host.info()
         ? await this.access.store.resolveWithSession(credential.data, new Date())

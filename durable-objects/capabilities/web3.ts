@@ -76,7 +76,9 @@ export class Web3 {
     const box = await this.host.box();
     if (!box) return SECRETS_KEY_MISSING();
     if (this.networks.get(network.id))
-      return fail(409, "conflict", `A network with id '${network.id}' exists.`, "json.id");
+      return fail(409, "conflict", `A network with id '${network.id}' exists.`, {
+        field: "json.id",
+      });
     const { rpcUrl, ...fields } = network;
     const now = new Date();
     const stored: StoredNetwork = {
@@ -103,7 +105,7 @@ export class Web3 {
     body: UpdateNetworkBody,
   ): Promise<Outcome<NetworkView>> {
     const before = this.networks.get(id);
-    if (!before) return fail(404, "not_found", `No network '${id}'.`, "id");
+    if (!before) return fail(404, "not_found", `No network '${id}'.`, { field: "id" });
     const now = new Date();
     const keep = <T>(next: T | null | undefined, current: T | undefined) =>
       next === null ? undefined : (next ?? current);
@@ -126,7 +128,7 @@ export class Web3 {
   remove(actor: Principal, id: string): Outcome<{ id: string }> {
     const before = this.networks.get(id);
     if (!before || !this.networks.delete(id))
-      return fail(404, "not_found", `No network '${id}'.`, "id");
+      return fail(404, "not_found", `No network '${id}'.`, { field: "id" });
     const now = new Date();
     this.cards.delete(id);
     this.readings.delete(id);
@@ -139,7 +141,7 @@ export class Web3 {
   /** A network's watched contracts with their latest readings (View Contracts). */
   contracts(id: string): Outcome<ContractsResponse> {
     const network = this.networks.get(id);
-    if (!network) return fail(404, "not_found", `No network '${id}'.`, "id");
+    if (!network) return fail(404, "not_found", `No network '${id}'.`, { field: "id" });
     const contracts = contractViews(network.contracts, this.readings.get(id));
     return ok({ contracts, explorerUrl: network.explorerUrl });
   }
@@ -214,7 +216,7 @@ export class Web3 {
     next: (current: StoredNetwork["contracts"]) => Outcome<StoredNetwork["contracts"]>,
   ): Outcome<void> {
     const before = this.networks.get(id);
-    if (!before) return fail(404, "not_found", `No network '${id}'.`, "id");
+    if (!before) return fail(404, "not_found", `No network '${id}'.`, { field: "id" });
     const contracts = next(before.contracts);
     if (!contracts.ok) return contracts;
     this.networks.put({ ...before, contracts: contracts.value });

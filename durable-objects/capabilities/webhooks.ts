@@ -69,7 +69,7 @@ export class Webhooks {
     const now = new Date();
     const before = this.store.get(id, now);
     if (!before || !this.store.delete(id))
-      return fail(404, "not_found", `No webhook integration '${id}'.`, "id");
+      return fail(404, "not_found", `No webhook integration '${id}'.`, { field: "id" });
     this.host.audit.record(actor, "webhook.delete", id, { before }, now);
     this.sourcesChanged(now);
     return ok({ id });

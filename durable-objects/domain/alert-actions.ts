@@ -27,10 +27,8 @@ import { severityHealth } from "./alert-ingest";
  */
 export type AlertChange = { before: Alert; after: Alert; changed: boolean };
 
-const conflict = (alert: Alert, detail: string): Failure => ({
-  ...fail(409, "conflict", detail, "status"),
-  current: alert,
-});
+const conflict = (alert: Alert, detail: string): Failure =>
+  fail(409, "conflict", detail, { field: "status", current: alert });
 
 function withNote(alert: Alert, by: string, text: string | undefined, at: string): Alert {
   if (!text) return alert;

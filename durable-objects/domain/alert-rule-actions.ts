@@ -21,7 +21,9 @@ export type RuleActionDeps = MetricJudgeDeps & {
 export type RuleChange = { rule: AlertRule; changes?: BatchChanges };
 
 const notFound = (id: string) =>
-  fail(404, "not_found", `No alert rule '${id}'. List the rules with GET api/alert-rules.`, "id");
+  fail(404, "not_found", `No alert rule '${id}'. List the rules with GET api/alert-rules.`, {
+    field: "id",
+  });
 
 /**
  * Creates a rule and judges it at once against its metric's newest stored value, so a rule
@@ -40,7 +42,7 @@ export function createRule(
       422,
       "rule_limit",
       `A workspace keeps at most ${MAX_ALERT_RULES} alert rules and this one has ${count}. Delete rules you no longer need, or edit one with PATCH.`,
-      "json",
+      { field: "json" },
     );
   const at = now.toISOString();
   const rule: AlertRule = {

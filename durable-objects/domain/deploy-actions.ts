@@ -1,11 +1,10 @@
 import {
   fail,
   ok,
-  type ActionOutcome,
+  type Outcome,
   type ActivityItem,
   type Deployment,
   type DeploymentLog,
-  type Outcome,
   type Principal,
   type ProviderAction,
   type RollbackBody,
@@ -24,7 +23,7 @@ import { actionClient, attempt, githubNumber, succeeded, type ActionDeps } from 
  * refusal of ours comes before any GitHub call.
  */
 
-const notFound = (id: string) => fail(404, "not_found", `No deployment '${id}'.`, "id");
+const notFound = (id: string) => fail(404, "not_found", `No deployment '${id}'.`, { field: "id" });
 
 type GithubDeployment = Deployment & { repository: string; environmentName: string };
 
@@ -99,7 +98,7 @@ export function rollbackTarget(
           409,
           "rollback_conflict",
           `Deployment '${targetId}' is not an earlier successful deployment of ${env} with another commit; pick one of those, or omit targetId.`,
-          "json.targetId",
+          { field: "json.targetId" },
         );
   }
   const latest = eligible[0];
@@ -121,7 +120,7 @@ async function deployVersion(
   from: GithubDeployment,
   version: Deployment,
   verb: string,
-): Promise<ActionOutcome<{ deployment: Deployment; action: ProviderAction }>> {
+): Promise<Outcome<{ deployment: Deployment; action: ProviderAction }>> {
   const repository = deps.identity(from.repository) ?? {
     // Deployment records never use the repository id (only security records do).
     id: 0,
@@ -189,19 +188,17 @@ export async function retryDeployment(
   deps: ActionDeps,
   actor: Principal,
   id: string,
-): Promise<ActionOutcome<{ deployment: Deployment; action: ProviderAction }>> {
+): Promise<Outcome<{ deployment: Deployment; action: ProviderAction }>> {
   const ready = await githubTarget(deps, id);
   if (!ready.ok) return ready;
   const { client, from } = ready.value;
   if (from.status === "pending" || from.status === "running")
-    return {
-      ...fail(
-        409,
-        "deployment_in_progress",
-        `Deployment '${id}' is still ${from.status}; retry it once it has finished.`,
-      ),
-      current: from,
-    };
+    return fail(
+      409,
+      "deployment_in_progress",
+      `Deployment '${id}' is still ${from.status}; retry it once it has finished.`,
+      { current: from },
+    );
   const action = deps.actions.start("deployment.retry", id, actor, new Date());
   return deployVersion(deps, client, actor, action, from, from, "Redeploy");
 }
@@ -216,7 +213,7 @@ export async function rollbackDeployment(
   actor: Principal,
   id: string,
   body: RollbackBody,
-): Promise<ActionOutcome<{ deployment: Deployment; action: ProviderAction }>> {
+): Promise<Outcome<{ deployment: Deployment; action: ProviderAction }>> {
   const ready = await githubTarget(deps, id);
   if (!ready.ok) return ready;
   const { client, from } = ready.value;
@@ -250,7 +247,7 @@ export async function rollbackDeployment(
 export async function deploymentLogs(
   deps: ActionDeps,
   id: string,
-): Promise<ActionOutcome<DeploymentLog[]>> {
+): Promise<Outcome<DeploymentLog[]>> {
   const stored = deps.stores.deployments.get(id);
   if (!stored) return notFound(id);
   const from = asGithub(stored);

@@ -2,7 +2,7 @@ import {
   GITHUB_API_URL,
   fail,
   ok,
-  type ActionFailure,
+  type Failure,
   type GithubIntegrationView,
   type Outcome,
   type StoredSettings,
@@ -72,10 +72,13 @@ export async function openGithub(
   }
 }
 
-const upstream = (status: number, detail: string, retryAfterSeconds?: number): ActionFailure => ({
-  ...fail(status, "upstream_error", detail),
-  ...(retryAfterSeconds !== undefined ? { retryAfterSeconds } : {}),
-});
+const upstream = (status: number, detail: string, retryAfterSeconds?: number): Failure =>
+  fail(
+    status,
+    "upstream_error",
+    detail,
+    retryAfterSeconds !== undefined ? { retryAfterSeconds } : {},
+  );
 
 /**
  * A failed provider call as the person who clicked should see it. GitHub refusing the action
@@ -83,7 +86,7 @@ const upstream = (status: number, detail: string, retryAfterSeconds?: number): A
  * there does not allow it. GitHub failing (token revoked, rate limit, 5xx, timeout) is a
  * 502/503 `upstream_error` naming GitHub's status: nothing changed, and retrying may work.
  */
-export function providerFailure(error: unknown, now = Date.now()): ActionFailure {
+export function providerFailure(error: unknown, now = Date.now()): Failure {
   if (!(error instanceof GithubError))
     return upstream(
       502,

@@ -70,7 +70,7 @@ export async function ingestGithub(
   if (!box) return fail(503, "secrets_key_missing", "SECRETS_KEY is not configured on the server.");
   const reject = (ids: string[], status: number, code: string, detail: string, field?: string) => {
     deps.webhooks.record(ids, "rejected", now, `${code}: ${detail}`);
-    return fail(status, code, detail, field);
+    return fail(status, code, detail, { field });
   };
 
   const candidates = await deps.webhooks.hmacCandidates(box, "github", now);
@@ -221,60 +221,43 @@ function reportLive(deps: GithubIngestDeps, now: Date): void {
     deps.publish({ type: "sources", payload: deps.listSources() }, now);
 }
 
-type Decoded =
-  | { ok: true; value: unknown }
-  | { ok: false; status: number; code: string; detail: string };
-
 /**
  * GitHub sends `application/json`, or `application/x-www-form-urlencoded` with the JSON in a
  * `payload` field when the webhook is configured so; both are accepted. The signature was
  * already checked over the bytes as sent, whichever the encoding.
  */
-function decodeBody(contentType: string | undefined, body: Uint8Array): Decoded {
+function decodeBody(contentType: string | undefined, body: Uint8Array): Outcome<unknown> {
   const type = (contentType ?? "").split(";", 1)[0]!.trim().toLowerCase();
   const form = type === "application/x-www-form-urlencoded";
   if (type !== "application/json" && !form)
-    return {
-      ok: false,
-      status: 415,
-      code: "unsupported_media_type",
-      detail:
-        "Send GitHub webhooks as application/json (or application/x-www-form-urlencoded with a payload field).",
-    };
+    return fail(
+      415,
+      "unsupported_media_type",
+      "Send GitHub webhooks as application/json (or application/x-www-form-urlencoded with a payload field).",
+    );
   let text: string;
   try {
     text = new TextDecoder("utf-8", { fatal: true }).decode(body);
   } catch {
-    return { ok: false, status: 400, code: "invalid_json", detail: "The body is not UTF-8 text." };
+    return fail(400, "invalid_json", "The body is not UTF-8 text.");
   }
   if (form) {
     const field = new URLSearchParams(text).get("payload");
     if (field === null)
-      return {
-        ok: false,
-        status: 400,
-        code: "invalid_json",
-        detail: "A form-encoded delivery must carry its JSON in a 'payload' field.",
-      };
+      return fail(
+        400,
+        "invalid_json",
+        "A form-encoded delivery must carry its JSON in a 'payload' field.",
+      );
     text = field;
   }
   let value: unknown;
   try {
     value = JSON.parse(text);
   } catch {
-    return {
-      ok: false,
-      status: 400,
-      code: "invalid_json",
-      detail: "The body is not valid JSON (truncated?).",
-    };
+    return fail(400, "invalid_json", "The body is not valid JSON (truncated?).");
   }
   if (typeof value !== "object" || value === null || Array.isArray(value))
-    return {
-      ok: false,
-      status: 400,
-      code: "invalid_json",
-      detail: "The body must be a JSON object.",
-    };
-  return { ok: true, value };
+    return fail(400, "invalid_json", "The body must be a JSON object.");
+  return ok(value);
 }

@@ -1,4 +1,4 @@
-import { GrafanaOptions, hookFailure, type HookOutcome } from "../../schema";
+import { GrafanaOptions, fail, type Outcome } from "../../schema";
 import { constantTimeEqual, hmacSha256Hex } from "../lib/crypto";
 import type { HmacCandidate } from "../store/webhook-integrations";
 
@@ -24,7 +24,7 @@ export async function verifyGrafana(
   body: Uint8Array,
   headers: Record<string, string>,
   now: Date,
-): Promise<HookOutcome<string>> {
+): Promise<Outcome<string>> {
   let sawSignature = false;
   let timestampProblem: string | undefined;
   for (const candidate of candidates) {
@@ -51,14 +51,14 @@ export async function verifyGrafana(
     if (!stale) return { ok: true, value: candidate.integrationId };
     timestampProblem = `The ${options.timestampHeader} timestamp is more than ${options.toleranceSeconds} s from the server's clock (replayed or clock skew).`;
   }
-  if (timestampProblem) return hookFailure(401, "timestamp_out_of_window", timestampProblem);
+  if (timestampProblem) return fail(401, "timestamp_out_of_window", timestampProblem);
   if (!sawSignature)
-    return hookFailure(
+    return fail(
       401,
       "signature_missing",
       `No signature header (${DEFAULTS.signatureHeaders.join(" or ")}, or the one configured on the integration). Set the HMAC secret on the Grafana contact point.`,
     );
-  return hookFailure(
+  return fail(
     401,
     "signature_invalid",
     "The signature does not match the body: check the contact point's HMAC secret (hex HMAC-SHA256 over the raw body).",

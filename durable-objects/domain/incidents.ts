@@ -47,23 +47,20 @@ export function checkAlerts(
   const alerts: Alert[] = [];
   for (const id of ids) {
     const alert = getAlert(id);
-    if (!alert) return fail(404, "not_found", `No alert '${id}'.`, "alertId");
+    if (!alert) return fail(404, "not_found", `No alert '${id}'.`, { field: "alertId" });
     if (alert.dismissedAt)
-      return {
-        ...fail(409, "conflict", `Alert '${id}' was dismissed.`, "alertId"),
+      return fail(409, "conflict", `Alert '${id}' was dismissed.`, {
+        field: "alertId",
         current: alert,
-      };
+      });
     const open = alert.incidentId ? getIncident(alert.incidentId) : undefined;
     if (open && open.status !== "resolved")
-      return {
-        ...fail(
-          409,
-          "conflict",
-          `Alert '${id}' already belongs to open incident '${open.id}' (${open.title}).`,
-          "alertId",
-        ),
-        current: open,
-      };
+      return fail(
+        409,
+        "conflict",
+        `Alert '${id}' already belongs to open incident '${open.id}' (${open.title}).`,
+        { field: "alertId", current: open },
+      );
     alerts.push(alert);
   }
   return ok(alerts);
@@ -97,15 +94,12 @@ export function applyUpdate(
   now: Date,
 ): Outcome<Incident> {
   if (!canMove(incident.status, body.status))
-    return {
-      ...fail(
-        409,
-        "invalid_transition",
-        `Incident '${incident.id}' is ${incident.status}; it can move forward (investigating → identified → monitoring → resolved) or, once resolved, reopen as investigating — not to ${body.status}.`,
-        "status",
-      ),
-      current: incident,
-    };
+    return fail(
+      409,
+      "invalid_transition",
+      `Incident '${incident.id}' is ${incident.status}; it can move forward (investigating → identified → monitoring → resolved) or, once resolved, reopen as investigating — not to ${body.status}.`,
+      { field: "status", current: incident },
+    );
   const at = now.toISOString();
   const resolving = body.status === "resolved";
   return ok({

@@ -77,7 +77,7 @@ export class Metrics {
         422,
         "series_limit",
         `A workspace keeps at most ${MAX_SERIES} metric series; this batch adds ${added} to ${this.series.count()}. Reuse metric ids.`,
-        "json.samples",
+        { field: "json.samples" },
       );
     }
     for (const [id, entry] of batch) {

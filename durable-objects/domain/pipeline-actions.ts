@@ -1,7 +1,6 @@
 import {
   fail,
   ok,
-  type ActionOutcome,
   type Outcome,
   type Pipeline,
   type Principal,
@@ -21,7 +20,7 @@ import { actionClient, attempt, githubNumber, succeeded, type ActionDeps } from 
  * old): GitHub decides, and its refusal comes back as a 409 with its own words.
  */
 
-const notFound = (id: string) => fail(404, "not_found", `No pipeline '${id}'.`, "id");
+const notFound = (id: string) => fail(404, "not_found", `No pipeline '${id}'.`, { field: "id" });
 
 type GithubRun = { pipeline: Pipeline; repo: RepoRef; runId: number };
 
@@ -66,7 +65,7 @@ async function act(
   id: string,
   kind: ProviderAction["kind"],
   call: (client: GithubClient, run: GithubRun) => Promise<void>,
-): Promise<ActionOutcome<{ pipeline: Pipeline; action: ProviderAction }>> {
+): Promise<Outcome<{ pipeline: Pipeline; action: ProviderAction }>> {
   if (!deps.stores.pipelines.get(id)) return notFound(id);
   const client = await actionClient(deps);
   if (!client.ok) return client;
@@ -98,13 +97,15 @@ export async function stageLogs(
   deps: ActionDeps,
   id: string,
   stageId: string,
-): Promise<ActionOutcome<StageLogs>> {
+): Promise<Outcome<StageLogs>> {
   const pipeline = deps.stores.pipelines.get(id);
   if (!pipeline) return notFound(id);
   const run = asGithubRun(pipeline);
   if (!run.ok) return run;
   if (!pipeline.stages.some((s) => s.id === stageId))
-    return fail(404, "not_found", `Pipeline '${id}' has no stage '${stageId}'.`, "stageId");
+    return fail(404, "not_found", `Pipeline '${id}' has no stage '${stageId}'.`, {
+      field: "stageId",
+    });
   const jobId = githubNumber(stageId, "gh-job-");
   if (jobId === undefined)
     return fail(409, "action_unsupported", `Stage '${stageId}' is not a GitHub Actions job.`);

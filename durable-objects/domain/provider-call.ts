@@ -1,5 +1,4 @@
 import type {
-  ActionFailure,
   ActivityItem,
   ChangeEvent,
   Outcome,
@@ -48,7 +47,7 @@ export async function attempt<T>(
   actor: Principal,
   action: ProviderAction,
   call: () => Promise<T>,
-): Promise<{ ok: true; value: T } | ActionFailure> {
+): Promise<Outcome<T>> {
   try {
     return { ok: true, value: await call() };
   } catch (error) {

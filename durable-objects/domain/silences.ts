@@ -57,9 +57,13 @@ export class Silences {
   ): Outcome<Silence> {
     const startsAt = body.startsAt ?? now.toISOString();
     if (Date.parse(body.endsAt) <= now.getTime())
-      return fail(400, "validation_failed", "endsAt must be in the future.", "json.endsAt");
+      return fail(400, "validation_failed", "endsAt must be in the future.", {
+        field: "json.endsAt",
+      });
     if (Date.parse(body.endsAt) <= Date.parse(startsAt))
-      return fail(400, "validation_failed", "endsAt must be after startsAt.", "json.endsAt");
+      return fail(400, "validation_failed", "endsAt must be after startsAt.", {
+        field: "json.endsAt",
+      });
     const record: SilenceRecord = {
       id: crypto.randomUUID(),
       kind,
@@ -92,7 +96,7 @@ export class Silences {
         404,
         "not_found",
         `No ${kind === "silence" ? "silence" : "maintenance window"} '${id}'.`,
-        "id",
+        { field: "id" },
       );
     const before = this.view(record, now);
     if (before.state === "expired") return ok({ before, after: before, changed: false });

@@ -26,13 +26,15 @@ export function withContract(
 ): Outcome<WatchedContract[]> {
   const [contract] = checksummed([added]);
   if (list.some((c) => c.address === contract!.address))
-    return fail(409, "conflict", `${contract!.address} is already watched.`, "json.address");
+    return fail(409, "conflict", `${contract!.address} is already watched.`, {
+      field: "json.address",
+    });
   if (list.length >= MAX_WATCHED_CONTRACTS)
     return fail(
       422,
       "limit_reached",
       `A network watches at most ${MAX_WATCHED_CONTRACTS} contracts; remove one first.`,
-      "json.address",
+      { field: "json.address" },
     );
   return ok([...list, contract!]);
 }
@@ -43,7 +45,9 @@ export function withoutContract(
 ): Outcome<WatchedContract[]> {
   const target = getAddress(address);
   if (!list.some((c) => c.address === target))
-    return fail(404, "not_found", `${target} is not watched on this network.`, "address");
+    return fail(404, "not_found", `${target} is not watched on this network.`, {
+      field: "address",
+    });
   return ok(list.filter((c) => c.address !== target));
 }
 

@@ -1,14 +1,14 @@
-import { ApiToken, type IssuedToken, type Principal, type Role } from "../../schema";
+import {
+  ApiToken,
+  type Credential,
+  type IssuedToken,
+  type Principal,
+  type Role,
+} from "../../schema";
 import { randomSecret, sha256Hex } from "../lib/crypto";
 
 const SESSION_TTL_MS = 12 * 60 * 60 * 1000;
 const TICKET_TTL_MS = 60 * 1000;
-
-/** A credential as the Worker received it; the object resolves it to a principal. */
-export type Credential =
-  | { kind: "token"; secret: string }
-  | { kind: "session"; secret: string }
-  | { kind: "ticket"; secret: string };
 
 type TokenRow = {
   id: string;

@@ -88,15 +88,12 @@ export class WebhookIntegrations {
     now: Date,
   ): Promise<Outcome<IssuedWebhookIntegration>> {
     const row = this.row(id);
-    if (!row) return fail(404, "not_found", `No webhook integration '${id}'.`, "id");
+    if (!row) return fail(404, "not_found", `No webhook integration '${id}'.`, { field: "id" });
     const kind = row.kind as WebhookKind;
     if (body.secret !== undefined && !usesHmac(kind)) {
-      return fail(
-        400,
-        "validation_failed",
-        `A ${kind} credential is generated, not chosen.`,
-        "json.secret",
-      );
+      return fail(400, "validation_failed", `A ${kind} credential is generated, not chosen.`, {
+        field: "json.secret",
+      });
     }
     const credential = this.newCredential(kind, body.secret);
     const stored = await this.storeCredential(box, kind, credential);

@@ -1,15 +1,14 @@
 import type { Context } from "hono";
 import { getCookie } from "hono/cookie";
 import { createMiddleware } from "hono/factory";
-import { ROLE_RANK, WorkspaceSlug, type Role } from "../../schema";
+import { ROLE_RANK, WorkspaceSlug, type Credential, type Role } from "../../schema";
 import type { AppEnv } from "../env";
 import { ApiError } from "../errors";
+import { bearerToken } from "../lib/bearer";
 import { withIdempotency } from "./idempotency";
 import { authenticateMetered } from "./rate-limit";
 
 export const SESSION_COOKIE = "opsdeck_session";
-
-type Credential = { kind: "token" | "session" | "ticket"; secret: string };
 
 /** Credentials name their workspace (`odk.<workspace>.<random>`), so a foreign one is refused here. */
 export function workspaceOfSecret(secret: string): string | undefined {
@@ -20,10 +19,10 @@ export function workspaceOfSecret(secret: string): string | undefined {
 function credentialFrom(c: Context<AppEnv>, allowTicket: boolean): Credential | undefined {
   const header = c.req.header("Authorization");
   if (header) {
-    const match = /^Bearer\s+(\S+)$/i.exec(header);
-    if (!match?.[1])
+    const token = bearerToken(header);
+    if (!token)
       throw new ApiError(401, "unauthenticated", "Authorization must be 'Bearer <token>'.");
-    return { kind: "token", secret: match[1] };
+    return { kind: "token", secret: token };
   }
   const ticket = allowTicket ? c.req.query("ticket") : undefined;
   if (ticket) return { kind: "ticket", secret: ticket };

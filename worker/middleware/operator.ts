@@ -1,6 +1,7 @@
 import { createMiddleware } from "hono/factory";
 import type { AppEnv } from "../env";
 import { ApiError } from "../errors";
+import { bearerToken } from "../lib/bearer";
 
 async function digest(text: string): Promise<Uint8Array> {
   return new Uint8Array(await crypto.subtle.digest("SHA-256", new TextEncoder().encode(text)));
@@ -17,14 +18,14 @@ export async function sameSecret(a: string, b: string): Promise<boolean> {
 /** The operator credential (a Worker secret) creates workspaces; nothing else accepts it. */
 export const requireOperator = createMiddleware<AppEnv>(async (c, next) => {
   const expected = c.env.OPERATOR_TOKEN;
-  const match = /^Bearer\s+(\S+)$/i.exec(c.req.header("Authorization") ?? "");
+  const token = bearerToken(c.req.header("Authorization"));
   if (!expected)
     throw new ApiError(
       503,
       "operator_token_missing",
       "OPERATOR_TOKEN is not configured on the server.",
     );
-  if (!match?.[1] || !(await sameSecret(match[1], expected))) {
+  if (!token || !(await sameSecret(token, expected))) {
     throw new ApiError(
       401,
       "unauthenticated",

@@ -1,9 +1,7 @@
-import type { Principal } from "../../schema";
+import type { Credential, Principal } from "../../schema";
 import type { WorkspaceStub } from "../env";
 import { ApiError } from "../errors";
 import { readWithRetry } from "../lib/do-retry";
-
-type Credential = { kind: "token" | "session" | "ticket"; secret: string };
 
 const SAFE_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
 

@@ -10,9 +10,8 @@ import {
   RerunBody,
   RollbackBody,
   StageLogs,
-  type ActionOutcome,
 } from "../../schema";
-import { ApiError } from "../errors";
+import { unwrap } from "../errors";
 import { authorize } from "../middleware/auth";
 import { problemResponses, router } from "../openapi";
 import { WorkspaceParams, WorkspaceRecordParams, json, jsonBody } from "./params";
@@ -22,21 +21,6 @@ import { WorkspaceParams, WorkspaceRecordParams, json, jsonBody } from "./params
  * cancel and stage logs of pipelines), performed through GitHub by the workspace object.
  * Operator role for all of them: even the logs are read with the workspace's token.
  */
-
-/** Like `unwrap`, plus `Retry-After` when GitHub said when to come back. */
-function unwrapAction<T>(outcome: ActionOutcome<T>): T {
-  if (outcome.ok) return outcome.value;
-  const error = ApiError.from(outcome);
-  if (outcome.retryAfterSeconds === undefined) throw error;
-  throw new ApiError(
-    error.status,
-    error.code,
-    error.detail,
-    error.issues,
-    { "Retry-After": String(outcome.retryAfterSeconds) },
-    error.current,
-  );
-}
 
 const actionResponses = {
   404: { description: "No such deployment or pipeline" },
@@ -62,9 +46,7 @@ export const actionRoutes = router()
     }),
     async (c) => {
       const { stub } = c.var.workspace;
-      const done = unwrapAction(
-        await stub.retryDeployment(c.var.principal, c.req.valid("param").id),
-      );
+      const done = unwrap(await stub.retryDeployment(c.var.principal, c.req.valid("param").id));
       return c.json({ success: true as const, ...done }, 200);
     },
   )
@@ -81,7 +63,7 @@ export const actionRoutes = router()
     async (c) => {
       const body = RollbackBody.parse(c.req.valid("json") ?? {});
       const { stub } = c.var.workspace;
-      const done = unwrapAction(
+      const done = unwrap(
         await stub.rollbackDeployment(c.var.principal, c.req.valid("param").id, body),
       );
       return c.json({ success: true as const, ...done }, 200);
@@ -97,7 +79,7 @@ export const actionRoutes = router()
       responses: { 200: json(DeploymentLogs), ...actionResponses, ...problemResponses },
     }),
     async (c) => {
-      const logs = unwrapAction(await c.var.workspace.stub.deploymentLogs(c.req.valid("param").id));
+      const logs = unwrap(await c.var.workspace.stub.deploymentLogs(c.req.valid("param").id));
       return c.json({ logs }, 200);
     },
   )
@@ -113,7 +95,7 @@ export const actionRoutes = router()
     async (c) => {
       const body = RerunBody.parse(c.req.valid("json") ?? {});
       const { stub } = c.var.workspace;
-      const done = unwrapAction(
+      const done = unwrap(
         await stub.rerunPipeline(c.var.principal, c.req.valid("param").id, body.failedOnly),
       );
       return c.json({ success: true as const, ...done }, 200);
@@ -130,9 +112,7 @@ export const actionRoutes = router()
     }),
     async (c) => {
       const { stub } = c.var.workspace;
-      const done = unwrapAction(
-        await stub.cancelPipeline(c.var.principal, c.req.valid("param").id),
-      );
+      const done = unwrap(await stub.cancelPipeline(c.var.principal, c.req.valid("param").id));
       return c.json({ success: true as const, ...done }, 200);
     },
   )
@@ -147,7 +127,7 @@ export const actionRoutes = router()
     }),
     async (c) => {
       const { id, stageId } = c.req.valid("param");
-      return c.json(unwrapAction(await c.var.workspace.stub.stageLogs(id, stageId)), 200);
+      return c.json(unwrap(await c.var.workspace.stub.stageLogs(id, stageId)), 200);
     },
   )
   .openapi(

@@ -11,14 +11,15 @@ import {
   PagerDutyResponse,
   WorkspaceSlug,
   decodeJsonObject,
-  hookFailure,
+  fail,
   validated,
+  type Failure,
+  type Outcome,
   type PagerDutyResult,
-  type HookFailure,
-  type HookOutcome,
 } from "../../schema";
 import type { AppEnv } from "../env";
-import { ApiError } from "../errors";
+import { ApiError, pagerDutyFailure } from "../errors";
+import { bearerToken } from "../lib/bearer";
 import { workspaceOfSecret, workspaceParam } from "../middleware/auth";
 import { router } from "../openapi";
 import { WorkspaceParams, json } from "./params";
@@ -32,9 +33,9 @@ const HEX_SIGNATURE = /^\s*[0-9a-fA-F]{64}\s*$/;
  * The raw body, counted as it streams so a chunked body without Content-Length cannot
  * exceed `max` either (413 before anything is parsed).
  */
-async function readBody(req: Request, max: number): Promise<HookOutcome<Uint8Array>> {
+async function readBody(req: Request, max: number): Promise<Outcome<Uint8Array>> {
   const tooLarge = () =>
-    hookFailure(413, "payload_too_large", `Bodies are limited to ${max} bytes on this endpoint.`);
+    fail(413, "payload_too_large", `Bodies are limited to ${max} bytes on this endpoint.`);
   if (Number(req.headers.get("Content-Length") ?? 0) > max) {
     await req.body?.cancel();
     return tooLarge();
@@ -62,8 +63,8 @@ async function readBody(req: Request, max: number): Promise<HookOutcome<Uint8Arr
   return { ok: true, value: body };
 }
 
-const unsupportedType = (): HookFailure =>
-  hookFailure(415, "unsupported_media_type", "Send the body as 'Content-Type: application/json'.");
+const unsupportedType = (): Failure =>
+  fail(415, "unsupported_media_type", "Send the body as 'Content-Type: application/json'.");
 
 /** Content type, size, JSON, schema: the first failure, or the validated payload. */
 async function parseJson<S extends z.ZodType>(
@@ -72,7 +73,7 @@ async function parseJson<S extends z.ZodType>(
   schema: S,
   what: string,
   prefix = "json",
-): Promise<HookOutcome<z.infer<S>>> {
+): Promise<Outcome<z.infer<S>>> {
   if (!JSON_TYPE.test(req.headers.get("Content-Type") ?? "")) {
     await req.body?.cancel();
     return unsupportedType();
@@ -111,18 +112,12 @@ const unavailable = () =>
     },
   );
 
-function problemOf(failure: HookFailure, realm: string): ApiError {
-  const issues =
-    failure.issues ??
-    (failure.field ? [{ path: failure.field, message: failure.detail }] : undefined);
-  const headers: Record<string, string> = {};
-  if (failure.retryAfterSeconds) headers["Retry-After"] = String(failure.retryAfterSeconds);
-  if (failure.status === 401) headers["WWW-Authenticate"] = `Bearer realm="${realm}"`;
-  return new ApiError(failure.status, failure.code, failure.detail, issues, headers);
-}
-
-function bearer(c: Context<AppEnv>): string | undefined {
-  return /^Bearer\s+(\S+)$/i.exec(c.req.header("Authorization") ?? "")?.[1];
+/** A refused delivery as problem+json; a 401 also names the sender's realm to authenticate in. */
+function refused(failure: Failure, realm: string): ApiError {
+  return ApiError.from(
+    failure,
+    failure.status === 401 ? { "WWW-Authenticate": `Bearer realm="${realm}"` } : undefined,
+  );
 }
 
 const hookResponses = {
@@ -162,10 +157,10 @@ export const alertHookRoutes = router()
     }),
     async (c) => {
       const workspace = workspaceParam(c);
-      const token = bearer(c);
+      const token = bearerToken(c.req.header("Authorization"));
       if (!token?.startsWith("amk.") || workspaceOfSecret(token) !== workspace)
-        throw problemOf(
-          hookFailure(
+        throw refused(
+          fail(
             401,
             "unauthenticated",
             "Send 'Authorization: Bearer <amk token>' (http_config.authorization.credentials in the Alertmanager receiver).",
@@ -179,12 +174,12 @@ export const alertHookRoutes = router()
         "Alertmanager webhook payload (version 4)",
       );
       const stub = c.env.WORKSPACE.getByName(workspace);
-      const result = await callObject<HookOutcome<AlertBatchResult>>(
+      const result = await callObject<Outcome<AlertBatchResult>>(
         async () => await stub.receiveAlertmanager(token, delivery),
         c.var.requestId,
       );
       if (!result) throw unavailable();
-      if (!result.ok) throw problemOf(result, "opsdeck-alertmanager");
+      if (!result.ok) throw refused(result, "opsdeck-alertmanager");
       return c.json(result.value, 200);
     },
   )
@@ -209,8 +204,8 @@ export const alertHookRoutes = router()
       // Without anything shaped like a signature there is nothing the object could verify,
       // so an unsigned request never reaches (or creates) a workspace object.
       if (![...req.headers.values()].some((v) => HEX_SIGNATURE.test(v)))
-        throw problemOf(
-          hookFailure(
+        throw refused(
+          fail(
             401,
             "signature_missing",
             "No signature header: set an HMAC secret on the Grafana webhook contact point.",
@@ -218,71 +213,40 @@ export const alertHookRoutes = router()
           "opsdeck-grafana",
         );
       if (!JSON_TYPE.test(req.headers.get("Content-Type") ?? ""))
-        throw problemOf(unsupportedType(), "");
+        throw ApiError.from(unsupportedType());
       const body = await readBody(req, ALERT_HOOK_MAX_BYTES);
-      if (!body.ok) throw problemOf(body, "");
+      if (!body.ok) throw ApiError.from(body);
       const headers: Record<string, string> = {};
       for (const [name, value] of req.headers)
         if (name !== "authorization" && name !== "cookie") headers[name] = value;
       const stub = c.env.WORKSPACE.getByName(workspace);
-      const result = await callObject<HookOutcome<AlertBatchResult>>(
+      const result = await callObject<Outcome<AlertBatchResult>>(
         async () => await stub.receiveGrafana(body.value, headers),
         c.var.requestId,
       );
       if (!result) throw unavailable();
-      if (!result.ok) throw problemOf(result, "opsdeck-grafana");
+      if (!result.ok) throw refused(result, "opsdeck-grafana");
       return c.json(result.value, 200);
     },
   );
 
 // ── PagerDuty Events API v2 compatible ────────────────────────────────────────────────
 
-/** A refusal in PagerDuty's own shape: `{ status: "invalid event", message, errors[] }`. */
-function pdFailure(c: Context<AppEnv>, failure: HookFailure) {
-  const errors = failure.issues?.map((i) => `${i.path}: ${i.message}`) ?? [failure.detail];
-  const invalid = (message: string): PagerDutyResponse => ({
-    status: "invalid event",
-    message,
-    errors,
-  });
-  switch (failure.status) {
-    case 429:
-      return c.json({ status: "throttle event", message: failure.detail, errors }, 429, {
-        "Retry-After": String(failure.retryAfterSeconds ?? 1),
-      });
-    case 404:
-      return c.json(invalid("Routing key not found"), 404);
-    case 413:
-      return c.json(invalid(failure.detail), 413);
-    case 415:
-      return c.json(invalid(failure.detail), 415);
-    case 503:
-      return c.json({ status: "error", message: failure.detail, errors }, 503, {
-        "Retry-After": "5",
-      });
-    default:
-      return c.json(
-        invalid(failure.status === 400 ? "Event object is invalid" : failure.detail),
-        400,
-      );
-  }
-}
-
 const pdUnavailable = (c: Context<AppEnv>) =>
-  pdFailure(c, hookFailure(503, "unavailable", "Temporarily unavailable; retry later."));
+  pagerDutyFailure(c, fail(503, "unavailable", "Temporarily unavailable; retry later."));
 
 /** `pdk.<workspace>.<random>`: the workspace object to ask, before any object is touched. */
 function workspaceOfRoutingKey(
   body: Record<string, unknown>,
-): HookOutcome<{ key: string; workspace: string }> {
+): Outcome<{ key: string; workspace: string }> {
   const key = body.routing_key;
   if (typeof key !== "string" || key.length === 0)
-    return hookFailure(400, "validation_failed", "routing_key is missing.", {
+    return fail(400, "validation_failed", "routing_key is missing.", {
       issues: [{ path: "routing_key", message: "is missing or blank" }],
     });
   const workspace = key.startsWith("pdk.") ? workspaceOfSecret(key) : undefined;
   if (!workspace || !WorkspaceSlug.safeParse(workspace).success)
-    return hookFailure(404, "routing_key_unknown", "No integration has this routing key.");
+    return fail(404, "routing_key_unknown", "No integration has this routing key.");
   return { ok: true, value: { key, workspace } };
 }
 
@@ -337,15 +301,15 @@ export const pagerDutyRoutes = router()
     }),
     async (c) => {
       const routed = await pdDelivery(c, PagerDutyEvent, "PagerDuty event");
-      if (!routed.ok) return pdFailure(c, routed);
+      if (!routed.ok) return pagerDutyFailure(c, routed);
       const { key, workspace, delivery } = routed.value;
       const stub = c.env.WORKSPACE.getByName(workspace);
-      const result = await callObject<HookOutcome<PagerDutyResult>>(
+      const result = await callObject<Outcome<PagerDutyResult>>(
         async () => await stub.receivePagerDuty(key, delivery),
         c.var.requestId,
       );
       if (!result) return pdUnavailable(c);
-      if (!result.ok) return pdFailure(c, result);
+      if (!result.ok) return pagerDutyFailure(c, result);
       const accepted: PagerDutyResponse = {
         status: "success",
         message: "Event processed",
@@ -363,15 +327,15 @@ export const pagerDutyRoutes = router()
     }),
     async (c) => {
       const routed = await pdDelivery(c, PagerDutyChangeEvent, "PagerDuty change event");
-      if (!routed.ok) return pdFailure(c, routed);
+      if (!routed.ok) return pagerDutyFailure(c, routed);
       const { key, workspace, delivery } = routed.value;
       const stub = c.env.WORKSPACE.getByName(workspace);
-      const result = await callObject<HookOutcome<{ outcome: "accepted" }>>(
+      const result = await callObject<Outcome<{ outcome: "accepted" }>>(
         async () => await stub.receivePagerDutyChange(key, delivery),
         c.var.requestId,
       );
       if (!result) return pdUnavailable(c);
-      if (!result.ok) return pdFailure(c, result);
+      if (!result.ok) return pagerDutyFailure(c, result);
       const accepted: PagerDutyResponse = { status: "success", message: "Change event processed" };
       return c.json(accepted, 202);
     },

@@ -6,22 +6,11 @@ import {
   NotificationTestBody,
   NotificationTestResult,
   NotificationsView,
-  type ActionOutcome,
 } from "../../schema";
-import { ApiError } from "../errors";
+import { unwrap } from "../errors";
 import { authorize } from "../middleware/auth";
 import { problemResponses, router } from "../openapi";
 import { WorkspaceParams, json, jsonBody } from "./params";
-
-/** A provider refusal as problem+json, with Retry-After when the provider asked to wait. */
-function unwrapDelivery<T>(outcome: ActionOutcome<T>): T {
-  if (outcome.ok) return outcome.value;
-  const headers =
-    outcome.retryAfterSeconds === undefined
-      ? undefined
-      : { "Retry-After": String(outcome.retryAfterSeconds) };
-  throw new ApiError(outcome.status, outcome.code, outcome.detail, undefined, headers);
-}
 
 /** Outbound notifications (Slack, signed webhook): status, test message, delivery history. */
 export const notificationRoutes = router()
@@ -63,7 +52,7 @@ export const notificationRoutes = router()
         c.req.valid("json"),
         new URL(c.req.url).origin,
       );
-      return c.json(unwrapDelivery(outcome), 200);
+      return c.json(unwrap(outcome), 200);
     },
   )
   .openapi(
