@@ -9,7 +9,6 @@ import {
   type NotificationsView,
   type Principal,
 } from "../../schema";
-import { logSafe } from "../../lib/log-safe";
 import { Notifier, notificationsView } from "../domain/notifications";
 import { drainOutbox, resolveTarget, send } from "../domain/notifications-deliver";
 import { loadSettings } from "../domain/settings";
