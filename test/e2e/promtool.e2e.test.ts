@@ -51,10 +51,11 @@ describe.skipIf(!hasPromtool)("GET /w/:workspace/metrics against promtool", () =
         ],
       }),
     });
-    await api(`/w/${id}/api/settings`, {
-      method: "PUT",
+    // A GitHub webhook integration configures the source (pending until its first delivery).
+    await api(`/w/${id}/api/integrations/webhooks`, {
+      method: "POST",
       token,
-      body: JSON.stringify({ integrations: { github: { enabled: true, token: "ghp_e2e" } } }),
+      body: JSON.stringify({ kind: "github", name: "GitHub", secret: "gh-e2e-secret-0123456789" }),
     });
 
     const anonymous = await fetch(`${base()}/w/${id}/metrics`);
