@@ -1,8 +1,8 @@
-import { execFileSync, spawn } from "node:child_process";
-import { readFileSync } from "node:fs";
+import { execFileSync, spawn, spawnSync } from "node:child_process";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { statfs } from "node:fs/promises";
 import { createServer, type IncomingHttpHeaders, type Server } from "node:http";
-import os from "node:os";
+import os, { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { MetricSamplesBody } from "../../schema";
@@ -396,3 +396,31 @@ describe("the command line", () => {
     expect(await exited).toBe(0);
   });
 });
+
+const SYSTEMD_ANALYZE = "/usr/bin/systemd-analyze";
+
+describe.skipIf(!existsSync(SYSTEMD_ANALYZE) || !existsSync("/usr/bin/node"))(
+  "the README's systemd unit",
+  () => {
+    it("passes systemd-analyze verify", () => {
+      const readme = readFileSync(path.resolve(import.meta.dirname, "../../README.md"), "utf8");
+      const unit = /```ini\n(# \/etc\/systemd\/system\/opsdeck-agent\.service\n[\s\S]*?)```/.exec(
+        readme,
+      )?.[1];
+      expect(unit).toBeDefined();
+      const dir = mkdtempSync(path.join(tmpdir(), "opsdeck-unit-"));
+      try {
+        const file = path.join(dir, "opsdeck-agent.service");
+        writeFileSync(file, unit ?? "");
+        const verify = spawnSync(SYSTEMD_ANALYZE, ["verify", "--man=no", file], {
+          encoding: "utf8",
+        });
+        // A value systemd cannot parse is only a warning (exit 0) that names the file and line.
+        expect(verify.stderr).not.toContain("opsdeck-agent.service");
+        expect(verify.status, verify.stderr).toBe(0);
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    });
+  },
+);
