@@ -2,6 +2,7 @@
 // Works on a fresh clone with no Cloudflare account and no internet: secrets come from a generated
 // .dev.vars (which `wrangler dev` reads by itself), state persists under .wrangler/state (wrangler's
 // default), and the "demo" workspace's admin token is printed once and kept in .opsdeck/.
+import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
@@ -15,6 +16,7 @@ const WORKSPACE = { id: "demo", name: "Demo" };
 const DEV_VARS = path.join(ROOT, ".dev.vars");
 const TOKEN_DIR = path.join(ROOT, ".opsdeck");
 const TOKEN_FILE = path.join(TOKEN_DIR, `${WORKSPACE.id}-admin-token`);
+const AGENT_TOKEN_FILE = path.join(TOKEN_DIR, `${WORKSPACE.id}-agent-token`);
 
 /**
  * Processes that run next to the Worker (a local EVM node, a mock upstream, …). Each entry is
@@ -170,6 +172,74 @@ async function ensureDemoChain() {
   else console.error(`start: adding the local chain failed: ${added.status} ${await added.text()}`);
 }
 
+/**
+ * The host agent's operator token for the demo workspace: the saved one while the workspace
+ * still accepts it, else a new one minted with the admin token (so runs do not pile up tokens).
+ */
+async function ensureAgentToken() {
+  const api = `${BASE}/w/${WORKSPACE.id}/api`;
+  if (existsSync(AGENT_TOKEN_FILE)) {
+    const saved = readFileSync(AGENT_TOKEN_FILE, "utf8").trim();
+    const res = await fetch(`${api}/status`, { headers: { Authorization: `Bearer ${saved}` } });
+    if (res.ok) return true;
+  }
+  if (!existsSync(TOKEN_FILE)) return false;
+  const admin = readFileSync(TOKEN_FILE, "utf8").trim();
+  const res = await fetch(`${api}/tokens`, {
+    method: "POST",
+    headers: { Authorization: `Bearer ${admin}`, "Content-Type": "application/json" },
+    body: JSON.stringify({ name: "host-agent npm start", role: "operator" }),
+  });
+  if (!res.ok) throw new Error(`minting the host agent's token failed: ${res.status}`);
+  const { token } = await res.json();
+  mkdirSync(TOKEN_DIR, { recursive: true, mode: 0o700 });
+  writeFileSync(AGENT_TOKEN_FILE, `${token.token}\n`, { mode: 0o600 });
+  chmodSync(AGENT_TOKEN_FILE, 0o600);
+  return true;
+}
+
+/**
+ * Runs scripts/host-agent.mjs against the demo workspace, so the metrics panel shows this
+ * machine's real CPU, memory, disk and network within seconds (its first push goes out after
+ * a 1 s reading). The same agent any host runs against a deployed Opsdeck (README, Host agent).
+ * @returns {Promise<{ stop: () => Promise<void> } | undefined>}
+ */
+async function startHostAgent() {
+  try {
+    if (!(await ensureAgentToken())) throw new Error(`no admin token in ${TOKEN_FILE} to mint one`);
+  } catch (error) {
+    // The dashboard works without it; the metrics panel then says no source has reported.
+    console.error(`start: host agent not started: ${error.message}`);
+    return undefined;
+  }
+  const child = spawn(
+    process.execPath,
+    [path.join(ROOT, "scripts", "host-agent.mjs"), "--exit-with-parent"],
+    {
+      cwd: ROOT,
+      // The token goes by file, never argv; the person's own OPSDECK_URL/TOKEN are not this run's.
+      env: {
+        ...process.env,
+        OPSDECK_URL: `${BASE}/w/${WORKSPACE.id}`,
+        OPSDECK_TOKEN: "",
+        OPSDECK_TOKEN_FILE: AGENT_TOKEN_FILE,
+      },
+      stdio: ["ignore", "inherit", "inherit"],
+    },
+  );
+  console.log(
+    `start: the host agent pushes this machine's CPU, memory, disk and network to "${WORKSPACE.id}"`,
+  );
+  const stop = () =>
+    new Promise((resolve) => {
+      if (child.exitCode !== null || child.signalCode !== null) return resolve();
+      child.once("exit", () => resolve());
+      child.kill("SIGTERM");
+      setTimeout(() => child.kill("SIGKILL"), 5000).unref();
+    });
+  return { stop };
+}
+
 async function main() {
   if (Number(process.versions.node.split(".")[0]) < 22) {
     throw new Error(
@@ -223,6 +293,8 @@ async function main() {
     });
     await ensureWorkspace(vars.OPERATOR_TOKEN);
     await ensureDemoChain();
+    const agent = await startHostAgent();
+    if (agent) running.push({ name: "host agent", ...agent });
   } catch (error) {
     console.error(`start: ${error.message}`);
     await stopAll(1);
