@@ -11,6 +11,7 @@ import { activityRoutes } from "./routes/activity";
 import { actionRoutes } from "./routes/actions";
 import { alertRoutes } from "./routes/alerts";
 import { alertRuleRoutes } from "./routes/alert-rules";
+import { allowedOriginRoutes } from "./routes/allowed-origins";
 import { auditRoutes } from "./routes/audit";
 import { awsIntegrationRoutes } from "./routes/aws-integration";
 import { dashboardRoutes } from "./routes/dashboard";
@@ -78,7 +79,8 @@ const api = router()
   .route("/", collectionRoutes)
   .route("/", contractRoutes)
   .route("/", alertRuleRoutes)
-  .route("/", notificationRoutes);
+  .route("/", notificationRoutes)
+  .route("/", allowedOriginRoutes);
 
 export const app = router();
 
