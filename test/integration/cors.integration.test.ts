@@ -176,6 +176,15 @@ describe("CORS requests", () => {
     await expectProblem(bad, 401, "unauthenticated");
   });
 
+  it("adds no CORS headers without a bearer token, and never reaches the object for one", async () => {
+    const ws = await withAllowedOrigin();
+    await expectObjectUntouched(ws.stub, async () => {
+      const res = await call(`/w/${ws.id}/api/alerts`, { headers: { Origin: ALLOWED } });
+      expectNoCors(res);
+      await expectProblem(res, 401, "unauthenticated");
+    });
+  });
+
   it("adds no CORS headers for an origin that is not listed (the browser keeps the response)", async () => {
     const ws = await withAllowedOrigin();
     const res = await call(

@@ -32,7 +32,8 @@ export function workspaceAllows(c: Context<AppEnv>, origin: string): Promise<boo
  * only: `Access-Control-Allow-Credentials` is never sent, and `authorize` refuses a cookie
  * that arrives with a foreign `Origin`. A preflight from any other origin, or for a workspace
  * that does not exist, gets the same 403 without CORS headers; other requests from such an
- * origin are handled as before, and the browser keeps their responses from the page.
+ * origin are handled as before, and the browser keeps their responses from the page. Only
+ * requests with an `Authorization` header get CORS headers (errors included).
  */
 export const crossOrigin = createMiddleware<AppEnv>(async (c, next) => {
   const origin = foreignOrigin(c);
@@ -56,14 +57,18 @@ export const crossOrigin = createMiddleware<AppEnv>(async (c, next) => {
       Vary: "Origin",
     });
   }
-  // Looked up while the request runs; a failed lookup only leaves the CORS headers off.
-  const allowed = workspaceAllows(c, origin).catch((error: unknown) => {
-    console.warn("cors: allowed-origins read failed", logSafe(error));
-    return false;
-  });
+  // Only a bearer call is served cross-origin, so only one is worth a lookup (a request with
+  // no credential still never reaches an object). Looked up while the request runs; a failed
+  // lookup only leaves the CORS headers off.
+  const allowed = c.req.header("Authorization")
+    ? workspaceAllows(c, origin).catch((error: unknown) => {
+        console.warn("cors: allowed-origins read failed", logSafe(error));
+        return false;
+      })
+    : undefined;
   await next();
   c.res.headers.append("Vary", "Origin");
-  if (!(await allowed)) return;
+  if (!allowed || !(await allowed)) return;
   c.res.headers.set("Access-Control-Allow-Origin", origin);
   c.res.headers.set("Access-Control-Expose-Headers", CORS_EXPOSE_HEADERS);
 });
