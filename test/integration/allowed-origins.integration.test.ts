@@ -196,3 +196,19 @@ describe("api/allowed-origins: bad input (400, nothing stored)", () => {
     expect(await list(ws)).toEqual(KEPT);
   });
 });
+
+describe("api/allowed-origins: OpenAPI", () => {
+  it("documents both operations and the cross-origin rules", async () => {
+    const res = await call("/openapi.json");
+    const doc = (await res.json()) as {
+      info: { description: string };
+      paths: Record<string, Record<string, { summary?: string; description?: string }>>;
+    };
+    const item = doc.paths["/w/{workspace}/api/allowed-origins"];
+    expect(item?.get?.summary).toBeTruthy();
+    expect(item?.put?.summary).toMatch(/admin/);
+    expect(item?.put?.description).toMatch(/Bearer/);
+    expect(item?.put?.description).toMatch(/ws-ticket/);
+    expect(doc.info.description).toMatch(/allowed-origins/);
+  });
+});
