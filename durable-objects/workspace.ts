@@ -14,6 +14,7 @@ import type { Idempotency } from "./capabilities/idempotency";
 import type { Incidents } from "./capabilities/incidents";
 import type { MetricSeries } from "./capabilities/metrics";
 import type { Notifications } from "./capabilities/notifications";
+import type { Origins } from "./capabilities/origins";
 import type { AlertSenders } from "./capabilities/senders";
 import type { WorkspaceSettings } from "./capabilities/settings";
 import type { SilenceWindows } from "./capabilities/silences";
@@ -310,6 +311,15 @@ export class Workspace extends DurableObject<Env> {
   /** @example const view = await env.WORKSPACE.getByName("demo").publicStatus() */
   publicStatus() {
     return this.c.statusPage.publicView();
+  }
+
+  // ── Cross-origin clients (capabilities/origins.ts) ──────────────────────────────────
+  /** Also the Worker's CORS read: `[]` for an unknown workspace, like an unlisted origin. */
+  getAllowedOrigins() {
+    return this.c.origins.list();
+  }
+  setAllowedOrigins(...a: Parameters<Origins["set"]>) {
+    return this.c.origins.set(...a);
   }
 
   // ── Live sockets (capabilities/sockets.ts) and the alarm ────────────────────────────

@@ -30,3 +30,4 @@ export * from "./alert-rules";
 export * from "./contracts";
 export * from "./notifications";
 export * from "./list-caps";
+export * from "./allowed-origins";

@@ -4,6 +4,7 @@ import { secureHeaders } from "hono/secure-headers";
 import type { AppEnv } from "./env";
 import { ApiError, onError, problem } from "./errors";
 import { csrfGuard } from "./middleware/auth";
+import { crossOrigin } from "./middleware/cors";
 import { jsonBody } from "./middleware/json-body";
 import { openapiGuard } from "./middleware/operator";
 import { router } from "./openapi";
@@ -11,6 +12,7 @@ import { activityRoutes } from "./routes/activity";
 import { actionRoutes } from "./routes/actions";
 import { alertRoutes } from "./routes/alerts";
 import { alertRuleRoutes } from "./routes/alert-rules";
+import { allowedOriginRoutes } from "./routes/allowed-origins";
 import { auditRoutes } from "./routes/audit";
 import { awsIntegrationRoutes } from "./routes/aws-integration";
 import { dashboardRoutes } from "./routes/dashboard";
@@ -78,7 +80,8 @@ const api = router()
   .route("/", collectionRoutes)
   .route("/", contractRoutes)
   .route("/", alertRuleRoutes)
-  .route("/", notificationRoutes);
+  .route("/", notificationRoutes)
+  .route("/", allowedOriginRoutes);
 
 export const app = router();
 
@@ -118,12 +121,14 @@ app.get("/openapi.json", openapiGuard, (c) => {
       title: "Opsdeck API",
       version: "1",
       description:
-        "Workspace API under /w/{workspace}/api. Authenticate with 'Authorization: Bearer <token>' or the session cookie. Errors are RFC 9457 problem+json.",
+        "Workspace API under /w/{workspace}/api. Authenticate with 'Authorization: Bearer <token>' or the session cookie. Errors are RFC 9457 problem+json. Browsers on an origin listed in /w/{workspace}/api/allowed-origins may call it cross-origin (CORS preflight answered, bearer tokens only, never cookies) and open /w/{workspace}/ws with a ticket from POST api/ws-ticket.",
     },
     security: [{ bearer: [] }],
   });
   return c.json(openapiDocument);
 });
+// First, so a preflight is answered before any check that would refuse it.
+app.use("/w/:workspace/api/*", crossOrigin);
 for (const path of ["/api/*", "/w/:workspace/api/*"])
   app.use(path, csrfGuard, apiBodyLimit, jsonBody);
 app.route("/api/workspaces", workspaceRoutes);

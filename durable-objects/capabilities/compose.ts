@@ -12,6 +12,7 @@ import { Idempotency } from "./idempotency";
 import { Incidents } from "./incidents";
 import { MetricSeries } from "./metrics";
 import { Notifications } from "./notifications";
+import { Origins } from "./origins";
 import { ReadModel } from "./read-model";
 import { AlertSenders } from "./senders";
 import { WorkspaceSettings } from "./settings";
@@ -47,6 +48,7 @@ export class Capabilities {
   readonly collection: Collection;
   readonly settings: WorkspaceSettings;
   readonly statusPage: StatusPage;
+  readonly origins: Origins;
   readonly read: ReadModel;
   readonly sockets: Sockets;
   readonly alarmTasks: AlarmTasks;
@@ -117,6 +119,7 @@ export class Capabilities {
       metrics: () => this.metrics.cards(),
       openAlerts: () => this.alerts.counts(["firing", "acknowledged"]),
     });
+    this.origins = new Origins(host);
     this.read = new ReadModel(host, {
       sources: this.sources,
       metrics: this.metrics,

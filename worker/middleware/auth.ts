@@ -113,7 +113,13 @@ export function vetCredential(
 export function authorize(minRole: Role, options: { allowTicket?: boolean } = {}) {
   return createMiddleware<AppEnv>(async (c, next) => {
     const { id, credential } = vetCredential(c, options.allowTicket ?? false);
-    if (credential.kind === "session" && !SAFE_METHODS.has(c.req.method)) assertSameOrigin(c);
+    // A cookie is ours alone: a write must come from our origin, and so must any request
+    // that names an Origin (cross-origin clients use bearer tokens, see middleware/cors.ts).
+    if (
+      credential.kind === "session" &&
+      (!SAFE_METHODS.has(c.req.method) || c.req.header("Origin") !== undefined)
+    )
+      assertSameOrigin(c);
     const stub = c.env.WORKSPACE.getByName(id);
     const principal = await authenticateMetered(stub, credential, c.req.method);
     if (!principal) throw invalidCredential();

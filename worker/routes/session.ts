@@ -6,6 +6,7 @@ import { LoginBody, Principal } from "../../schema";
 import type { AppEnv } from "../env";
 import { ApiError, unwrap } from "../errors";
 import { SESSION_COOKIE, authorize, workspaceOfSecret, workspaceParam } from "../middleware/auth";
+import { foreignOrigin } from "../middleware/cors";
 import { problemResponses, router } from "../openapi";
 import { WorkspaceParams, json, jsonBody } from "./params";
 
@@ -33,6 +34,13 @@ export const sessionRoutes = router()
     }),
     async (c) => {
       const workspace = workspaceParam(c);
+      // A session cookie is for the Opsdeck page itself; other origins send bearer tokens.
+      if (foreignOrigin(c))
+        throw new ApiError(
+          403,
+          "csrf_rejected",
+          "Cross-site sign-in refused: from another origin, send 'Authorization: Bearer <token>' on each request.",
+        );
       const { token } = c.req.valid("json");
       if (workspaceOfSecret(token) !== workspace) {
         throw new ApiError(401, "invalid_token", "That token is not valid for this workspace.", [

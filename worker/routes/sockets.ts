@@ -3,11 +3,14 @@ import { CREDENTIAL_HEADER } from "../../schema";
 import type { AppEnv } from "../env";
 import { ApiError } from "../errors";
 import { invalidCredential, vetCredential } from "../middleware/auth";
+import { foreignOrigin, workspaceAllows } from "../middleware/cors";
 
 /**
  * `GET /w/:workspace/ws`: Origin-checked and the credential vetted (present, well formed, of
  * this workspace) before the object is touched; the object then authenticates and accepts in
- * one call, so a reconnect storm after a deploy costs one trip per socket, not two.
+ * one call, so a reconnect storm after a deploy costs one trip per socket, not two. A foreign
+ * Origin is accepted only with a ticket and only if the workspace lists it (api/allowed-origins,
+ * read from the isolate's short cache or with one cheap call).
  */
 export const socketRoutes = new Hono<AppEnv>().get(
   "/ws",
@@ -15,14 +18,20 @@ export const socketRoutes = new Hono<AppEnv>().get(
     if (c.req.header("Upgrade")?.toLowerCase() !== "websocket") {
       throw new ApiError(426, "upgrade_required", "Connect with a WebSocket upgrade.");
     }
-    const origin = c.req.header("Origin");
-    if (origin && origin !== new URL(c.req.url).origin) {
+    const origin = foreignOrigin(c);
+    // Another origin needs a ticket (never a cookie or header credential) before its list is read.
+    if (origin !== undefined && (c.req.header("Authorization") || !c.req.query("ticket")))
       throw new ApiError(
         403,
         "origin_rejected",
-        "WebSocket connections from other sites are refused.",
+        "From another origin, connect with ?ticket= from POST api/ws-ticket (bearer token); cookies are not accepted cross-origin.",
       );
-    }
+    if (origin !== undefined && !(await workspaceAllows(c, origin)))
+      throw new ApiError(
+        403,
+        "origin_rejected",
+        "WebSocket connections from this origin are refused: an admin can list it in PUT api/allowed-origins.",
+      );
     await next();
   },
   async (c) => {
