@@ -101,6 +101,10 @@ function fullSnapshot(): Snapshot {
         updatedAt: ago(120),
         createdBy: "ops",
         timeline: [],
+        message: "",
+        timestamp: ago(300),
+        acknowledged: true,
+        source: "alertmanager",
       },
     ],
     deployments: [
