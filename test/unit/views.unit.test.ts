@@ -300,10 +300,27 @@ describe("dashboard page", () => {
     );
     const outside = htmlOutsideIsland(page);
     expect(outside.match(/<script/g)).toHaveLength(1); // only the module script of the layout
-    expect(outside).not.toContain("<img");
+    // The only image is the network's logo, an inline mark (the https logo is not drawn: CSP).
+    expect(outside.match(/<img[^>]*>/g)).toEqual([
+      expect.stringMatching(/^<img class="logo" src="data:image\/svg\+xml,[^"<>]+" alt[ =]/),
+    ]);
     expect(outside).not.toMatch(/<[^>]+\sonerror=/i);
     expect(outside).toContain("&lt;script>alert(1)&lt;/script>");
     expect(outside).toContain("&quot;>&lt;img src=x onerror=alert(1)>");
+  });
+
+  it("draws a network's data: logo inside its attribute, whatever it holds", () => {
+    const snapshot = fullSnapshot();
+    snapshot.web3Networks = snapshot.web3Networks.map((n) => ({
+      ...n,
+      logo: `data:image/svg+xml,${ATTR}${XSS}`,
+    }));
+    const outside = htmlOutsideIsland(
+      renderPage(DashboardPage({ snapshot, principal: viewer, now: NOW })),
+    );
+    expect(outside.match(/<script/g)).toHaveLength(1);
+    expect(outside).not.toMatch(/<[^>]+\sonerror=/i);
+    expect(outside).toContain('<img class="logo" src="data:image/svg+xml,&quot;>');
   });
 
   it("drops javascript: links to plain text and keeps http(s) links", () => {

@@ -10,6 +10,7 @@ import type {
 import { Age, Badge, ExternalLink, TREND_ARROW } from "../components/common";
 import { LineChart, StatsList, seriesStats } from "../components/chart";
 import { formatNumber, safeHref } from "../components/format";
+import { NetworkLogo } from "../components/inventory";
 import { ActionButton, ActionForm } from "../components/menu";
 import { paths } from "../components/paths";
 import { can } from "../components/roles";
@@ -125,7 +126,7 @@ export function NetworkDetailView(props: {
   const p = paths(props.workspace);
   return html`<article data-network=${n.id}>
     <div class="detail-head">
-      <h2 id="detail-title">${n.name}</h2>
+      <h2 id="detail-title"><${NetworkLogo} network=${n} />${n.name}</h2>
       <${Badge} status=${n.status} />
       ${n.chainId ? html`<span class="meta">chain ${n.chainId}</span>` : null}
     </div>
