@@ -1,6 +1,6 @@
 import { runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import { Deployment, Incident, Pipeline } from "../../schema";
+import { Deployment, type Incident, type Pipeline } from "../../schema";
 import { formatDuration, runDuration } from "../../schema/durations";
 import { ContractReads } from "../helpers/contract";
 import { makeAlert, makeDeployment, seedAlerts, seedDeployments } from "../helpers/seed";
