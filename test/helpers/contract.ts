@@ -147,4 +147,7 @@ export const ContractReads = {
  * disk }, integrations: { github: { enabled, token? }, aws: { enabled, accessKey?, secretKey? },
  * slack: { enabled, webhookUrl? } } }` → `{ success, settings }`.
  */
-export const ContractSettingsAnswer = z.object({ success: z.boolean(), settings: z.object({}) });
+export const ContractSettingsAnswer = z.object({
+  success: z.boolean(),
+  settings: z.looseObject({}),
+});
