@@ -118,7 +118,7 @@ app.get("/openapi.json", openapiGuard, (c) => {
       title: "Opsdeck API",
       version: "1",
       description:
-        "Workspace API under /w/{workspace}/api. Authenticate with 'Authorization: Bearer <token>' or the session cookie. Errors are RFC 9457 problem+json.",
+        "Workspace API under /w/{workspace}/api. Authenticate with 'Authorization: Bearer <token>' or the session cookie. Errors are RFC 9457 problem+json. Live updates: a WebSocket upgrade at /w/{workspace}/ws (?frames=opsdeck|contract picks Opsdeck's snapshot-and-deltas or the dashboard contract's frames; ?lastSeq= resumes; ?ticket= authenticates browsers; see the README).",
     },
     security: [{ bearer: [] }],
   });

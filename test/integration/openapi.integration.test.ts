@@ -183,6 +183,12 @@ describe("the document follows the dashboard contract's additions", () => {
           ...(s.anyOf ?? s.oneOf ?? []).flatMap(types),
         ];
 
+  it("says where the socket is and how to ask for the contract's frames", async () => {
+    const doc = (await document()) as Document & { info: { description?: string } };
+    expect(doc.info.description).toContain("/w/{workspace}/ws");
+    expect(doc.info.description).toContain("?frames=opsdeck|contract");
+  });
+
   it("documents GET /api/health like /health, without security", async () => {
     const doc = await document();
     expect(doc.paths["/api/health"]!.get).toMatchObject({ security: [] });
