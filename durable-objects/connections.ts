@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { Principal, type ServerFrame } from "../schema";
+import { Principal, type ChangeEvent, type ServerFrame } from "../schema";
 import { logSafe } from "../lib/log-safe";
 
 /** What each socket carries through hibernation (≤ 16 KiB; kept tiny). */
@@ -10,10 +10,17 @@ export const SocketAttachment = z.object({
   connectedAt: z.string(),
   /** The browser session it was opened with (its hash), so signing out closes it. */
   session: z.string().optional(),
+  /** `?frames=contract` (schema/frames.ts FrameMode); absent means Opsdeck's own frames. */
+  frames: z.literal("contract").optional(),
 });
 export type SocketAttachment = z.infer<typeof SocketAttachment>;
 
 export const SOCKET_TAG = "live";
+/**
+ * Also carried by `contract` sockets, so a broadcast finds them by tag (cheap, and kept
+ * through hibernation) rather than by reading every socket's attachment.
+ */
+export const CONTRACT_TAG = "frames:contract";
 
 /** Reads a socket's attachment defensively: a socket that is not ours yields undefined. */
 export function attachmentOf(ws: WebSocket): SocketAttachment | undefined {
@@ -31,11 +38,24 @@ export function sendFrame(ws: WebSocket, frame: ServerFrame): void {
 
 /**
  * Serialises once and sends to every live socket; one broken socket never stops the rest.
- * Returns the frame's size in bytes (what pacing the next frames is based on).
+ * `contract`, when given, is what `contract` sockets get instead (same seq and ts): read and
+ * serialised once, and only when such a socket is connected. Returns the frame's size in
+ * bytes (what pacing the next frames is based on).
  */
-export function broadcast(ctx: DurableObjectState, frame: ServerFrame): number {
+export function broadcast(
+  ctx: DurableObjectState,
+  frame: ServerFrame,
+  contract?: () => ChangeEvent,
+): number {
   const text = JSON.stringify(frame);
-  for (const ws of ctx.getWebSockets(SOCKET_TAG)) sendText(ws, text);
+  const sockets = ctx.getWebSockets(SOCKET_TAG);
+  let contractText: string | undefined;
+  for (const ws of sockets) {
+    if (contract && ctx.getTags(ws).includes(CONTRACT_TAG)) {
+      contractText ??= JSON.stringify({ ...contract(), seq: frame.seq, ts: frame.ts });
+      sendText(ws, contractText);
+    } else sendText(ws, text);
+  }
   return text.length;
 }
 

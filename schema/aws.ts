@@ -26,6 +26,49 @@ export const DEFAULT_AWS_SERVICES: AwsServiceKind[] = [...AwsServiceKind.options
 /** Every region costs one request per service per run; this bounds a run's fan-out. */
 export const MAX_AWS_REGIONS = 10;
 
+// ── Ids: service cards and their metric series ────────────────────────────────────────
+
+/** What the collector measures per service and region (CloudWatch), CPU first. */
+export const AWS_MEASURES = [
+  "cpu",
+  "memory",
+  "disk",
+  "network_in",
+  "network_out",
+  "ebs_read",
+  "ebs_write",
+] as const;
+export type AwsMeasure = (typeof AWS_MEASURES)[number];
+
+/**
+ * A service card's id: the service and its region (S3 is one card, region `global`).
+ * @example awsServiceId("ec2", "eu-west-1") // "ec2.eu-west-1"
+ */
+export function awsServiceId(service: AwsServiceKind, region: string): string {
+  return `${service}.${region}`;
+}
+
+/**
+ * The id of the metric series the AWS collector writes for a service in a region, and the one
+ * a service card's chart looks up: the measure, then the card's id. The measure comes first so
+ * the workspace thresholds (`cpu.`, `memory.`, `disk.`) judge the series.
+ * @example awsMetricId("cpu", "ec2", "eu-west-1") // "cpu.ec2.eu-west-1"
+ */
+export function awsMetricId(measure: AwsMeasure, service: AwsServiceKind, region: string): string {
+  return `${measure}.${awsServiceId(service, region)}`;
+}
+
+/**
+ * The metric ids that may chart a service card, best first; none for an id that is not a
+ * card's (`<service>.<region>`).
+ * @example awsCardMetricIds({ id: "ec2.eu-west-1", region: "eu-west-1" })[0] // "cpu.ec2.eu-west-1"
+ */
+export function awsCardMetricIds(card: { id: string; region: string }): string[] {
+  const service = AwsServiceKind.safeParse(card.id.slice(0, card.id.indexOf(".")));
+  if (!service.success || card.id !== awsServiceId(service.data, card.region)) return [];
+  return AWS_MEASURES.map((measure) => awsMetricId(measure, service.data, card.region));
+}
+
 const unique = <T>(items: T[]) => new Set(items).size === items.length;
 
 /**

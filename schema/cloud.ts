@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { AwsRegion } from "./aws";
 import { HealthStatus, Provenance, RecordId } from "./common";
 
 /** Contract AWS service card. */
@@ -11,3 +12,10 @@ export const AwsService = z.object({
   ...Provenance,
 });
 export type AwsService = z.infer<typeof AwsService>;
+
+/** `GET api/aws-services` filters: a region (`global` for S3's one card) and a status. */
+export const AwsServiceQuery = z.object({
+  region: z.union([AwsRegion, z.literal("global")]).optional(),
+  status: HealthStatus.optional(),
+});
+export type AwsServiceQuery = z.infer<typeof AwsServiceQuery>;

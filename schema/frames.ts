@@ -62,6 +62,33 @@ export const ServerFrame = z.intersection(
 );
 export type ServerFrame = z.infer<typeof ServerFrame>;
 
+/**
+ * Which frames a socket gets, chosen by `?frames=` on the socket URL. `opsdeck` (the default,
+ * Opsdeck's own client): one `snapshot` frame on connect, then change frames, `activity`
+ * carrying only the new items. `contract` (clients of the dashboard contract): on connect one
+ * frame per contract type (`CONTRACT_FRAME_TYPES`), then the same change frames, except that
+ * `activity` carries the whole recent feed (such clients replace their list with it).
+ */
+export const FrameMode = z.enum(["opsdeck", "contract"]);
+export type FrameMode = z.infer<typeof FrameMode>;
+
+/** The socket URL's query parameter that picks the `FrameMode`. */
+export const FRAMES_PARAM = "frames";
+
+/**
+ * The contract's frame types, in the order a `contract` socket receives them on connect.
+ * `pipeline` is the most recent run (omitted while there is none).
+ */
+export const CONTRACT_FRAME_TYPES = [
+  "metrics",
+  "alerts",
+  "deployments",
+  "aws-services",
+  "pipeline",
+  "web3-networks",
+  "activity",
+] as const satisfies readonly ChangeType[];
+
 /** The exact ping text existing clients send; answered by the hibernation auto-response. */
 export const PING_FRAME = '{"type":"ping"}';
 export const PONG_FRAME = '{"type":"pong"}';

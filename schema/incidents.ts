@@ -17,19 +17,52 @@ export const IncidentUpdate = z.object({
 });
 export type IncidentUpdate = z.infer<typeof IncidentUpdate>;
 
-export const Incident = z.object({
-  id: RecordId,
-  title: z.string().max(500),
-  description: z.string().max(10_000),
-  severity: Severity,
-  status: IncidentStatus,
-  alertIds: z.array(RecordId),
-  createdAt: Timestamp,
-  updatedAt: Timestamp,
-  resolvedAt: Timestamp.optional(),
-  createdBy: z.string().max(200),
-  timeline: z.array(IncidentUpdate),
-});
+/** What an incident says as a contract `Alert` when the stored record does not: see below. */
+const INCIDENT_SOURCE = "opsdeck";
+
+/**
+ * The contract `Alert` fields an incident carries next to its own (`GET api/incidents` items
+ * read as alerts): `message` is its description, `timestamp` when it was opened, and
+ * `acknowledged` is always true (a person opens an incident, which acknowledges it). They are
+ * derived on every read, so rows stored before they existed carry them too; `source` (the
+ * sources of the alerts it was opened from) is kept, and reads "opsdeck" for older rows.
+ */
+function fillAlertFields(raw: unknown): unknown {
+  if (typeof raw !== "object" || raw === null || Array.isArray(raw)) return raw;
+  const record = raw as Record<string, unknown>;
+  return {
+    ...record,
+    message: record.description,
+    timestamp: record.createdAt,
+    acknowledged: true,
+    source: typeof record.source === "string" ? record.source : INCIDENT_SOURCE,
+  };
+}
+
+export const Incident = z.preprocess(
+  fillAlertFields,
+  z.object({
+    id: RecordId,
+    title: z.string().max(500),
+    description: z.string().max(10_000),
+    severity: Severity,
+    status: IncidentStatus,
+    alertIds: z.array(RecordId),
+    createdAt: Timestamp,
+    updatedAt: Timestamp,
+    resolvedAt: Timestamp.optional(),
+    createdBy: z.string().max(200),
+    timeline: z.array(IncidentUpdate),
+    /** Contract `Alert.message`: the description. */
+    message: z.string().max(10_000),
+    /** Contract `Alert.timestamp`: when the incident was opened (`createdAt`). */
+    timestamp: Timestamp,
+    /** Contract `Alert.acknowledged`: always true, a person opened it. */
+    acknowledged: z.boolean(),
+    /** Contract `Alert.source`: its alerts' sources ("alertmanager, grafana"). */
+    source: z.string().max(300),
+  }),
+);
 export type Incident = z.infer<typeof Incident>;
 
 /** Contract body for `POST api/incidents`; `alertIds` adds incidents from several alerts. */

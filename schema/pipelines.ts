@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { Provenance, RecordId, Timestamp } from "./common";
 import { RunStatus } from "./deployments";
+import { fillDuration } from "./durations";
 
 /** One step of a stage as its provider reports it (GitHub Actions job steps). */
 export const StageStep = z.object({
@@ -14,21 +15,26 @@ export type StageStep = z.infer<typeof StageStep>;
 
 /**
  * Contract stage plus timing, link, run attempt and the provider's own conclusion (additive).
- * `duration` is seconds, 0 until the stage has finished.
+ * `duration` is the contract's display string, derived from `status` and `durationMs` (0 until
+ * the stage has finished); stages stored when `duration` was seconds are read as `durationMs`.
  */
-export const PipelineStage = z.object({
-  id: RecordId,
-  name: z.string().max(300),
-  status: RunStatus,
-  duration: z.number().nonnegative(),
-  url: z.string().max(2000).optional(),
-  startedAt: Timestamp.optional(),
-  completedAt: Timestamp.optional(),
-  attempt: z.number().int().positive().optional(),
-  /** The provider's word when `status` folds several into one (e.g. `cancelled`, `skipped`). */
-  conclusion: z.string().max(50).optional(),
-  steps: z.array(StageStep).max(1000).optional(),
-});
+export const PipelineStage = z.preprocess(
+  fillDuration,
+  z.object({
+    id: RecordId,
+    name: z.string().max(300),
+    status: RunStatus,
+    duration: z.string().max(50),
+    durationMs: z.number().nonnegative(),
+    url: z.string().max(2000).optional(),
+    startedAt: Timestamp.optional(),
+    completedAt: Timestamp.optional(),
+    attempt: z.number().int().positive().optional(),
+    /** The provider's word when `status` folds several into one (e.g. `cancelled`, `skipped`). */
+    conclusion: z.string().max(50).optional(),
+    steps: z.array(StageStep).max(1000).optional(),
+  }),
+);
 export type PipelineStage = z.infer<typeof PipelineStage>;
 
 /** Contract `Pipeline` plus repository, run links and timing (additive). */

@@ -25,9 +25,52 @@ const WebhookSecret = z
 /** Alerts below this severity are not notified; `warning` unless set. */
 const MinSeverity = Severity.default("warning");
 
+/** Everything of a settings update but the notification switches (shared by both shapes). */
+const SettingsFields = {
+  thresholds: z
+    .object({ cpu: Percent, memory: Percent, disk: Percent })
+    .strict()
+    .partial()
+    .optional(),
+  integrations: z
+    .object({
+      github: z
+        .object({
+          enabled: z.boolean(),
+          token: Secret.nullable().optional(),
+          ...GithubSettingsFields,
+        })
+        .strict()
+        .optional(),
+      aws: z
+        .object({
+          enabled: z.boolean(),
+          accessKey: Secret.nullable().optional(),
+          secretKey: Secret.nullable().optional(),
+        })
+        .strict()
+        .optional(),
+      slack: z
+        .object({ enabled: z.boolean(), webhookUrl: Secret.nullable().optional() })
+        .strict()
+        .optional(),
+      /** Generic webhook: signed per Standard Webhooks. The URL and secret are write-only. */
+      webhook: z
+        .object({
+          enabled: z.boolean(),
+          url: Text(2000).min(1).nullable().optional(),
+          secret: WebhookSecret.nullable().optional(),
+        })
+        .strict()
+        .optional(),
+    })
+    .strict()
+    .optional(),
+};
+
 /**
- * Contract `PUT api/settings` body. Secret fields are write-only: omitting one keeps the
- * stored value, an explicit `null` clears it.
+ * A settings update as the workspace object takes it (`updateSettings`). Secret fields are
+ * write-only: omitting one keeps the stored value, an explicit `null` clears it.
  */
 export const SettingsInput = z
   .object({
@@ -42,48 +85,38 @@ export const SettingsInput = z
       .strict()
       .partial()
       .optional(),
-    thresholds: z
-      .object({ cpu: Percent, memory: Percent, disk: Percent })
-      .strict()
-      .partial()
-      .optional(),
-    integrations: z
-      .object({
-        github: z
-          .object({
-            enabled: z.boolean(),
-            token: Secret.nullable().optional(),
-            ...GithubSettingsFields,
-          })
-          .strict()
-          .optional(),
-        aws: z
-          .object({
-            enabled: z.boolean(),
-            accessKey: Secret.nullable().optional(),
-            secretKey: Secret.nullable().optional(),
-          })
-          .strict()
-          .optional(),
-        slack: z
-          .object({ enabled: z.boolean(), webhookUrl: Secret.nullable().optional() })
-          .strict()
-          .optional(),
-        /** Generic webhook: signed per Standard Webhooks. The URL and secret are write-only. */
-        webhook: z
-          .object({
-            enabled: z.boolean(),
-            url: Text(2000).min(1).nullable().optional(),
-            secret: WebhookSecret.nullable().optional(),
-          })
-          .strict()
-          .optional(),
-      })
-      .strict()
-      .optional(),
+    ...SettingsFields,
   })
   .strict();
 export type SettingsInput = z.infer<typeof SettingsInput>;
+
+/** A contract switch given as text: `""` means off, anything else is its target. */
+const Off = z.literal("");
+
+/**
+ * The `PUT api/settings` body: `SettingsInput`, and the contract's shapes for the notification
+ * switches. Each may be a boolean, or as contract clients send it: `webhook` the URL to notify
+ * (it sets `integrations.webhook.url` and turns the channel on), `slack` a Slack incoming-webhook
+ * URL (likewise `integrations.slack.webhookUrl`), `email` the address to notify (on; the address
+ * is not kept, email is not delivered). An empty string turns the switch off. The route maps
+ * this onto `SettingsInput` (worker/lib/settings-body.ts).
+ */
+export const SettingsBody = z
+  .object({
+    notifications: z
+      .object({
+        email: z.union([z.boolean(), Off, z.email().max(320)]),
+        slack: z.union([z.boolean(), Off, Text(2000)]),
+        webhook: z.union([z.boolean(), Off, Text(2000)]),
+        minSeverity: Severity,
+      })
+      .strict()
+      .partial()
+      .optional(),
+    ...SettingsFields,
+  })
+  .strict();
+export type SettingsBody = z.infer<typeof SettingsBody>;
 
 /** Settings as read back: secrets are replaced by whether one is set. */
 export const Settings = z.object({

@@ -121,7 +121,7 @@ app.get("/openapi.json", openapiGuard, (c) => {
       title: "Opsdeck API",
       version: "1",
       description:
-        "Workspace API under /w/{workspace}/api. Authenticate with 'Authorization: Bearer <token>' or the session cookie. Errors are RFC 9457 problem+json. Browsers on an origin listed in /w/{workspace}/api/allowed-origins may call it cross-origin (CORS preflight answered, bearer tokens only, never cookies) and open /w/{workspace}/ws with a ticket from POST api/ws-ticket.",
+        "Workspace API under /w/{workspace}/api. Authenticate with 'Authorization: Bearer <token>' or the session cookie. Errors are RFC 9457 problem+json. Live updates: a WebSocket upgrade at /w/{workspace}/ws (?frames=opsdeck|contract picks Opsdeck's snapshot-and-deltas or the dashboard contract's frames; ?lastSeq= resumes; ?ticket= authenticates browsers; see the README). Browsers on an origin listed in /w/{workspace}/api/allowed-origins may call it cross-origin (CORS preflight answered, bearer tokens only, never cookies) and open the socket with a ticket from POST api/ws-ticket.",
     },
     security: [{ bearer: [] }],
   });

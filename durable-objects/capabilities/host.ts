@@ -37,7 +37,7 @@ export class Host {
     this.outlet = new Outlet(
       this.sql,
       this.schedule,
-      (event, now) => broadcast(ctx, this.log.append(event, now)),
+      (event, now, contract) => broadcast(ctx, this.log.append(event, now), contract),
       () => this.sockets().length,
     );
   }

@@ -80,7 +80,7 @@ export class Incidents {
     );
     if (!checked.ok) return checked;
     const now = new Date();
-    const incident = newIncident(body, ids, actor, now);
+    const incident = newIncident(body, ids, actor, now, checked.value);
     this.host.transaction(() => {
       this.store.put(incident);
       for (const alert of checked.value)

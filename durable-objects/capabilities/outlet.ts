@@ -7,12 +7,22 @@ import type { AlarmSchedule } from "../store/alarm-schedule";
 export type ListType = Exclude<ChangeType, "pipeline" | "activity">;
 type Payload<T extends ChangeType> = Extract<ChangeEvent, { type: T }>["payload"];
 
-/** What the outlet reads at flush time: each list, one changed run, the queued feed items. */
+/**
+ * What the outlet reads at flush time: each list, one changed run, the queued feed items, and
+ * the whole recent feed (what `contract` sockets get in an `activity` frame instead).
+ */
 export type OutletReaders = {
   lists: { [T in ListType]: () => Payload<T> };
   pipeline: (id: string) => Payload<"pipeline"> | undefined;
   activity: (ids: string[]) => Payload<"activity">;
+  feed: () => Payload<"activity">;
 };
+
+/**
+ * Sends a change to every socket (after logging it); `contract` is the variant `contract`
+ * sockets get instead, read only if one is connected.
+ */
+export type Broadcast = (event: ChangeEvent, now: Date, contract?: () => ChangeEvent) => number;
 
 /** Every list type (what a stored pending entry may name). */
 const LIST_TYPES: readonly ListType[] = [
@@ -59,7 +69,9 @@ const isList = (type: string): type is ListType => (LIST_TYPES as readonly strin
  * its owner, in the order the lists changed, then the changed runs and the new feed items.
  *
  * A flush runs at the end of the turn that made the change (after its transaction commits,
- * before its answer leaves). One list is paced: `alerts`, the whole-list frame that senders
+ * before its answer leaves). Feed items go out as one `activity` frame: the new items to
+ * Opsdeck's sockets, the whole recent feed to `contract` sockets (schema/frames.ts FrameMode).
+ * One list is paced: `alerts`, the whole-list frame that senders
  * churn. After an `alerts` frame the next waits `alertFrameGap` (≥ 250 ms, more for large
  * frames × many sockets) and leaves from the `publish` alarm task, with the feed items that
  * came meanwhile riding along; so a burst of deliveries costs the sockets a few frames, not
@@ -76,7 +88,7 @@ export class Outlet {
   constructor(
     private readonly sql: SqlStorage,
     private readonly schedule: AlarmSchedule,
-    private readonly broadcast: (event: ChangeEvent, now: Date) => number,
+    private readonly broadcast: Broadcast,
     private readonly sockets: () => number,
   ) {}
 
@@ -128,7 +140,11 @@ export class Outlet {
         if (run) this.broadcast({ type: "pipeline", payload: run }, now);
       }
       const items = readers.activity(pending.activity);
-      if (items.length > 0) this.broadcast({ type: "activity", payload: items }, now);
+      if (items.length > 0)
+        this.broadcast({ type: "activity", payload: items }, now, () => ({
+          type: "activity",
+          payload: readers.feed(),
+        }));
     }
     this.save(rest);
     this.schedule.cancel(TASK);

@@ -1,4 +1,4 @@
-import type { Snapshot, WorkspaceStats } from "../../schema";
+import type { ChangeEvent, Snapshot, WorkspaceStats } from "../../schema";
 import type { Activity } from "./activity";
 import type { Alerts } from "./alerts";
 import type { Aws } from "./aws";
@@ -51,7 +51,27 @@ export class ReadModel {
       lists: this.lists,
       pipeline: (id) => delivery.pipelines.get(id),
       activity: (ids) => activity.byIds(ids),
+      feed: () => activity.list(),
     };
+  }
+
+  /**
+   * What a `contract` socket gets on connect (schema/frames.ts FrameMode): one frame per
+   * contract type, read from the same functions as the snapshot; `pipeline` is the most
+   * recent run, left out while there is none.
+   */
+  contractFrames(): ChangeEvent[] {
+    const l = this.lists;
+    const [latest] = this.parts.delivery.listPipelines(1);
+    return [
+      { type: "metrics", payload: l.metrics() },
+      { type: "alerts", payload: l.alerts() },
+      { type: "deployments", payload: l.deployments() },
+      { type: "aws-services", payload: l["aws-services"]() },
+      ...(latest ? [{ type: "pipeline" as const, payload: latest }] : []),
+      { type: "web3-networks", payload: l["web3-networks"]() },
+      { type: "activity", payload: this.parts.activity.list() },
+    ];
   }
 
   snapshot(): Snapshot {

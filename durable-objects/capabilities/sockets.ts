@@ -2,11 +2,13 @@ import {
   CREDENTIAL_HEADER,
   ClientFrame,
   Credential,
+  FRAMES_PARAM,
   MAX_CLIENT_FRAME_BYTES,
   PONG_FRAME,
 } from "../../schema";
 import { logSafe } from "../../lib/log-safe";
 import {
+  CONTRACT_TAG,
   SOCKET_TAG,
   attachmentOf,
   closeQuietly,
@@ -22,6 +24,11 @@ import type { ReadModel } from "./read-model";
  * Live sockets: the upgrade (authenticated here, in the same call), the snapshot or missed
  * events on connect and on `resume`, and inbound frames. Hibernatable: pings are answered by
  * the runtime's auto-response, so an idle socket never wakes the object.
+ *
+ * A `?frames=contract` socket (schema/frames.ts FrameMode) gets, on connect and on every
+ * `resume` or `?lastSeq=`, the contract's frames, one per type, as of now: its `activity`
+ * frames carry the whole feed, so replaying logged events (whose `activity` holds only new
+ * items) would mislead it; the current frames are never more than a snapshot's worth.
  */
 export class Sockets {
   constructor(
@@ -42,18 +49,22 @@ export class Sockets {
         : undefined;
     if (!resolved) return new Response("Invalid, expired or revoked credential", { status: 401 });
     const { 0: client, 1: server } = new WebSocketPair();
+    const query = new URL(request.url).searchParams;
+    // The Worker refused any other value before the object was touched.
+    const contract = query.get(FRAMES_PARAM) === "contract";
     const attachment: SocketAttachment = {
       opsdeck: 1,
       principal: resolved.principal,
       connectedSeq: this.host.log.lastSeq,
       connectedAt: new Date().toISOString(),
       session: resolved.session,
+      ...(contract ? { frames: "contract" as const } : {}),
     };
-    this.host.ctx.acceptWebSocket(server, [SOCKET_TAG]);
+    this.host.ctx.acceptWebSocket(server, contract ? [SOCKET_TAG, CONTRACT_TAG] : [SOCKET_TAG]);
     server.serializeAttachment(attachment);
     // Sent before the 101 is returned: the runtime queues them, so the snapshot (or the
     // missed events) always precedes any broadcast this socket receives.
-    this.catchUp(server, parseSeq(new URL(request.url).searchParams.get("lastSeq")));
+    this.catchUp(server, attachment, parseSeq(query.get("lastSeq")));
     return new Response(null, { status: 101, webSocket: client });
   }
 
@@ -67,7 +78,8 @@ export class Sockets {
       if (typeof message !== "string") return closeQuietly(ws, 1003, "text frames only");
       // A socket whose attachment no longer parses (foreign, or from an incompatible
       // version) has no principal we could authorize: make the client reconnect.
-      if (!attachmentOf(ws)) return closeQuietly(ws, 1008, "session unknown; reconnect");
+      const attachment = attachmentOf(ws);
+      if (!attachment) return closeQuietly(ws, 1008, "session unknown; reconnect");
       const frame = ClientFrame.safeParse(safeJson(message));
       if (!frame.success)
         return this.sendError(
@@ -75,7 +87,7 @@ export class Sockets {
           "invalid_frame",
           "Expected {type:'ping'|'pong'|'resume', …} JSON.",
         );
-      if (frame.data.type === "resume") this.catchUp(ws, frame.data.lastSeq);
+      if (frame.data.type === "resume") this.catchUp(ws, attachment, frame.data.lastSeq);
       else if (frame.data.type === "ping") ws.send(PONG_FRAME);
     } catch (error) {
       console.error("Workspace:webSocketMessage", logSafe(error));
@@ -92,8 +104,17 @@ export class Sockets {
     closeQuietly(ws, 1011, "socket error");
   }
 
-  /** The events missed since `lastSeq`, or the whole snapshot when they are no longer kept. */
-  private catchUp(ws: WebSocket, lastSeq: number | undefined): void {
+  /**
+   * The events missed since `lastSeq`, or the whole snapshot when they are no longer kept; a
+   * `contract` socket gets the contract's frames as of now instead (see the class comment).
+   */
+  private catchUp(ws: WebSocket, attachment: SocketAttachment, lastSeq: number | undefined): void {
+    if (attachment.frames === "contract") {
+      const seq = this.host.log.lastSeq;
+      const ts = new Date().toISOString();
+      for (const event of this.read.contractFrames()) sendFrame(ws, { ...event, seq, ts });
+      return;
+    }
     const missed = lastSeq === undefined ? undefined : this.host.log.since(lastSeq);
     if (missed) {
       for (const frame of missed) sendFrame(ws, frame);

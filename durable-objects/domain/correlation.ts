@@ -36,10 +36,10 @@ function targetsOf(alert: Alert): { names: Set<string>; matchedOn: string[] } {
 const matches = (names: Set<string>, record: { repository?: string; name: string }) =>
   [...namesOf(record.repository), ...namesOf(record.name)].some((n) => names.has(n));
 
-/** A deployment's `timestamp` is its start; `duration` (s) takes it to its end. */
+/** A deployment's `timestamp` is its start; `durationMs` takes it to its end. */
 function deploymentFinishedAt(d: Deployment): number | undefined {
   if (d.status !== "success" && d.status !== "failed") return undefined;
-  return Date.parse(d.timestamp) + d.duration * 1000;
+  return Date.parse(d.timestamp) + d.durationMs;
 }
 
 /**
@@ -55,7 +55,7 @@ function pipelineFinishedAt(p: Pipeline): number | undefined {
   });
   if (completed.length > 0) return Math.max(...completed);
   if (p.startedAt)
-    return Date.parse(p.startedAt) + p.stages.reduce((sum, s) => sum + s.duration, 0) * 1000;
+    return Date.parse(p.startedAt) + p.stages.reduce((sum, s) => sum + s.durationMs, 0);
   return p.updatedAt ? Date.parse(p.updatedAt) : undefined;
 }
 

@@ -87,8 +87,8 @@ export function mergeDeployment(
 ): Deployment {
   if (!existing) return incoming;
   if (!fromStatus) {
-    const { status, duration, url, logUrl, state, updatedAt } = existing;
-    return { ...incoming, status, duration, url, logUrl, state, updatedAt };
+    const { status, duration, durationMs, url, logUrl, state, updatedAt } = existing;
+    return { ...incoming, status, duration, durationMs, url, logUrl, state, updatedAt };
   }
   const hadStatus = existing.state !== undefined;
   if (hadStatus && !isNewer(incoming, existing)) return existing;
@@ -98,6 +98,7 @@ export function mergeDeployment(
     ...incoming,
     status: superseded ? existing.status : incoming.status,
     duration: superseded ? existing.duration : incoming.duration,
+    durationMs: superseded ? existing.durationMs : incoming.durationMs,
     url: incoming.url ?? existing.url,
     logUrl: incoming.logUrl ?? existing.logUrl,
   };

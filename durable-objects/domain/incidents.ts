@@ -66,13 +66,16 @@ export function checkAlerts(
   return ok(alerts);
 }
 
+/** `alerts`: the alerts it groups; their sources become the incident's `source`. */
 export function newIncident(
   body: CreateIncidentBody,
   alertIds: string[],
   actor: Principal,
   now: Date,
+  alerts: Alert[] = [],
 ): Incident {
   const at = now.toISOString();
+  const sources = [...new Set(alerts.map((a) => a.source).filter((s) => s !== ""))];
   return {
     id: `inc-${crypto.randomUUID()}`,
     title: body.title,
@@ -84,6 +87,10 @@ export function newIncident(
     updatedAt: at,
     createdBy: actor.name,
     timeline: [{ at, by: actor.name, status: "investigating", message: body.description }],
+    message: body.description,
+    timestamp: at,
+    acknowledged: true,
+    source: sources.join(", ").slice(0, 300) || "opsdeck",
   };
 }
 

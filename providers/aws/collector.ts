@@ -5,7 +5,10 @@ import {
   LambdaListFunctions,
   RdsDescribeDbInstances,
   S3ListBuckets,
+  awsMetricId,
+  awsServiceId,
   type AwsEndpoints,
+  type AwsMeasure,
   type AwsService,
   type AwsServiceKind,
   type HealthStatus,
@@ -339,7 +342,7 @@ const card = (
   members: Health[],
   now: Date,
 ): AwsService => ({
-  id: `${service}.${region}`,
+  id: awsServiceId(service, region),
   name: DISPLAY[service],
   status: rollUp(members),
   instances: members.length,
@@ -353,8 +356,8 @@ export function expectedCardIds(regions: string[], services: AwsServiceKind[]): 
   const ids = new Set<string>();
   for (const service of services) {
     if (service === "cloudwatch") continue;
-    if (service === "s3") ids.add("s3.global");
-    else for (const region of regions) ids.add(`${service}.${region}`);
+    if (service === "s3") ids.add(awsServiceId("s3", "global"));
+    else for (const region of regions) ids.add(awsServiceId(service, region));
   }
   return ids;
 }
@@ -431,7 +434,8 @@ async function s3Card(client: AwsClient, region: string, cfg: AwsCollectConfig, 
 type Reduce = "avg" | "sum" | "max";
 type MetricQuery = {
   id: string;
-  metric: string;
+  /** The series is `awsMetricId(measure, needs, region)`. */
+  measure: AwsMeasure;
   label: string;
   unit: string;
   reduce: Reduce;
@@ -449,7 +453,7 @@ type MetricQuery = {
 const METRIC_QUERIES: MetricQuery[] = [
   q(
     "cpu_ec2",
-    "cpu.ec2",
+    "cpu",
     "EC2 CPU",
     "%",
     "avg",
@@ -459,7 +463,7 @@ const METRIC_QUERIES: MetricQuery[] = [
   ),
   q(
     "net_in",
-    "network_in.ec2",
+    "network_in",
     "EC2 network in",
     "bytes",
     "sum",
@@ -469,7 +473,7 @@ const METRIC_QUERIES: MetricQuery[] = [
   ),
   q(
     "net_out",
-    "network_out.ec2",
+    "network_out",
     "EC2 network out",
     "bytes",
     "sum",
@@ -479,7 +483,7 @@ const METRIC_QUERIES: MetricQuery[] = [
   ),
   q(
     "ebs_read",
-    "ebs_read.ec2",
+    "ebs_read",
     "EC2 EBS read",
     "bytes",
     "sum",
@@ -489,7 +493,7 @@ const METRIC_QUERIES: MetricQuery[] = [
   ),
   q(
     "ebs_write",
-    "ebs_write.ec2",
+    "ebs_write",
     "EC2 EBS write",
     "bytes",
     "sum",
@@ -499,7 +503,7 @@ const METRIC_QUERIES: MetricQuery[] = [
   ),
   q(
     "mem",
-    "memory.ec2",
+    "memory",
     "EC2 memory used",
     "%",
     "avg",
@@ -509,7 +513,7 @@ const METRIC_QUERIES: MetricQuery[] = [
   ),
   q(
     "disk",
-    "disk.ec2",
+    "disk",
     "EC2 disk used (fullest)",
     "%",
     "max",
@@ -519,7 +523,7 @@ const METRIC_QUERIES: MetricQuery[] = [
   ),
   q(
     "cpu_rds",
-    "cpu.rds",
+    "cpu",
     "RDS CPU",
     "%",
     "avg",
@@ -531,7 +535,7 @@ const METRIC_QUERIES: MetricQuery[] = [
 
 function q(
   id: string,
-  metric: string,
+  measure: AwsMeasure,
   label: string,
   unit: string,
   reduce: Reduce,
@@ -539,7 +543,7 @@ function q(
   stat: string,
   needs: AwsServiceKind,
 ): MetricQuery {
-  return { id, metric, label, unit, reduce, search, stat, needs };
+  return { id, measure, label, unit, reduce, search, stat, needs };
 }
 
 /** The GetMetricData request body for one region (exported for the request-shape test). */
@@ -591,7 +595,7 @@ export function combineSeries(
     }
     for (const [ts, values] of [...byTime].sort((a, b) => a[0] - b[0])) {
       samples.push({
-        metric: `${m.metric}.${region}`,
+        metric: awsMetricId(m.measure, m.needs, region),
         label: `${m.label} (${region})`,
         unit: m.unit,
         value: Math.round(reducers[m.reduce](values) * 100) / 100,
@@ -686,5 +690,5 @@ export async function collectAws(cfg: AwsCollectConfig, now: Date): Promise<AwsC
 }
 
 function part(service: AwsServiceKind, region: string, run: Part["run"]): Part {
-  return { id: `${service}.${region}`, service, run };
+  return { id: awsServiceId(service, region), service, run };
 }

@@ -1,5 +1,6 @@
 import { FetchRequest, JsonRpcProvider, Network, type FetchGetUrlFunc } from "ethers";
 import type { ContractRead, EvmNetworkConfig, Web3Network } from "../../schema";
+import { networkLogo } from "../../schema/chain-logos";
 import { readContracts } from "./contracts";
 import { UpstreamError, boundedFetch } from "../http";
 
@@ -144,7 +145,7 @@ export async function collectEvmNetworkAndContracts(
     const card: Web3Network = {
       id: config.id,
       name: config.name,
-      logo: config.logo,
+      logo: networkLogo(config.logo, config.chainId),
       chainId: config.chainId,
       status: headStatus(headAge, blockTime),
       blockNumber: toNumber(last.number),

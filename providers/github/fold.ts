@@ -72,9 +72,10 @@ export function link(url: string | null | undefined): string | undefined {
 /** A piece of a record id: only the characters RecordId allows. */
 export const idPart = (text: string) => text.replace(/[^A-Za-z0-9._:@-]/g, "_").slice(0, 80);
 
-export function seconds(from: string | null | undefined, to: string | null | undefined): number {
+/** Milliseconds from one payload time to another; 0 when either is missing. */
+export function millis(from: string | null | undefined, to: string | null | undefined): number {
   if (!from || !to) return 0;
-  return Math.max(0, (Date.parse(to) - Date.parse(from)) / 1000);
+  return Math.max(0, Date.parse(to) - Date.parse(from));
 }
 
 export function latest(...times: (string | null | undefined)[]): string | undefined {

@@ -11,7 +11,8 @@ import type {
   PipelineStage,
 } from "../../schema";
 import type { GithubMapping } from "./mapping";
-import { clip, environmentOf, foldDeploymentState, link, runStatus, seconds } from "./fold";
+import { runDuration } from "../../schema/durations";
+import { clip, environmentOf, foldDeploymentState, link, millis, runStatus } from "./fold";
 
 /** GitHub events that become pipelines (runs, jobs, check suites, check runs) and deployments. */
 
@@ -52,11 +53,14 @@ export function workflowRunPipeline(p: GithubWorkflowRunEvent): Pipeline {
 
 export function workflowJobStage(p: GithubWorkflowJobEvent): GithubMapping {
   const j = p.workflow_job;
+  const status = runStatus(j.status, j.conclusion);
+  const durationMs = j.completed_at ? millis(j.started_at, j.completed_at) : 0;
   const stage: PipelineStage = {
     id: `gh-job-${j.id}`,
     name: clip(j.name, 300),
-    status: runStatus(j.status, j.conclusion),
-    duration: j.completed_at ? seconds(j.started_at, j.completed_at) : 0,
+    status,
+    duration: runDuration({ status, durationMs }),
+    durationMs,
     url: link(j.html_url),
     startedAt: j.started_at ?? undefined,
     completedAt: j.completed_at ?? undefined,
@@ -116,11 +120,14 @@ export function checkRunStage(p: GithubCheckRunEvent): GithubMapping {
   const c = p.check_run;
   if (isActionsApp(c.app) || isActionsApp(c.check_suite.app))
     return { outcome: "ignored", action: p.action, reason: ACTIONS_DUPLICATE };
+  const status = runStatus(c.status, c.conclusion);
+  const durationMs = c.completed_at ? millis(c.started_at, c.completed_at) : 0;
   const stage: PipelineStage = {
     id: `gh-check-${c.id}`,
     name: clip(c.name, 300),
-    status: runStatus(c.status, c.conclusion),
-    duration: c.completed_at ? seconds(c.started_at, c.completed_at) : 0,
+    status,
+    duration: runDuration({ status, durationMs }),
+    durationMs,
     url: link(c.html_url) ?? link(c.details_url),
     startedAt: c.started_at ?? undefined,
     completedAt: c.completed_at ?? undefined,
@@ -155,7 +162,8 @@ function baseDeployment(p: GithubDeploymentEvent): Deployment {
     commit: clip(d.sha, 100),
     author: clip(d.creator?.login, 200),
     timestamp: d.created_at,
-    duration: 0,
+    duration: runDuration({ status: "pending", durationMs: 0 }),
+    durationMs: 0,
     repository: clip(p.repository.full_name, 300),
     environmentName: clip(d.environment, 300),
     description: d.description ? clip(d.description, 2000) : undefined,
@@ -175,11 +183,14 @@ export function deploymentCreated(p: GithubDeploymentEvent): GithubMapping {
 export function deploymentStatusChange(p: GithubDeploymentStatusEvent): GithubMapping {
   const s = p.deployment_status;
   const mapped = foldDeploymentState(s.state);
+  // `inactive` has no status of its own: the merge keeps the stored one (success if none).
+  const status = mapped ?? "success";
+  const durationMs = millis(p.deployment.created_at, s.created_at);
   const deployment: Deployment = {
     ...baseDeployment(p),
-    // `inactive` has no status of its own: the merge keeps the stored one (success if none).
-    status: mapped ?? "success",
-    duration: seconds(p.deployment.created_at, s.created_at),
+    status,
+    duration: runDuration({ status, durationMs }),
+    durationMs,
     url: link(s.environment_url),
     logUrl: link(s.log_url) ?? link(s.target_url),
     state: clip(s.state, 50),

@@ -60,7 +60,8 @@ export function makeDeployment(overrides: Partial<Deployment> = {}): Deployment 
     commit: "abc1234",
     author: "octocat",
     timestamp: new Date().toISOString(),
-    duration: 60,
+    duration: "1m",
+    durationMs: 60_000,
     source: "github",
     ...overrides,
   });
@@ -74,7 +75,9 @@ export function makePipeline(overrides: Partial<Pipeline> = {}): Pipeline {
     commit: "abc1234",
     author: "octocat",
     status: "success",
-    stages: [{ id: "build", name: "build", status: "success", duration: 120 }],
+    stages: [
+      { id: "build", name: "build", status: "success", duration: "2m", durationMs: 120_000 },
+    ],
     source: "github",
     ...overrides,
   });

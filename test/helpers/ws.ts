@@ -20,6 +20,8 @@ export class TestSocket {
   readonly frames: InboundFrame[] = [];
   /** Raw text of frames that did not match the frame schema (should stay empty). */
   readonly invalid: string[] = [];
+  /** Every frame's raw text, in arrival order (to check it against another schema). */
+  readonly texts: string[] = [];
   closed: CloseInfo | undefined;
   cursor = 0;
   private readonly listeners = new Set<() => void>();
@@ -29,6 +31,7 @@ export class TestSocket {
     ws.addEventListener("message", (event) => {
       const text =
         typeof event.data === "string" ? event.data : new TextDecoder().decode(event.data);
+      this.texts.push(text);
       const parsed = InboundFrame.safeParse(safeJson(text));
       if (parsed.success) this.frames.push(parsed.data);
       else this.invalid.push(text);

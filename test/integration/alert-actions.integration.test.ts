@@ -304,7 +304,11 @@ describe("correlation", () => {
       labels: { alertname: "HighErrorRate", service: "api", job: "api-exporter" },
     });
     const ws = await withAlerts(alert);
-    const recent = makeDeployment({ name: "api", timestamp: minutesFromNow(-40), duration: 120 });
+    const recent = makeDeployment({
+      name: "api",
+      timestamp: minutesFromNow(-40),
+      durationMs: 120_000,
+    });
     const viaRepo = makeDeployment({
       name: "production",
       repository: "acme/API",

@@ -66,7 +66,8 @@ const deployment = (id: string, environment: Deployment["environment"], minutesA
     commit: "abc1234",
     author: "octocat",
     timestamp: at(minutesAgo),
-    duration: 42,
+    duration: "42s",
+    durationMs: 42_000,
     source: "github",
   });
 
@@ -110,8 +111,8 @@ const pipeline = Pipeline.parse({
   author: "octocat",
   status: "running",
   stages: [
-    { id: "build", name: "build", status: "success", duration: 30 },
-    { id: "test", name: "test", status: "running", duration: 0 },
+    { id: "build", name: "build", status: "success", duration: "30s", durationMs: 30_000 },
+    { id: "test", name: "test", status: "running", duration: "in progress", durationMs: 0 },
   ],
   startedAt: at(3),
   source: "github",

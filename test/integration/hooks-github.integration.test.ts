@@ -160,7 +160,8 @@ describe("GitHub webhook: pipelines, deployments, security and activity", () => 
     expect(pipeline.stages.find((s) => s.id === "gh-job-289782451")).toMatchObject({
       name: "linters",
       status: "success",
-      duration: 198,
+      duration: "3m 18s",
+      durationMs: 198_000,
     });
 
     // A run: completed first, then an older `requested` arrives late and changes nothing.
@@ -214,7 +215,13 @@ describe("GitHub webhook: pipelines, deployments, security and activity", () => 
       "deployments?environment=production",
     );
     expect(deployments).toMatchObject([
-      { id: "gh-deploy-145988746", status: "success", environment: "production", duration: 2 },
+      {
+        id: "gh-deploy-145988746",
+        status: "success",
+        environment: "production",
+        duration: "2s",
+        durationMs: 2000,
+      },
     ]);
     await waitForFrame(
       sock,

@@ -160,3 +160,75 @@ describe("openapiGuard in production", () => {
     expect(((await res.json()) as { code: string }).code).toBe("operator_token_missing");
   });
 });
+
+describe("the document follows the dashboard contract's additions", () => {
+  type Schema = {
+    type?: string | string[];
+    properties?: Record<string, Schema>;
+    items?: Schema;
+    anyOf?: Schema[];
+    oneOf?: Schema[];
+    enum?: unknown[];
+    required?: string[];
+    $ref?: string;
+  };
+  const ok = (doc: Document, path: string, method = "get") =>
+    doc.paths[path]![method]!.responses["200"]!.content!["application/json"]!.schema as Schema;
+  /** The type names a schema allows, through anyOf/oneOf. */
+  const types = (s: Schema | undefined): string[] =>
+    s === undefined
+      ? []
+      : [
+          ...(s.type === undefined ? [] : Array.isArray(s.type) ? s.type : [s.type]),
+          ...(s.anyOf ?? s.oneOf ?? []).flatMap(types),
+        ];
+
+  it("says where the socket is and how to ask for the contract's frames", async () => {
+    const doc = (await document()) as Document & { info: { description?: string } };
+    expect(doc.info.description).toContain("/w/{workspace}/ws");
+    expect(doc.info.description).toContain("?frames=opsdeck|contract");
+  });
+
+  it("documents GET /api/health like /health, without security", async () => {
+    const doc = await document();
+    expect(doc.paths["/api/health"]!.get).toMatchObject({ security: [] });
+    expect(ok(doc, "/api/health")).toEqual(ok(doc, "/health"));
+  });
+
+  it("documents the aws-services filters", async () => {
+    const doc = await document();
+    const params = doc.paths["/w/{workspace}/api/aws-services"]!.get!.parameters ?? [];
+    const query = Object.fromEntries(
+      params.filter((p) => p.in === "query").map((p) => [p.name, p]),
+    );
+    expect(Object.keys(query).sort()).toEqual(["region", "status"]);
+    expect(query.status!.schema?.enum).toEqual(["healthy", "warning", "critical", "offline"]);
+  });
+
+  it("documents durations as strings with durationMs, and incidents with the Alert fields", async () => {
+    const doc = await document();
+    const deployment = ok(doc, "/w/{workspace}/api/deployments").properties!.deployments!.items!;
+    expect(types(deployment.properties!.duration)).toEqual(["string"]);
+    expect(types(deployment.properties!.durationMs)).toEqual(["number"]);
+    const stage = ok(doc, "/w/{workspace}/api/pipeline/{id}").properties!.pipeline!.properties!
+      .stages!.items!;
+    expect(types(stage.properties!.duration)).toEqual(["string"]);
+    const incident = ok(doc, "/w/{workspace}/api/incidents").properties!.incidents!.items!;
+    for (const field of ["message", "timestamp", "acknowledged", "source"])
+      expect(incident.required, field).toContain(field);
+  });
+
+  it("documents the contract's settings body: a switch as a boolean or its target as text", async () => {
+    const doc = await document();
+    const put = doc.paths["/w/{workspace}/api/settings"]!.put as Operation & {
+      requestBody: { content: Record<string, { schema: Schema }> };
+    };
+    const body = put.requestBody.content["application/json"]!.schema;
+    const notifications = body.properties!.notifications!;
+    for (const name of ["email", "slack", "webhook"])
+      expect([...new Set(types(notifications.properties![name]))].sort(), name).toEqual([
+        "boolean",
+        "string",
+      ]);
+  });
+});

@@ -5,7 +5,16 @@ import {
   latestReadings,
   thresholdKey,
 } from "../../durable-objects/domain/thresholds";
-import type { MetricSample } from "../../schema";
+import {
+  AWS_MEASURES,
+  awsCardMetricIds,
+  awsMetricId,
+  awsServiceId,
+  type AwsService,
+  type Metric,
+  type MetricSample,
+} from "../../schema";
+import { serviceMetric } from "../../web/pages/inventory";
 import {
   combineSeries,
   ec2Health,
@@ -90,6 +99,63 @@ describe("CloudWatch series become one sample per metric and timestamp", () => {
     expect(body.StartTime % 300).toBe(0);
     expect(body.EndTime % 300).toBe(0);
     expect(body.MetricDataQueries.map((q) => q.Id)).not.toContain("cpu_rds");
+  });
+});
+
+describe("one name for an AWS metric: the collector writes what the service dialog charts", () => {
+  it("names cards and series by one rule, the measure first", () => {
+    expect(awsServiceId("ec2", "eu-west-1")).toBe("ec2.eu-west-1");
+    expect(awsMetricId("cpu", "ec2", "eu-west-1")).toBe("cpu.ec2.eu-west-1");
+    expect(awsCardMetricIds({ id: "rds.us-east-1", region: "us-east-1" })).toEqual(
+      AWS_MEASURES.map((m) => `${m}.rds.us-east-1`),
+    );
+    // Not a card's id (pushed or foreign cards): no collector series to look for.
+    expect(awsCardMetricIds({ id: "ec2", region: "eu-west-1" })).toEqual([]);
+    expect(awsCardMetricIds({ id: "gpu.eu-west-1", region: "eu-west-1" })).toEqual([]);
+    expect(awsCardMetricIds({ id: "ec2.eu-west-1", region: "us-east-1" })).toEqual([]);
+  });
+
+  it("every series the collector writes is one a card of its region looks up", () => {
+    const t = Math.floor(NOW.getTime() / 1000) - 60;
+    const ids = ["cpu_ec2", "net_in", "net_out", "ebs_read", "ebs_write", "mem", "disk", "cpu_rds"];
+    const samples = combineSeries(
+      ids.map((Id) => ({ Id, Timestamps: [t], Values: [1] })),
+      "eu-west-1",
+      NOW,
+    );
+    const lookedUp = new Set(
+      ["ec2", "rds"].flatMap((s) =>
+        awsCardMetricIds({ id: `${s}.eu-west-1`, region: "eu-west-1" }),
+      ),
+    );
+    expect(samples).toHaveLength(ids.length);
+    for (const s of samples) expect(lookedUp.has(s.metric), s.metric).toBe(true);
+  });
+
+  it("the dialog charts the collector's CPU series, before anything pushed under the card's name", () => {
+    const card: AwsService = {
+      id: "ec2.eu-west-1",
+      name: "EC2",
+      status: "healthy",
+      instances: 2,
+      region: "eu-west-1",
+      source: "aws",
+    };
+    const metric = (id: string): Metric => ({
+      id,
+      label: id,
+      value: 1,
+      change: 0,
+      trend: "stable",
+      status: "healthy",
+      source: "aws",
+    });
+    const pushed = metric("ec2.eu-west-1.latency");
+    expect(serviceMetric(card, [pushed])).toBe(pushed);
+    const cpu = metric("cpu.ec2.eu-west-1");
+    const net = metric("network_in.ec2.eu-west-1");
+    expect(serviceMetric(card, [pushed, net, cpu, metric("cpu.ec2.us-east-1")])).toBe(cpu);
+    expect(serviceMetric(card, [metric("cpu.rds.eu-west-1")])).toBeUndefined();
   });
 });
 

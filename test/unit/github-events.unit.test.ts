@@ -146,7 +146,8 @@ describe("workflow runs and jobs", () => {
       name: "linters",
       status: "failed",
       conclusion: "failure",
-      duration: 198,
+      duration: "3m 18s",
+      durationMs: 198_000,
       attempt: 1,
     });
     expect(stage.steps?.length).toBe(12);
@@ -184,7 +185,13 @@ describe("merging out-of-order and repeated events", () => {
   });
 
   it("a re-run (higher attempt) replaces the run and drops the old attempt's stages", () => {
-    const stage: PipelineStage = { id: "gh-job-1", name: "build", status: "failed", duration: 3 };
+    const stage: PipelineStage = {
+      id: "gh-job-1",
+      name: "build",
+      status: "failed",
+      duration: "3s",
+      durationMs: 3000,
+    };
     const stored: PipelineRecord = { ...completed, stages: [stage] };
     const rerun = {
       ...requested,
@@ -235,9 +242,15 @@ describe("deployments", () => {
       commit: "f95f852bd8fca8fcc58a9a2d6c842781e32a215e",
       author: "Codertocat",
       timestamp: "2019-05-15T15:20:53Z",
-      duration: 0,
+      duration: "not started",
+      durationMs: 0,
     });
-    expect(success.deployment).toMatchObject({ status: "success", state: "success", duration: 2 });
+    expect(success.deployment).toMatchObject({
+      status: "success",
+      state: "success",
+      duration: "2s",
+      durationMs: 2000,
+    });
     expect(success.activity).toMatchObject({ type: "deployment", status: "healthy" });
     const pages = pick(changeOf("deployment_status", 1), "deployment").deployment;
     expect(pages).toMatchObject({
@@ -269,14 +282,16 @@ describe("deployments", () => {
       ...success.deployment,
       state: "inactive",
       status: "success" as const,
-      duration: 99,
+      duration: "1m 39s",
+      durationMs: 99_000,
       updatedAt: "2019-05-16T00:00:00Z",
     };
     const failed = { ...after, status: "failed" as const, state: "failure" };
     expect(mergeDeployment(failed, inactive, true)).toMatchObject({
       status: "failed",
       state: "inactive",
-      duration: 2,
+      duration: "2s",
+      durationMs: 2000,
     });
     // An older status does not replace a newer one.
     const older = {

@@ -101,6 +101,10 @@ function fullSnapshot(): Snapshot {
         updatedAt: ago(120),
         createdBy: "ops",
         timeline: [],
+        message: "",
+        timestamp: ago(300),
+        acknowledged: true,
+        source: "alertmanager",
       },
     ],
     deployments: [
@@ -113,7 +117,8 @@ function fullSnapshot(): Snapshot {
         commit: "0123456789abcdef0123",
         author: "ana",
         timestamp: ago(7200),
-        duration: 185,
+        duration: "3m 5s",
+        durationMs: 185_000,
         source: "github",
         url: "javascript:alert(3)",
       },
@@ -127,8 +132,8 @@ function fullSnapshot(): Snapshot {
         author: "ana",
         status: "running",
         stages: [
-          { id: "s1", name: "build", status: "success", duration: 42 },
-          { id: "s2", name: "test", status: "running", duration: 0 },
+          { id: "s1", name: "build", status: "success", duration: "42s", durationMs: 42_000 },
+          { id: "s2", name: "test", status: "running", duration: "in progress", durationMs: 0 },
         ],
         source: "github",
       },
@@ -212,9 +217,9 @@ describe("dashboard page", () => {
     expect(page).toContain("updated 12 s ago");
     expect(page).toContain("Checkout down");
     expect(page).toContain("<code>0123456</code>");
-    expect(page).toContain("3 min 5 s");
+    expect(page).toContain("3m 5s");
     expect(page).toMatch(
-      /<li data-status="success"><span>build<\/span><span class="visually-hidden">: success<\/span><span class="dur">42 s<\/span>/,
+      /<li data-status="success"><span>build<\/span><span class="visually-hidden">: success<\/span><span class="dur">42s<\/span>/,
     );
     expect(page).toContain("4 instances · eu-west-1");
     expect(page).toContain("block 21,000,000");
@@ -223,16 +228,18 @@ describe("dashboard page", () => {
     expect(page).toContain('<script type="module" src="/assets/live.js"></script>');
   });
 
-  it("shows a deployment still going as in progress, not as a 0 s duration", () => {
+  it("shows a deployment still going as in progress, not as a 0s duration", () => {
     const snapshot = fullSnapshot();
     const [done] = snapshot.deployments;
     snapshot.deployments = [
-      { ...done!, id: "d2", status: "running", duration: 0 },
-      { ...done!, id: "d3", status: "success", duration: 0 },
+      { ...done!, id: "d2", status: "running", duration: "in progress", durationMs: 0 },
+      { ...done!, id: "d3", status: "success", duration: "0s", durationMs: 0 },
+      { ...done!, id: "d4", status: "pending", duration: "not started", durationMs: 0 },
     ];
     const page = renderPage(DashboardPage({ snapshot, principal: viewer, now: NOW }));
     expect(page).toMatch(/data-id="d2"[\s\S]*?<td class="num">in progress<\/td>/);
-    expect(page).toMatch(/data-id="d3"[\s\S]*?<td class="num">0 s<\/td>/);
+    expect(page).toMatch(/data-id="d3"[\s\S]*?<td class="num">0s<\/td>/);
+    expect(page).toMatch(/data-id="d4"[\s\S]*?<td class="num">not started<\/td>/);
   });
 
   it("offers GitHub actions to operators only when a token is set, and otherwise says why", () => {
@@ -293,10 +300,27 @@ describe("dashboard page", () => {
     );
     const outside = htmlOutsideIsland(page);
     expect(outside.match(/<script/g)).toHaveLength(1); // only the module script of the layout
-    expect(outside).not.toContain("<img");
+    // The only image is the network's logo, an inline mark (the https logo is not drawn: CSP).
+    expect(outside.match(/<img[^>]*>/g)).toEqual([
+      expect.stringMatching(/^<img class="logo" src="data:image\/svg\+xml,[^"<>]+" alt[ =]/),
+    ]);
     expect(outside).not.toMatch(/<[^>]+\sonerror=/i);
     expect(outside).toContain("&lt;script>alert(1)&lt;/script>");
     expect(outside).toContain("&quot;>&lt;img src=x onerror=alert(1)>");
+  });
+
+  it("draws a network's data: logo inside its attribute, whatever it holds", () => {
+    const snapshot = fullSnapshot();
+    snapshot.web3Networks = snapshot.web3Networks.map((n) => ({
+      ...n,
+      logo: `data:image/svg+xml,${ATTR}${XSS}`,
+    }));
+    const outside = htmlOutsideIsland(
+      renderPage(DashboardPage({ snapshot, principal: viewer, now: NOW })),
+    );
+    expect(outside.match(/<script/g)).toHaveLength(1);
+    expect(outside).not.toMatch(/<[^>]+\sonerror=/i);
+    expect(outside).toContain('<img class="logo" src="data:image/svg+xml,&quot;>');
   });
 
   it("drops javascript: links to plain text and keeps http(s) links", () => {

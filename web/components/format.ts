@@ -42,21 +42,8 @@ export function formatChange(percent: number): string {
   return `${sign}${formatNumber(percent)}%`;
 }
 
-/** Seconds as "42 s", "3 min 5 s", "1 h 2 min". */
-export function formatDuration(totalSeconds: number): string {
-  const s = Math.max(0, Math.round(totalSeconds));
-  if (s < 60) return `${s} s`;
-  if (s < 3600) return `${Math.floor(s / 60)} min${s % 60 ? ` ${s % 60} s` : ""}`;
-  const minutes = Math.floor((s % 3600) / 60);
-  return `${Math.floor(s / 3600)} h${minutes ? ` ${minutes} min` : ""}`;
-}
-
-/** A run still going has no duration yet: it says so rather than show a made-up "0 s". */
-export function runDuration(run: { status: string; duration: number }): string {
-  return run.status === "pending" || run.status === "running"
-    ? "in progress"
-    : formatDuration(run.duration);
-}
+// The records' `duration` strings come from these same functions (one source per fact).
+export { formatDuration, runDuration } from "../../schema/durations";
 
 export function shortCommit(commit: string): string {
   return /^[0-9a-f]{12,}$/i.test(commit) ? commit.slice(0, 7) : commit;

@@ -1,4 +1,5 @@
 import type { Role, Web3Network } from "../../schema";
+import { chainLogo } from "../../schema/chain-logos";
 import { html } from "../html";
 import { Age, Badge, TREND_ARROW } from "./common";
 import { EmptyFor } from "./empty-state";
@@ -72,6 +73,16 @@ export function networkMenu(n: Web3Network, workspace: string, role: Role | unde
   />`;
 }
 
+/**
+ * A network's logo as an image. The pages allow only `data:` images besides their own (CSP), so
+ * a configured https logo (fine for API clients) is drawn as the chain's own mark here.
+ */
+export function NetworkLogo(props: { network: Web3Network }) {
+  const n = props.network;
+  const src = n.logo.startsWith("data:image/") ? n.logo : chainLogo(n.chainId);
+  return html`<img class="logo" src=${src} alt="" width="18" height="18" />`;
+}
+
 export function Web3NetworksBody({ snapshot, now, role }: PanelProps) {
   const ws = snapshot.workspace.id;
   if (snapshot.web3Networks.length === 0) {
@@ -89,7 +100,9 @@ export function Web3NetworksBody({ snapshot, now, role }: PanelProps) {
       (n) =>
         html`<li class="card" key=${n.id} data-id=${n.id} data-status=${n.status}>
           <div class="card-head">
-            <a class="label card-link" href=${p.network(n.id)} data-modal="">${n.name}</a>
+            <a class="label card-link" href=${p.network(n.id)} data-modal=""
+              ><${NetworkLogo} network=${n} />${n.name}</a
+            >
             <span class="tools"><${Badge} status=${n.status} />${networkMenu(n, ws, role)}</span>
           </div>
           <div class="facts">

@@ -3,7 +3,7 @@ import { githubTokenSet, needsGithubToken } from "./github-actions";
 import { html } from "../html";
 import { Age, Badge } from "./common";
 import { EmptyFor } from "./empty-state";
-import { formatDuration, safeHref, shortCommit } from "./format";
+import { runDuration, safeHref, shortCommit } from "./format";
 import { Menu, RowNote } from "./menu";
 import { paths } from "./paths";
 import { can } from "./roles";
@@ -69,7 +69,7 @@ export function Stages(props: { run: Pipeline }) {
         html`<li key=${s.id} data-status=${s.status}>
           <span>${s.name}</span>
           <span class="visually-hidden">: ${s.status}</span>
-          ${s.duration > 0 ? html`<span class="dur">${formatDuration(s.duration)}</span>` : null}
+          ${s.status === "pending" ? null : html`<span class="dur">${runDuration(s)}</span>`}
         </li>`,
     )}
   </ol>`;

@@ -1,23 +1,33 @@
-import type {
-  AwsService,
-  ChartDataPoint,
-  Metric,
-  NetworkView,
-  Role,
-  TimeRange,
-  Web3Network,
+import {
+  awsCardMetricIds,
+  type AwsService,
+  type ChartDataPoint,
+  type Metric,
+  type NetworkView,
+  type Role,
+  type TimeRange,
+  type Web3Network,
 } from "../../schema";
 import { Age, Badge, ExternalLink, TREND_ARROW } from "../components/common";
 import { LineChart, StatsList, seriesStats } from "../components/chart";
 import { formatNumber, safeHref } from "../components/format";
+import { NetworkLogo } from "../components/inventory";
 import { ActionButton, ActionForm } from "../components/menu";
 import { paths } from "../components/paths";
 import { can } from "../components/roles";
 import { html } from "../html";
 import { Facts } from "./detail";
 
-/** Metric series that belong to an AWS service: `<service id>.…` or `aws.<service id>.…`. */
+/**
+ * The metric series that charts an AWS service card: the collector's own series for it
+ * (`awsMetricId`, e.g. `cpu.ec2.eu-west-1`, CPU first), else a pushed one named
+ * `<service id>.…` or `aws.<service id>.…`.
+ */
 export function serviceMetric(service: AwsService, metrics: Metric[]): Metric | undefined {
+  for (const id of awsCardMetricIds(service)) {
+    const collected = metrics.find((m) => m.id === id);
+    if (collected) return collected;
+  }
   const prefixes = [`${service.id}.`, `${service.id}_`, `aws.${service.id}.`];
   return metrics.find((m) => prefixes.some((prefix) => m.id.startsWith(prefix)));
 }
@@ -105,8 +115,9 @@ export function AwsServiceView(props: {
             </figure>
             <${StatsList} stats=${seriesStats(props.points)} unit=${props.metric.unit} />`
         : html`<p class="meta">
-            No metric series belongs to this service yet (series named
-            <code>${s.id}.…</code> or <code>aws.${s.id}.…</code> are charted here).
+            No metric series belongs to this service yet (the collector's
+            <code>cpu.${s.id}</code>, or series named <code>${s.id}.…</code> or
+            <code>aws.${s.id}.…</code>, are charted here).
           </p>`
     }
   </article>`;
@@ -125,7 +136,7 @@ export function NetworkDetailView(props: {
   const p = paths(props.workspace);
   return html`<article data-network=${n.id}>
     <div class="detail-head">
-      <h2 id="detail-title">${n.name}</h2>
+      <h2 id="detail-title"><${NetworkLogo} network=${n} />${n.name}</h2>
       <${Badge} status=${n.status} />
       ${n.chainId ? html`<span class="meta">chain ${n.chainId}</span>` : null}
     </div>

@@ -1,6 +1,6 @@
 import type { Pipeline, Role } from "../../schema";
 import { Age, Badge, ExternalLink } from "../components/common";
-import { formatDuration, shortCommit } from "../components/format";
+import { runDuration, shortCommit } from "../components/format";
 import { ActionButton } from "../components/menu";
 import { paths } from "../components/paths";
 import { Stages } from "../components/pipelines";
@@ -101,7 +101,7 @@ export function PipelineDetailView(props: {
                       status=${s.status}
                     />${s.conclusion && s.conclusion !== s.status ? html` <span class="meta">${s.conclusion}</span>` : null}
                   </td>
-                  <td class="num">${s.duration > 0 ? formatDuration(s.duration) : "—"}</td>
+                  <td class="num">${runDuration(s)}</td>
                   <td>
                     ${
                       operator

@@ -5,20 +5,21 @@ import { json } from "./params";
 
 const Health = z.object({ status: z.literal("ok"), service: z.string(), time: z.string() });
 
-/** Liveness for load balancers and uptime checks: no credentials, nothing internal, never cached. */
-export const healthRoutes = router().openapi(
-  createRoute({
-    method: "get",
-    path: "/health",
-    summary: "Liveness (no credentials)",
-    security: [],
-    responses: { 200: json(Health) },
-  }),
-  (c) => {
+const liveness = (path: string, summary: string) =>
+  createRoute({ method: "get", path, summary, security: [], responses: { 200: json(Health) } });
+
+const body = () => ({ status: "ok" as const, service: "opsdeck", time: new Date().toISOString() });
+
+/**
+ * Liveness for load balancers and uptime checks: no credentials, nothing internal, never cached.
+ * The same answer at `/health` and at the contract's `/api/health`.
+ */
+export const healthRoutes = router()
+  .openapi(liveness("/health", "Liveness (no credentials)"), (c) => {
     c.header("Cache-Control", "no-store");
-    return c.json(
-      { status: "ok" as const, service: "opsdeck", time: new Date().toISOString() },
-      200,
-    );
-  },
-);
+    return c.json(body(), 200);
+  })
+  .openapi(liveness("/api/health", "Liveness, as the contract names it (same as /health)"), (c) => {
+    c.header("Cache-Control", "no-store");
+    return c.json(body(), 200);
+  });

@@ -1,6 +1,6 @@
 import { createRoute } from "@hono/zod-openapi";
 import { z } from "zod";
-import { AwsService, SourceStatus, Web3Network } from "../../schema";
+import { AwsService, AwsServiceQuery, SourceStatus, Web3Network } from "../../schema";
 import { withSources } from "../lib/panel";
 import { authorize } from "../middleware/auth";
 import { problemResponses, router } from "../openapi";
@@ -12,9 +12,9 @@ export const inventoryRoutes = router()
     createRoute({
       method: "get",
       path: "/aws-services",
-      summary: "AWS services by region",
+      summary: "AWS services by region, filtered by region and status",
       middleware: [authorize("viewer")] as const,
-      request: { params: WorkspaceParams },
+      request: { params: WorkspaceParams, query: AwsServiceQuery },
       responses: {
         200: json(z.object({ services: z.array(AwsService), sources: z.array(SourceStatus) })),
         ...problemResponses,
@@ -22,7 +22,11 @@ export const inventoryRoutes = router()
     }),
     async (c) => {
       const stub = c.var.workspace.stub;
-      const [services, sources] = await withSources(stub, "aws-services", stub.listAwsServices());
+      const { region, status } = c.req.valid("query");
+      const [all, sources] = await withSources(stub, "aws-services", stub.listAwsServices());
+      const services = all.filter(
+        (s) => (!region || s.region === region) && (!status || s.status === status),
+      );
       return c.json({ services, sources }, 200);
     },
   )

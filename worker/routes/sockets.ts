@@ -1,9 +1,12 @@
 import { Hono } from "hono";
-import { CREDENTIAL_HEADER } from "../../schema";
+import { z } from "zod";
+import { CREDENTIAL_HEADER, FRAMES_PARAM, FrameMode } from "../../schema";
 import type { AppEnv } from "../env";
 import { ApiError } from "../errors";
 import { invalidCredential, vetCredential } from "../middleware/auth";
 import { foreignOrigin, workspaceAllows } from "../middleware/cors";
+
+const SocketQuery = z.object({ [FRAMES_PARAM]: FrameMode.optional() });
 
 /**
  * `GET /w/:workspace/ws`: Origin-checked and the credential vetted (present, well formed, of
@@ -11,6 +14,7 @@ import { foreignOrigin, workspaceAllows } from "../middleware/cors";
  * one call, so a reconnect storm after a deploy costs one trip per socket, not two. A foreign
  * Origin is accepted only with a ticket and only if the workspace lists it (api/allowed-origins,
  * read from the isolate's short cache or with one cheap call).
+ * `?frames=opsdeck|contract` picks the frames the socket gets (schema/frames.ts FrameMode).
  */
 export const socketRoutes = new Hono<AppEnv>().get(
   "/ws",
@@ -37,6 +41,10 @@ export const socketRoutes = new Hono<AppEnv>().get(
   async (c) => {
     const { id, credential } = vetCredential(c, true);
     const url = new URL(c.req.url);
+    const query = SocketQuery.safeParse({
+      frames: url.searchParams.get(FRAMES_PARAM) ?? undefined,
+    });
+    if (!query.success) throw ApiError.validation(query.error, "query");
     url.searchParams.delete("ticket");
     const headers = new Headers({
       Upgrade: "websocket",
