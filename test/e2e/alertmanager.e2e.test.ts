@@ -1,39 +1,22 @@
 // A real Prometheus Alertmanager (Debian prometheus-alertmanager) delivering to Opsdeck in the
 // local runtime: grouping, repeat notifications, resolution, Alertmanager's retry after a 503,
 // and its PagerDuty receiver pointed at /v2/enqueue unchanged.
-import { spawn, type ChildProcess } from "node:child_process";
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { createServer, type Server } from "node:http";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import type { Alert, IssuedToken, IssuedWebhookIntegration } from "../../schema";
+import { ALERTMANAGER_BIN, startAlertmanager, type AlertmanagerPeer } from "../peers/alertmanager";
+import { eventually, sleep } from "./helpers/eventually";
 
-const BIN = ["/usr/bin/prometheus-alertmanager", "/usr/bin/alertmanager"].find((p) =>
-  existsSync(p),
-);
+const BIN = ALERTMANAGER_BIN;
 if (!BIN)
   console.warn(
     "alertmanager.e2e: skipped, prometheus-alertmanager is not installed (apt-get install -y prometheus-alertmanager)",
   );
 
 const baseUrl = inject("baseUrl");
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-async function eventually<T>(what: string, check: () => Promise<T | undefined>, ms = 30_000) {
-  const deadline = Date.now() + ms;
-  let last: unknown;
-  while (Date.now() < deadline) {
-    try {
-      const value = await check();
-      if (value !== undefined) return value;
-    } catch (error) {
-      last = error;
-    }
-    await sleep(250);
-  }
-  throw new Error(`timed out after ${ms} ms waiting for ${what}${last ? `: ${String(last)}` : ""}`);
-}
 
 function listen(server: Server): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -44,13 +27,6 @@ function listen(server: Server): Promise<number> {
       else reject(new Error("no port"));
     });
   });
-}
-
-async function freePort(): Promise<number> {
-  const probe = createServer();
-  const port = await listen(probe);
-  await new Promise((r) => probe.close(r));
-  return port;
 }
 
 async function api<T>(pathname: string, token: string, body?: unknown): Promise<T> {
@@ -99,10 +75,9 @@ describe.skipIf(!BIN)("a real Alertmanager delivering to Opsdeck", () => {
   const ws = `am-e2e-${crypto.randomUUID().slice(0, 8)}`;
   const dir = mkdtempSync(path.join(tmpdir(), "opsdeck-am-e2e-"));
   let admin = "";
-  let am: ChildProcess | undefined;
+  let am: AlertmanagerPeer | undefined;
   let amApi = "";
   const proxy = flakyProxy(`${baseUrl}/w/${ws}/hooks/alertmanager`);
-  let amLog = "";
 
   const alerts = async () => (await api<{ alerts: Alert[] }>(`/w/${ws}/api/alerts`, admin)).alerts;
   const named = async (alertname: string) =>
@@ -135,8 +110,6 @@ describe.skipIf(!BIN)("a real Alertmanager delivering to Opsdeck", () => {
       await api<IssuedWebhookIntegration>(hooks, admin, { kind: "pagerduty", name: "am-pd" })
     ).credential;
     const proxyPort = await listen(proxy.server);
-    const port = await freePort();
-    amApi = `http://127.0.0.1:${port}`;
     // Alertmanager accepts 1s/2s/4s; the token goes in http_config, never in the URL.
     writeFileSync(
       path.join(dir, "alertmanager.yml"),
@@ -173,34 +146,12 @@ receivers:
         send_resolved: true
 `,
     );
-    am = spawn(
-      BIN!,
-      [
-        `--config.file=${path.join(dir, "alertmanager.yml")}`,
-        `--storage.path=${dir}`,
-        `--web.listen-address=127.0.0.1:${port}`,
-        "--cluster.listen-address=",
-        "--log.level=debug",
-      ],
-      { stdio: ["ignore", "pipe", "pipe"] },
-    );
-    const collect = (chunk: Buffer) => {
-      amLog = (amLog + chunk.toString()).slice(-20_000);
-    };
-    am.stdout?.on("data", collect);
-    am.stderr?.on("data", collect);
-    await eventually("Alertmanager to answer", async () =>
-      (await fetch(`${amApi}/-/ready`).catch(() => undefined))?.ok ? true : undefined,
-    );
+    am = await startAlertmanager(path.join(dir, "alertmanager.yml"), dir);
+    amApi = am.api;
   });
 
   afterAll(async () => {
-    if (am && am.exitCode === null) {
-      const exited = new Promise((r) => am!.once("exit", r));
-      am.kill("SIGTERM");
-      await Promise.race([exited, sleep(5000)]);
-      if (am.exitCode === null) am.kill("SIGKILL");
-    }
+    await am?.stop();
     await new Promise((r) => proxy.server.close(r));
     rmSync(dir, { recursive: true, force: true });
   });
@@ -282,7 +233,8 @@ receivers:
   }, 60_000);
 
   it("shows in Alertmanager's own log: the 503 retried, nothing refused by Opsdeck", () => {
-    const failures = amLog
+    const failures = am!
+      .log()
       .split("\n")
       .filter((l) => /Notify for alerts failed|Notify attempt failed/.test(l));
     expect(failures.some((l) => l.includes("flaky") && l.includes("503"))).toBe(true);

@@ -2,13 +2,11 @@
 // alertmanager.yml (placeholders filled in) is checked by amtool and run by a real Alertmanager
 // (Debian prometheus-alertmanager), and what the guide says the user sees is what Opsdeck shows,
 // when it works and after a rotation leaves Alertmanager with a token that no longer works.
-import { execFile, spawn, type ChildProcess } from "node:child_process";
+import { execFile } from "node:child_process";
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-// @ts-expect-error -- plain ESM helper shared with npm start and the benchmarks; typed by its JSDoc.
-import { freePort } from "../../scripts/lib/dev-server.mjs";
 import type {
   ActivityItem,
   Alert,
@@ -17,12 +15,12 @@ import type {
   WebhookIntegration,
 } from "../../schema";
 import { fill, snippet } from "../helpers/readme-snippets";
+import { ALERTMANAGER_BIN, startAlertmanager, type AlertmanagerPeer } from "../peers/alertmanager";
+import { eventually } from "./helpers/eventually";
 import { createWorkspace, type E2eWorkspace } from "./helpers/browser";
 import { printedJson, runShellSnippet } from "./helpers/snippet-shell";
 
-const BIN = ["/usr/bin/prometheus-alertmanager", "/usr/bin/alertmanager"].find((p) =>
-  existsSync(p),
-);
+const BIN = ALERTMANAGER_BIN;
 const AMTOOL = ["/usr/bin/amtool"].find((p) => existsSync(p));
 if (!BIN)
   console.warn(
@@ -31,31 +29,14 @@ if (!BIN)
 
 const baseUrl = inject("baseUrl");
 const operatorToken = inject("operatorToken");
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-async function eventually<T>(what: string, check: () => Promise<T | undefined>, ms = 45_000) {
-  const deadline = Date.now() + ms;
-  let last: unknown;
-  while (Date.now() < deadline) {
-    try {
-      const value = await check();
-      if (value !== undefined) return value;
-    } catch (error) {
-      last = error;
-    }
-    await sleep(500);
-  }
-  throw new Error(`timed out after ${ms} ms waiting for ${what}${last ? `: ${String(last)}` : ""}`);
-}
 
 describe.skipIf(!BIN)("README: Prometheus Alertmanager, with a real Alertmanager", () => {
   let ws: E2eWorkspace;
   let issued: IssuedWebhookIntegration;
   const dir = mkdtempSync(path.join(tmpdir(), "opsdeck-readme-am-"));
   const config = path.join(dir, "alertmanager.yml");
-  let am: ChildProcess | undefined;
+  let am: AlertmanagerPeer | undefined;
   let amApi = "";
-  let amLog = "";
 
   const read = async <T>(what: string): Promise<T> => {
     const res = await fetch(`${baseUrl}/w/${ws.id}/api/${what}`, {
@@ -99,36 +80,12 @@ describe.skipIf(!BIN)("README: Prometheus Alertmanager, with a real Alertmanager
         AMK_TOKEN: issued.credential,
       }),
     );
-    const port = (await freePort()) as number;
-    amApi = `http://127.0.0.1:${port}`;
-    am = spawn(
-      BIN!,
-      [
-        `--config.file=${config}`,
-        `--storage.path=${dir}`,
-        `--web.listen-address=127.0.0.1:${port}`,
-        "--cluster.listen-address=",
-        "--log.level=debug",
-      ],
-      { stdio: ["ignore", "pipe", "pipe"] },
-    );
-    const collect = (chunk: Buffer) => {
-      amLog = (amLog + chunk.toString()).slice(-20_000);
-    };
-    am.stdout?.on("data", collect);
-    am.stderr?.on("data", collect);
-    await eventually("Alertmanager to answer", async () =>
-      (await fetch(`${amApi}/-/ready`).catch(() => undefined))?.ok ? true : undefined,
-    );
+    am = await startAlertmanager(config, dir);
+    amApi = am.api;
   });
 
   afterAll(async () => {
-    if (am && am.exitCode === null) {
-      const exited = new Promise((r) => am!.once("exit", r));
-      am.kill("SIGTERM");
-      await Promise.race([exited, sleep(5000)]);
-      if (am.exitCode === null) am.kill("SIGKILL");
-    }
+    await am?.stop();
     rmSync(dir, { recursive: true, force: true });
   });
 
@@ -191,7 +148,7 @@ describe.skipIf(!BIN)("README: Prometheus Alertmanager, with a real Alertmanager
     expect(alerts.some((a) => a.labels.alertname === "ReadmeAfterRotation")).toBe(false);
     // Alertmanager's own log says so, with Opsdeck's status, as the guide tells the user.
     await eventually("Alertmanager to log the failure", async () =>
-      /Notify for alerts failed.*401/.test(amLog) ? true : undefined,
+      /Notify for alerts failed.*401/.test(am!.log()) ? true : undefined,
     );
   }, 90_000);
 });

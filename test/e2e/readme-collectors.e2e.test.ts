@@ -26,6 +26,7 @@ import { startGithubStandin, type GithubStandin } from "../peers/github-standin"
 import type { ControlOp, SeedRepo } from "../peers/github-standin-types";
 import { documentedAnswer, snippet } from "../helpers/readme-snippets";
 import { E2E_SECRETS_KEY } from "./global-setup";
+import { eventually } from "./helpers/eventually";
 import { createWorkspace, type E2eWorkspace } from "./helpers/browser";
 import { printedJson, runShellSnippet } from "./helpers/snippet-shell";
 
@@ -33,23 +34,7 @@ type DevServer = { url: string; stop: () => Promise<void> };
 type Problem = { status: number; code: string; detail: string };
 
 const OPERATOR = "e2e-readme-collectors-operator";
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const ago = (s: number) => new Date(Date.now() - s * 1000).toISOString().replace(/\.\d{3}Z$/, "Z");
-
-async function eventually<T>(what: string, check: () => Promise<T | undefined>, ms = 30_000) {
-  const deadline = Date.now() + ms;
-  let last: unknown;
-  while (Date.now() < deadline) {
-    try {
-      const value = await check();
-      if (value !== undefined) return value;
-    } catch (error) {
-      last = error;
-    }
-    await sleep(250);
-  }
-  throw new Error(`timed out after ${ms} ms waiting for ${what}${last ? `: ${String(last)}` : ""}`);
-}
 
 /** One repository with a finished run and a production deployment. */
 const REPO: SeedRepo = {
