@@ -1,3 +1,4 @@
+import { base64ToBytes, bytesToBase64 } from "../../lib/base64";
 import type { NotificationEvent, SlackBlock, SlackMessage } from "../../schema";
 
 /** Slack's limits: header text 150 characters, section text 3000, a field 2000. */
@@ -75,12 +76,6 @@ export function slackMessage(event: NotificationEvent): SlackMessage {
   return { text: clipEscaped(`${title}${severity}`, SECTION_MAX), blocks };
 }
 
-function base64(bytes: Uint8Array): string {
-  let binary = "";
-  for (const b of bytes) binary += String.fromCharCode(b);
-  return btoa(binary);
-}
-
 /**
  * Standard Webhooks signature: `v1,` + base64 HMAC-SHA256 over `id.timestamp.body`, keyed
  * with the base64-decoded part of the `whsec_…` secret.
@@ -92,7 +87,7 @@ export async function signWebhook(
   timestamp: number,
   body: string,
 ): Promise<string> {
-  const raw = Uint8Array.from(atob(secret.replace(/^whsec_/, "")), (c) => c.charCodeAt(0));
+  const raw = base64ToBytes(secret.replace(/^whsec_/, ""));
   const key = await crypto.subtle.importKey("raw", raw, { name: "HMAC", hash: "SHA-256" }, false, [
     "sign",
   ]);
@@ -101,7 +96,7 @@ export async function signWebhook(
     key,
     new TextEncoder().encode(`${id}.${timestamp}.${body}`),
   );
-  return `v1,${base64(new Uint8Array(mac))}`;
+  return `v1,${bytesToBase64(new Uint8Array(mac))}`;
 }
 
 /** The generic webhook request: the event as JSON with the three Standard Webhooks headers. */

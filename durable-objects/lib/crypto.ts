@@ -1,5 +1,7 @@
 /** Small Web Crypto helpers shared by access control and webhook verification. */
 
+import { bytesToBase64 } from "../../lib/base64";
+
 const encoder = new TextEncoder();
 
 export function toHex(bytes: Uint8Array): string {
@@ -12,10 +14,7 @@ export function randomSecret(
   workspace: string,
 ): string {
   const bytes = crypto.getRandomValues(new Uint8Array(32));
-  const random = btoa(String.fromCharCode(...bytes))
-    .replaceAll("+", "-")
-    .replaceAll("/", "_")
-    .replaceAll("=", "");
+  const random = bytesToBase64(bytes).replaceAll("+", "-").replaceAll("/", "_").replaceAll("=", "");
   return `${kind}.${workspace}.${random}`;
 }
 

@@ -10,8 +10,11 @@ export const IDEMPOTENCY_TTL_MS = 24 * 60 * 60 * 1000;
  * but before storing the response.
  */
 export const CLAIM_LEASE_MS = 2 * 60 * 1000;
-/** Larger responses are not kept (SQLite rows stop at 2 MB; our POST answers are small). */
-const MAX_STORED_BYTES = 512 * 1024;
+/**
+ * Larger responses are not kept (SQLite rows stop at 2 MB; our POST answers are small).
+ * Counted in UTF-8 bytes, not characters: sealed and base64-encoded, 512 KiB stays near 700 kB.
+ */
+export const MAX_STORED_BYTES = 512 * 1024;
 
 type Row = {
   fingerprint: string;
@@ -77,7 +80,8 @@ export class IdempotencyStore {
     now: number,
   ): Promise<void> {
     const text = JSON.stringify(response);
-    const sealed = box && text.length <= MAX_STORED_BYTES ? await box.seal(text) : null;
+    const fits = new TextEncoder().encode(text).byteLength <= MAX_STORED_BYTES;
+    const sealed = box && fits ? await box.seal(text) : null;
     this.sql.exec(
       `UPDATE idempotency SET state = 'done', status = ?, response = ?, expires_at = ?
        WHERE token_id = ? AND key = ? AND claim_id = ?`,

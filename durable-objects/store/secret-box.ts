@@ -1,3 +1,5 @@
+import { base64ToBytes, bytesToBase64 } from "../../lib/base64";
+
 /**
  * AES-256-GCM encryption of integration secrets at rest. Ciphertexts carry the id of the
  * key that sealed them (`v1.<kid>.<iv>.<ct>`), so after a rotation the previous key still
@@ -35,7 +37,7 @@ export class SecretBox {
       key,
       new TextEncoder().encode(plaintext),
     );
-    return ["v1", this.current, toB64(iv), toB64(new Uint8Array(ct))].join(".");
+    return ["v1", this.current, bytesToBase64(iv), bytesToBase64(new Uint8Array(ct))].join(".");
   }
 
   /** Throws when the value was sealed by a key not configured here, or was altered. */
@@ -46,9 +48,9 @@ export class SecretBox {
       throw new Error("secret sealed with an unknown key");
     try {
       const pt = await crypto.subtle.decrypt(
-        { name: "AES-GCM", iv: fromB64(iv) },
+        { name: "AES-GCM", iv: base64ToBytes(iv) },
         key,
-        fromB64(ct),
+        base64ToBytes(ct),
       );
       return new TextDecoder().decode(pt);
     } catch {
@@ -64,7 +66,7 @@ export class SecretBox {
   private static async add(keys: Map<string, CryptoKey>, b64: string): Promise<string> {
     let raw: Uint8Array<ArrayBuffer>;
     try {
-      raw = fromB64(b64);
+      raw = base64ToBytes(b64);
     } catch {
       raw = new Uint8Array(0);
     }
@@ -77,12 +79,4 @@ export class SecretBox {
     );
     return kid;
   }
-}
-
-function toB64(bytes: Uint8Array): string {
-  return btoa(String.fromCharCode(...bytes));
-}
-
-function fromB64(text: string): Uint8Array<ArrayBuffer> {
-  return Uint8Array.from(atob(text), (c) => c.charCodeAt(0));
 }

@@ -1,6 +1,7 @@
 import { runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import type { AuditEntry, Incident, IssuedToken } from "../../schema";
+import { MAX_STORED_BYTES } from "../../durable-objects/store/idempotency";
+import type { AuditEntry, Incident, IssuedToken, StoredResponse } from "../../schema";
 import { makeAlert, seedAlerts } from "../helpers/seed";
 import { bearer, call, expectProblem, jsonInit, makeWorkspace } from "../helpers/workspace";
 
@@ -205,5 +206,81 @@ describe("Idempotency-Key", () => {
     const claimId = claimed[0]!.state === "claimed" ? claimed[0]!.claimId : "";
     await ws.stub.releaseIdempotency("tok-1", "k", claimId);
     expect((await ws.stub.claimIdempotency("tok-1", "k", "fp")).state).toBe("claimed");
+  });
+});
+
+describe("Idempotency-Key at the stored-response cap", () => {
+  type Stub = Awaited<ReturnType<typeof makeWorkspace>>["stub"];
+
+  /** A 201 whose stored JSON (status, content type, body) is exactly `bytes` UTF-8 bytes. */
+  function responseOf(bytes: number, fill = "x"): StoredResponse {
+    const empty: StoredResponse = { status: 201, contentType: "application/json", body: "" };
+    const room = bytes - new TextEncoder().encode(JSON.stringify(empty)).byteLength;
+    const unit = new TextEncoder().encode(fill).byteLength;
+    return { ...empty, body: fill.repeat(Math.floor(room / unit)) };
+  }
+
+  /**
+   * What the middleware does per request: claim the key, run the effect only when claimed and
+   * store its answer; a retry gets the stored answer instead. Returns the claim the retry saw.
+   */
+  async function sendTwice(stub: Stub, response: StoredResponse, effects: { count: number }) {
+    const key = crypto.randomUUID();
+    for (let attempt = 0; attempt < 2; attempt++) {
+      const claim = await stub.claimIdempotency("tok-cap", key, "fp");
+      if (claim.state !== "claimed") return claim;
+      effects.count++;
+      await stub.completeIdempotency("tok-cap", key, claim.claimId, response);
+    }
+    throw new Error("the retry ran the effect again");
+  }
+
+  it("stores and replays a response at the cap: the effect runs once", async () => {
+    const ws = await makeWorkspace("idem-cap");
+    const response = responseOf(MAX_STORED_BYTES);
+    expect(new TextEncoder().encode(JSON.stringify(response)).byteLength).toBe(MAX_STORED_BYTES);
+    const effects = { count: 0 };
+    const retry = await sendTwice(ws.stub, response, effects);
+    expect(effects.count).toBe(1);
+    expect(retry.state).toBe("replay");
+    expect(retry.state === "replay" && retry.response).toEqual(response);
+    // Sealed and base64-encoded, it stays well under SQLite's 2 MB row limit.
+    const sealed = await runInDurableObject(ws.stub, async (_i, state) =>
+      state.storage.sql
+        .exec<{ n: number }>(
+          "SELECT length(response) AS n FROM idempotency WHERE token_id = ?",
+          "tok-cap",
+        )
+        .one(),
+    );
+    expect(sealed.n).toBeGreaterThan(MAX_STORED_BYTES);
+    expect(sealed.n).toBeLessThan(1024 * 1024);
+  });
+
+  it("keeps only the status of a response past the cap; the retry is refused, not rerun", async () => {
+    const ws = await makeWorkspace("idem-cap");
+    const effects = { count: 0 };
+    const retry = await sendTwice(ws.stub, responseOf(MAX_STORED_BYTES + 1), effects);
+    expect(effects.count).toBe(1);
+    expect(retry).toEqual({ state: "unreplayable", status: 201 });
+  });
+
+  it("counts the cap in UTF-8 bytes: multi-byte text under it by characters is not kept", async () => {
+    const ws = await makeWorkspace("idem-cap");
+    const response = responseOf(MAX_STORED_BYTES * 2, "é");
+    expect(JSON.stringify(response).length).toBeLessThan(MAX_STORED_BYTES * 2);
+    const effects = { count: 0 };
+    const retry = await sendTwice(ws.stub, response, effects);
+    expect(effects.count).toBe(1);
+    expect(retry).toEqual({ state: "unreplayable", status: 201 });
+  });
+
+  it("replays multi-byte text at the cap byte for byte", async () => {
+    const ws = await makeWorkspace("idem-cap");
+    const response = responseOf(MAX_STORED_BYTES, "🔑");
+    const effects = { count: 0 };
+    const retry = await sendTwice(ws.stub, response, effects);
+    expect(effects.count).toBe(1);
+    expect(retry.state === "replay" && retry.response.body).toBe(response.body);
   });
 });

@@ -1,10 +1,12 @@
 import { describe, expect, it } from "vitest";
 import { mergeSettings } from "../../durable-objects/domain/settings";
+import { MAX_STORED_BYTES } from "../../durable-objects/store/idempotency";
 import { SecretBox } from "../../durable-objects/store/secret-box";
+import { bytesToBase64 } from "../../lib/base64";
 import type { StoredSettings } from "../../schema";
 
 function randomKey(bytes = 32): string {
-  return btoa(String.fromCharCode(...crypto.getRandomValues(new Uint8Array(bytes))));
+  return bytesToBase64(crypto.getRandomValues(new Uint8Array(bytes)));
 }
 
 const OLD = randomKey();
@@ -20,6 +22,15 @@ function tamper(sealed: string, index: number): string {
 }
 
 describe("SecretBox", () => {
+  it("seals and opens a value at the largest size it is given (a stored idempotent response)", async () => {
+    const box = await SecretBox.from(NEW);
+    // Past ~150 kB one spread call per byte threw a RangeError; this is 512 KiB and 2 MiB.
+    for (const text of ["é🔑xx".repeat(MAX_STORED_BYTES / 8), "y".repeat(4 * MAX_STORED_BYTES)]) {
+      const sealed = await box.seal(text);
+      expect(await box.open(sealed)).toBe(text);
+    }
+  });
+
   it("round-trips text, including empty and non-ASCII", async () => {
     const box = await SecretBox.from(NEW);
     for (const text of ["ghp_abc123", "", "päss – 🔑", "x".repeat(4096)]) {

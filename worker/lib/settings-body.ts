@@ -1,3 +1,4 @@
+import { bytesToBase64 } from "../../lib/base64";
 import type { SettingsBody, SettingsInput } from "../../schema";
 
 /** A notification switch as the body may give it: on/off, or its target as text. */
@@ -17,7 +18,7 @@ const isOn = (value: Switch | undefined): boolean | undefined =>
  */
 export function newWebhookSecret(): string {
   const bytes = crypto.getRandomValues(new Uint8Array(32));
-  return `whsec_${btoa(String.fromCharCode(...bytes))}`;
+  return `whsec_${bytesToBase64(bytes)}`;
 }
 
 /**
