@@ -12,6 +12,11 @@ export const SocketAttachment = z.object({
   session: z.string().optional(),
   /** `?frames=contract` (schema/frames.ts FrameMode); absent means Opsdeck's own frames. */
   frames: z.literal("contract").optional(),
+  /**
+   * Epoch ms up to which this socket's `resume` allowance is spent (domain/resume-allowance.ts);
+   * absent until its first resume.
+   */
+  resumesSpentUntil: z.number().int().nonnegative().optional(),
 });
 export type SocketAttachment = z.infer<typeof SocketAttachment>;
 

@@ -8,6 +8,12 @@ import {
 } from "../../schema";
 import { logSafe } from "../../lib/log-safe";
 import {
+  MAX_REPLAY_EVENTS,
+  RESUME_BURST,
+  RESUME_INTERVAL_MS,
+  takeResume,
+} from "../domain/resume-allowance";
+import {
   CONTRACT_TAG,
   SOCKET_TAG,
   attachmentOf,
@@ -87,7 +93,7 @@ export class Sockets {
           "invalid_frame",
           "Expected {type:'ping'|'pong'|'resume', …} JSON.",
         );
-      if (frame.data.type === "resume") this.catchUp(ws, attachment, frame.data.lastSeq);
+      if (frame.data.type === "resume") this.resume(ws, attachment, frame.data.lastSeq);
       else if (frame.data.type === "ping") ws.send(PONG_FRAME);
     } catch (error) {
       console.error("Workspace:webSocketMessage", logSafe(error));
@@ -105,7 +111,29 @@ export class Sockets {
   }
 
   /**
-   * The events missed since `lastSeq`, or the whole snapshot when they are no longer kept; a
+   * A `resume` frame, within the socket's allowance; past it the socket gets an error frame
+   * and is closed, since a well-behaved client resumes once per reconnect.
+   */
+  private resume(ws: WebSocket, attachment: SocketAttachment, lastSeq: number): void {
+    const spentUntil = takeResume(attachment.resumesSpentUntil, Date.now());
+    if (spentUntil === undefined) {
+      // Frames the client sent before our close still arrive: the socket is answered once.
+      if (ws.readyState !== WebSocket.OPEN) return;
+      this.sendError(
+        ws,
+        "rate_limited",
+        `At most ${RESUME_BURST} resumes at once, then one per ${RESUME_INTERVAL_MS / 1000} s; reconnect with ?lastSeq= instead.`,
+      );
+      return closeQuietly(ws, 1008, "too many resumes");
+    }
+    // Persisted before the work, so a resume that wakes a hibernated object still counts.
+    ws.serializeAttachment({ ...attachment, resumesSpentUntil: spentUntil });
+    this.catchUp(ws, attachment, lastSeq);
+  }
+
+  /**
+   * The events missed since `lastSeq`, or the whole snapshot when they are no longer kept or
+   * more than MAX_REPLAY_EVENTS (a replay never costs more than a snapshot); a
    * `contract` socket gets the contract's frames as of now instead (see the class comment).
    */
   private catchUp(ws: WebSocket, attachment: SocketAttachment, lastSeq: number | undefined): void {
@@ -115,7 +143,9 @@ export class Sockets {
       for (const event of this.read.contractFrames()) sendFrame(ws, { ...event, seq, ts });
       return;
     }
-    const missed = lastSeq === undefined ? undefined : this.host.log.since(lastSeq);
+    // Seqs are consecutive, so the distance is the number of missed events (one cheap MAX).
+    const tooFar = lastSeq === undefined || this.host.log.lastSeq - lastSeq > MAX_REPLAY_EVENTS;
+    const missed = tooFar ? undefined : this.host.log.since(lastSeq);
     if (missed) {
       for (const frame of missed) sendFrame(ws, frame);
       return;
