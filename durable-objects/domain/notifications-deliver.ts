@@ -15,7 +15,7 @@ const MAX_RETRY_AFTER_MS = 60 * 60 * 1000;
 /** Messages per channel per alarm run; the rest go on the next run, a moment later. */
 const BATCH = 10;
 const TIMEOUT_MS = 10_000;
-/** Slack answers `ok` or an error word; nothing legitimate is larger. */
+/** Slack answers `ok` or an error word; nothing legitimate is larger (and none of it is kept). */
 const MAX_ANSWER_BYTES = 16 * 1024;
 
 export type Target = { channel: NotificationChannel; url: string; host: string; secret?: string };
@@ -103,15 +103,60 @@ export function backoffMs(attempts: number, random = Math.random()): number {
   return Math.round(full / 2 + (full / 2) * random);
 }
 
+/** Fixed wording per status: the upstream's own reason phrase and body are never repeated. */
+const STATUS_TEXT: Record<number, string> = {
+  200: "OK",
+  201: "Created",
+  202: "Accepted",
+  204: "No Content",
+  400: "Bad Request",
+  401: "Unauthorized",
+  403: "Forbidden",
+  404: "Not Found",
+  405: "Method Not Allowed",
+  408: "Request Timeout",
+  410: "Gone",
+  413: "Content Too Large",
+  415: "Unsupported Media Type",
+  422: "Unprocessable Content",
+  429: "Too Many Requests",
+  500: "Internal Server Error",
+  502: "Bad Gateway",
+  503: "Service Unavailable",
+  504: "Gateway Timeout",
+};
+
+function statusText(status: number): string {
+  const known = STATUS_TEXT[status];
+  if (known) return known;
+  if (status >= 200 && status < 300) return "Success";
+  if (status >= 300 && status < 400) return "Redirect";
+  if (status >= 400 && status < 500) return "Client Error";
+  return "Server Error";
+}
+
+/**
+ * What a channel's answer is reported as, e.g. "Slack answered 404 Not Found". Only the
+ * status: the body is the receiver's text (an admin-supplied URL may point anywhere), so it
+ * never reaches the API answer, the delivery history or the page.
+ */
+export function answerDetail(channel: NotificationChannel, status: number): string {
+  return `${NAMES[channel]} answered ${status} ${statusText(status)}`;
+}
+
 /** What an answer means: 2xx delivered; 408, 429 and 5xx worth retrying; any other 4xx final. */
-export function classify(status: number, body: string, retryAfter: number | undefined): Attempt {
-  const detail = body.trim().slice(0, 300) || `HTTP ${status}`;
+export function classify(
+  channel: NotificationChannel,
+  status: number,
+  retryAfter: number | undefined,
+): Attempt {
+  const detail = answerDetail(channel, status);
   if (status >= 200 && status < 300) return { outcome: "delivered", status, detail };
   const transient = status === 408 || status === 429 || status >= 500;
   return {
     outcome: transient ? "retry" : "failed",
     status,
-    detail: `HTTP ${status}: ${detail}`,
+    detail,
     ...(retryAfter !== undefined ? { retryAfterMs: retryAfter } : {}),
   };
 }
@@ -140,10 +185,10 @@ export async function send(
       },
       { timeoutMs: TIMEOUT_MS, maxBytes: MAX_ANSWER_BYTES },
     );
-    const text = new TextDecoder().decode(answer.body);
+    // The body was read (bounded) only to finish the exchange; its text is not reported.
     return classify(
+      target.channel,
       answer.status,
-      text,
       retryAfterMs(answer.headers.get("Retry-After"), Date.now()),
     );
   } catch (error) {

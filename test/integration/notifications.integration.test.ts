@@ -218,7 +218,7 @@ describe("alerts reach Slack and the signed webhook", () => {
     const pending = (await deliveries(ws)).filter((d) => d.channel === "slack");
     const first = pending.find((d) => d.title === "First")!;
     expect(first).toMatchObject({ state: "pending", attempts: 1, lastStatus: 503 });
-    expect(first.lastError).toContain("service unavailable");
+    expect(first.lastError).toBe("Slack answered 503 Service Unavailable");
     // Backoff with jitter: between half and all of the first 10 s step.
     const wait = Date.parse(first.nextAttemptAt!) - Date.now();
     expect(wait).toBeGreaterThan(3_000);
@@ -278,11 +278,11 @@ describe("alerts reach Slack and the signed webhook", () => {
     expect(slack).toMatchObject({
       attempts: 1,
       lastStatus: 404,
-      lastError: "HTTP 404: no_service",
+      lastError: "Slack answered 404 Not Found",
     });
     expect(await sourceOf(ws, "slack")).toMatchObject({
       status: "error",
-      lastError: "HTTP 404: no_service",
+      lastError: "Slack answered 404 Not Found",
     });
     await skipBackoff(ws);
     await settle();
@@ -290,7 +290,8 @@ describe("alerts reach Slack and the signed webhook", () => {
     // The webhook channel is independent and delivered.
     expect((await sourceOf(ws, "webhook"))?.status).toBe("live");
     const page = await (await call(`/w/${ws.id}/settings`, bearer(ws.admin))).text();
-    expect(page).toContain("HTTP 404: no_service");
+    expect(page).toContain("Slack answered 404 Not Found");
+    expect(page).not.toContain("no_service");
   });
 
   it("incidents: opened and each status update are sent", async () => {
@@ -334,7 +335,12 @@ describe("POST api/notifications/test", () => {
     const { ws, r } = await setup();
     const ok = await test(ws, { channel: "slack" });
     expect(ok.status).toBe(200);
-    expect(await ok.json()).toEqual({ success: true, channel: "slack", status: 200, detail: "ok" });
+    expect(await ok.json()).toEqual({
+      success: true,
+      channel: "slack",
+      status: 200,
+      detail: "Slack answered 200 OK",
+    });
     const [message] = await received(r, "slack");
     expect(SlackMessage.parse(JSON.parse(message!.body)).text).toContain("Test");
 
@@ -351,11 +357,17 @@ describe("POST api/notifications/test", () => {
       502,
       "upstream_error",
     );
-    expect(refused.detail).toContain("HTTP 404: no_service");
+    expect(refused.detail).toBe(
+      "Slack did not accept the test message: Slack answered 404 Not Found",
+    );
     await injectFaults(r, ["channel_is_archived"]);
-    expect(
-      (await expectProblem(await test(ws, { channel: "slack" }), 502, "upstream_error")).detail,
-    ).toContain("channel_is_archived");
+    const archived = await expectProblem(
+      await test(ws, { channel: "slack" }),
+      502,
+      "upstream_error",
+    );
+    expect(archived.detail).toContain("Slack answered 410 Gone");
+    expect(archived.detail).not.toContain("channel_is_archived");
     await injectFaults(r, ["rate_limited"]);
     const limited = await test(ws, { channel: "slack" });
     expect(limited.status).toBe(503);
@@ -369,6 +381,39 @@ describe("POST api/notifications/test", () => {
     const history = await deliveries(ws);
     expect(history.filter((d) => d.event === "test")).toHaveLength(6);
     expect(await sourceOf(ws, "slack")).toMatchObject({ status: "error" });
+  });
+
+  it("reports only the status and a fixed reason, never the receiver's body", async () => {
+    const { ws, r, deliver } = await setup();
+    const leaked = "LEAKED-UPSTREAM-BODY";
+    await injectFaults(r, ["leaky"], "hook");
+    const res = await test(ws, { channel: "webhook" });
+    const text = await res.text();
+    expect(res.status).toBe(502);
+    expect(text).not.toContain(leaked);
+    expect(JSON.parse(text)).toMatchObject({
+      code: "upstream_error",
+      detail: expect.stringMatching(/: The webhook answered 404 Not Found$/) as unknown,
+    });
+
+    // A queued message the receiver refuses the same way.
+    await injectFaults(r, ["leaky"], "slack");
+    await deliver(firing("l1", { labels: { alertname: "Leak", severity: "critical" } }));
+    const history = await waitFor(
+      () => deliveries(ws),
+      (list) => list.some((d) => d.channel === "slack" && d.state === "failed"),
+    );
+    expect(history.find((d) => d.channel === "slack")).toMatchObject({
+      lastStatus: 404,
+      lastError: "Slack answered 404 Not Found",
+    });
+    expect(history.find((d) => d.event === "test")).toMatchObject({
+      lastError: "The webhook answered 404 Not Found",
+    });
+    for (const path of ["api/notifications/deliveries?limit=200", "api/notifications", "settings"])
+      expect(await (await call(`/w/${ws.id}/${path}`, bearer(ws.admin))).text()).not.toContain(
+        leaked,
+      );
   });
 
   it("409 when the channel is not configured; Idempotency-Key replays one send", async () => {

@@ -61,7 +61,11 @@ describe("Slack incoming webhook", () => {
     await new IncomingWebhook(`${base}/services/T0/B0/official`).send(args);
     const target = { channel: "slack" as const, url: `${base}/services/T0/B0/ours`, host: "x" };
     const attempt = await send(target, event, "msg_1", Date.now());
-    expect(attempt).toMatchObject({ outcome: "delivered", status: 200, detail: "ok" });
+    expect(attempt).toMatchObject({
+      outcome: "delivered",
+      status: 200,
+      detail: "Slack answered 200 OK",
+    });
     const [official, ours] = captured;
     expect(ours!.body).toBe(official!.body);
     expect(ours!.headers["content-type"]).toBe(official!.headers["content-type"]);

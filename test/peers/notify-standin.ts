@@ -21,7 +21,8 @@ export type Fault =
   | "channel_is_archived"
   | "rate_limited"
   | "server_error"
-  | "unavailable";
+  | "unavailable"
+  | "leaky";
 
 export type Received = {
   path: string;
@@ -39,6 +40,8 @@ const ANSWERS: Record<Fault, { status: number; body: string; headers?: Record<st
   rate_limited: { status: 429, body: "rate_limited", headers: { "Retry-After": "120" } },
   server_error: { status: 500, body: "rollup_error" },
   unavailable: { status: 503, body: "service unavailable" },
+  // Not Slack's: a receiver whose error page carries text that must never be echoed back.
+  leaky: { status: 404, body: "LEAKED-UPSTREAM-BODY internal-db.corp:5432 stack trace" },
 };
 
 async function readBody(req: IncomingMessage): Promise<string> {
