@@ -1,15 +1,10 @@
-import { mkdtempSync, rmSync } from "node:fs";
 import { createServer, type Server } from "node:http";
-import { tmpdir } from "node:os";
-import path from "node:path";
 import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 // @ts-expect-error -- plain ESM helper shared with npm start and the benchmarks; typed by its JSDoc.
-import { freePort, startDevServer } from "../../scripts/lib/dev-server.mjs";
-import { E2E_SECRETS_KEY } from "./global-setup";
+import { freePort } from "../../scripts/lib/dev-server.mjs";
 import { createWorkspace, hasChromium, launchBrowser, type E2eWorkspace } from "./helpers/browser";
-
-type DevServer = { url: string; stop: () => Promise<void> };
+import { startLoopbackServer, type LoopbackServer } from "./helpers/loopback-server";
 
 const OPERATOR = "e2e-cors-operator";
 
@@ -91,24 +86,14 @@ if (!hasChromium) console.warn("cors e2e skipped: /usr/bin/chromium is missing")
  */
 describe.skipIf(!hasChromium)("cross-origin clients in a real browser", () => {
   let browser: Browser;
-  let persistTo: string;
-  let server: DevServer;
+  let server: LoopbackServer;
   let ws: E2eWorkspace;
   const pages: Server[] = [];
   let allowedOrigin: string;
   let otherOrigin: string;
 
   beforeAll(async () => {
-    persistTo = mkdtempSync(path.join(tmpdir(), "opsdeck-cors-"));
-    server = (await startDevServer({
-      persistTo,
-      vars: {
-        OPERATOR_TOKEN: OPERATOR,
-        SECRETS_KEY: E2E_SECRETS_KEY,
-        ENVIRONMENT: "development",
-        ALLOW_LOOPBACK_URLS: "true",
-      },
-    })) as DevServer;
+    server = await startLoopbackServer("cors", OPERATOR);
     for (const port of [(await freePort()) as number, (await freePort()) as number])
       pages.push(await serveClientPage(port));
     const portOf = (s: Server) => (s.address() as { port: number }).port;
@@ -127,7 +112,6 @@ describe.skipIf(!hasChromium)("cross-origin clients in a real browser", () => {
     await browser?.close();
     for (const page of pages) await new Promise((resolve) => page.close(resolve));
     await server?.stop();
-    if (persistTo) rmSync(persistTo, { recursive: true, force: true });
   });
 
   async function runClient(origin: string, extra: Record<string, string> = {}) {

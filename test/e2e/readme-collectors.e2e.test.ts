@@ -4,12 +4,9 @@
 // of the internet. The one step the README does not show is pointing each collector at its
 // stand-in: the GitHub API URL (as for GitHub Enterprise Server) and the AWS endpoints (kept
 // when a later save omits them), set before the README's call.
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 // @ts-expect-error -- plain ESM helper shared with npm start and the benchmarks; typed by its JSDoc.
-import { freePort, startDevServer } from "../../scripts/lib/dev-server.mjs";
+import { freePort } from "../../scripts/lib/dev-server.mjs";
 import type {
   AwsIntegration,
   AwsService,
@@ -25,12 +22,11 @@ import { startAwsStandin } from "../peers/aws-standin";
 import { startGithubStandin, type GithubStandin } from "../peers/github-standin";
 import type { ControlOp, SeedRepo } from "../peers/github-standin-types";
 import { documentedAnswer, snippet } from "../helpers/readme-snippets";
-import { E2E_SECRETS_KEY } from "./global-setup";
 import { eventually } from "./helpers/eventually";
 import { createWorkspace, type E2eWorkspace } from "./helpers/browser";
 import { printedJson, runShellSnippet } from "./helpers/snippet-shell";
+import { startLoopbackServer, type LoopbackServer } from "./helpers/loopback-server";
 
-type DevServer = { url: string; stop: () => Promise<void> };
 type Problem = { status: number; code: string; detail: string };
 
 const OPERATOR = "e2e-readme-collectors-operator";
@@ -74,8 +70,7 @@ const REPO: SeedRepo = {
 };
 
 describe("README: collectors, run against the stand-ins", () => {
-  let server: DevServer;
-  let persistTo: string;
+  let server: LoopbackServer;
   let github: GithubStandin;
   let aws: { url: string; stop: () => Promise<void> };
   let mainnet: Anvil;
@@ -96,29 +91,19 @@ describe("README: collectors, run against the stand-ins", () => {
   const common = () => ({ OPSDECK_URL: server.url, WORKSPACE: ws.id, ADMIN_TOKEN: ws.admin });
 
   beforeAll(async () => {
-    persistTo = mkdtempSync(path.join(tmpdir(), "opsdeck-readme-collectors-"));
     [github, aws, mainnet, otherChain] = await Promise.all([
       startGithubStandin(),
       startAwsStandin(),
       startAnvil({ blockTime: 1, chainId: 1 }),
       startAnvil({ blockTime: 0 }),
     ]);
-    server = (await startDevServer({
-      persistTo,
-      vars: {
-        OPERATOR_TOKEN: OPERATOR,
-        SECRETS_KEY: E2E_SECRETS_KEY,
-        ENVIRONMENT: "development",
-        ALLOW_LOOPBACK_URLS: "true",
-      },
-    })) as DevServer;
+    server = await startLoopbackServer("readme-collectors", OPERATOR);
     ws = await createWorkspace(server.url, OPERATOR, "readme-collect");
   });
 
   afterAll(async () => {
     await server?.stop();
     await Promise.all([github?.stop(), aws?.stop(), mainnet?.stop(), otherChain?.stop()]);
-    rmSync(persistTo, { recursive: true, force: true });
   });
 
   describe("GitHub Actions and deployments", () => {

@@ -1,14 +1,8 @@
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import path from "node:path";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-// @ts-expect-error -- plain ESM helper shared with npm start and the benchmarks; typed by its JSDoc.
-import { startDevServer } from "../../scripts/lib/dev-server.mjs";
 import type { Deployment, Pipeline } from "../../schema";
 import { startGithubStandin, type GithubStandin } from "../peers/github-standin";
 import type { ControlOp, SeedRepo, StandinState } from "../peers/github-standin-types";
-import { E2E_SECRETS_KEY } from "./global-setup";
 import {
   createWorkspace,
   hasChromium,
@@ -17,8 +11,7 @@ import {
   waitForConnection,
   type E2eWorkspace,
 } from "./helpers/browser";
-
-type DevServer = { url: string; stop: () => Promise<void> };
+import { startLoopbackServer, type LoopbackServer } from "./helpers/loopback-server";
 
 const OPERATOR = "e2e-actions-operator";
 const ago = (s: number) => new Date(Date.now() - s * 1000).toISOString().replace(/\.\d{3}Z$/, "Z");
@@ -95,8 +88,7 @@ if (!hasChromium) console.warn("ui-actions e2e skipped: /usr/bin/chromium is mis
  */
 describe.skipIf(!hasChromium)("rollback and re-run from the dashboard, through GitHub", () => {
   let browser: Browser;
-  let persistTo: string;
-  let server: DevServer;
+  let server: LoopbackServer;
   let github: GithubStandin;
   let ws: E2eWorkspace;
   const owner = `acme-${crypto.randomUUID().slice(0, 8)}`;
@@ -120,17 +112,8 @@ describe.skipIf(!hasChromium)("rollback and re-run from the dashboard, through G
     );
 
   beforeAll(async () => {
-    persistTo = mkdtempSync(path.join(tmpdir(), "opsdeck-actions-"));
     github = await startGithubStandin();
-    server = (await startDevServer({
-      persistTo,
-      vars: {
-        OPERATOR_TOKEN: OPERATOR,
-        SECRETS_KEY: E2E_SECRETS_KEY,
-        ENVIRONMENT: "development",
-        ALLOW_LOOPBACK_URLS: "true",
-      },
-    })) as DevServer;
+    server = await startLoopbackServer("actions", OPERATOR);
     browser = await launchBrowser();
     ws = await createWorkspace(server.url, OPERATOR, "e2e-actions");
     await control({ op: "seed", token, repos: [repo()] });
@@ -150,7 +133,6 @@ describe.skipIf(!hasChromium)("rollback and re-run from the dashboard, through G
     await browser?.close();
     await server?.stop();
     await github?.stop();
-    rmSync(persistTo, { recursive: true, force: true });
   });
 
   async function menuAction(page: Page, scope: string, label: string, confirm: boolean) {

@@ -1,13 +1,7 @@
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import path from "node:path";
 import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-// @ts-expect-error -- plain ESM helper shared with npm start and the benchmarks; typed by its JSDoc.
-import { startDevServer } from "../../scripts/lib/dev-server.mjs";
 import { awsMetricId, type AwsService, type Metric } from "../../schema";
 import { startAwsStandin } from "../peers/aws-standin";
-import { E2E_SECRETS_KEY } from "./global-setup";
 import {
   createWorkspace,
   expectClean,
@@ -17,8 +11,7 @@ import {
   waitForConnection,
   type E2eWorkspace,
 } from "./helpers/browser";
-
-type DevServer = { url: string; stop: () => Promise<void> };
+import { startLoopbackServer, type LoopbackServer } from "./helpers/loopback-server";
 
 const OPERATOR = "e2e-aws-operator";
 const REGION = "us-east-1";
@@ -39,8 +32,7 @@ if (!hasChromium) console.warn("ui-aws e2e skipped: /usr/bin/chromium is missing
  */
 describe.skipIf(!hasChromium)("AWS service dialog in a real browser, on the AWS stand-in", () => {
   let browser: Browser;
-  let persistTo: string;
-  let server: DevServer;
+  let server: LoopbackServer;
   let standin: { url: string; stop: () => Promise<void> };
   let ws: E2eWorkspace;
   const api = <T>(path: string, token: string, init: RequestInit = {}) =>
@@ -51,16 +43,7 @@ describe.skipIf(!hasChromium)("AWS service dialog in a real browser, on the AWS 
 
   beforeAll(async () => {
     standin = await startAwsStandin();
-    persistTo = mkdtempSync(path.join(tmpdir(), "opsdeck-aws-"));
-    server = (await startDevServer({
-      persistTo,
-      vars: {
-        OPERATOR_TOKEN: OPERATOR,
-        SECRETS_KEY: E2E_SECRETS_KEY,
-        ENVIRONMENT: "development",
-        ALLOW_LOOPBACK_URLS: "true",
-      },
-    })) as DevServer;
+    server = await startLoopbackServer("aws", OPERATOR);
     browser = await launchBrowser();
     ws = await createWorkspace(server.url, OPERATOR, "e2e-aws");
     const key = {
@@ -97,7 +80,6 @@ describe.skipIf(!hasChromium)("AWS service dialog in a real browser, on the AWS 
     await browser?.close();
     await server?.stop();
     await standin?.stop();
-    if (persistTo) rmSync(persistTo, { recursive: true, force: true });
   });
 
   it("opens the EC2 card's details and sees its CPU chart with points", async () => {

@@ -1,13 +1,7 @@
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import path from "node:path";
 import type { Browser, BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-// @ts-expect-error -- plain ESM helper shared with npm start and the benchmarks; typed by its JSDoc.
-import { startDevServer } from "../../scripts/lib/dev-server.mjs";
 import { StatusResponse, type SourceStatus } from "../../schema";
 import { startAnvil, type Anvil } from "../peers/anvil";
-import { E2E_SECRETS_KEY } from "./global-setup";
 import {
   createWorkspace,
   expectClean,
@@ -17,8 +11,7 @@ import {
   waitForConnection,
   type E2eWorkspace,
 } from "./helpers/browser";
-
-type DevServer = { url: string; stop: () => Promise<void> };
+import { startLoopbackServer, type LoopbackServer } from "./helpers/loopback-server";
 
 const OPERATOR = "e2e-web3-source-operator";
 const STRIP = '#panel-sources li[data-id="web3"]';
@@ -35,8 +28,7 @@ if (!hasChromium) console.warn("ui-web3-source e2e skipped: /usr/bin/chromium is
  */
 describe.skipIf(!hasChromium)("Web3 source state on first paint, on a real anvil", () => {
   let browser: Browser;
-  let persistTo: string;
-  let server: DevServer;
+  let server: LoopbackServer;
   let anvil: Anvil;
   let anvilRunning = false;
   let ws: E2eWorkspace;
@@ -80,17 +72,8 @@ describe.skipIf(!hasChromium)("Web3 source state on first paint, on a real anvil
   beforeAll(async () => {
     anvil = await startAnvil({ blockTime: 1 });
     anvilRunning = true;
-    persistTo = mkdtempSync(path.join(tmpdir(), "opsdeck-web3-source-"));
     // A server of its own: a loopback RPC URL must be allowed (ALLOW_LOOPBACK_URLS).
-    server = (await startDevServer({
-      persistTo,
-      vars: {
-        OPERATOR_TOKEN: OPERATOR,
-        SECRETS_KEY: E2E_SECRETS_KEY,
-        ENVIRONMENT: "development",
-        ALLOW_LOOPBACK_URLS: "true",
-      },
-    })) as DevServer;
+    server = await startLoopbackServer("web3-source", OPERATOR);
     browser = await launchBrowser();
     ws = await createWorkspace(server.url, OPERATOR, "e2e-w3src");
     const added = await api("integrations/networks", ws.admin, {
@@ -113,7 +96,6 @@ describe.skipIf(!hasChromium)("Web3 source state on first paint, on a real anvil
     await browser?.close();
     await server?.stop();
     if (anvilRunning) await anvil.stop();
-    if (persistTo) rmSync(persistTo, { recursive: true, force: true });
   });
 
   it("a fresh workspace with a network on a running anvil paints Web3 as live", async () => {

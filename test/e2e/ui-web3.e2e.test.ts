@@ -1,15 +1,9 @@
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import path from "node:path";
 import { getAddress } from "ethers";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-// @ts-expect-error -- plain ESM helper shared with npm start and the benchmarks; typed by its JSDoc.
-import { startDevServer } from "../../scripts/lib/dev-server.mjs";
 import type { ContractsResponse, Web3Network } from "../../schema";
 import { startAnvil, type Anvil } from "../peers/anvil";
 import { ONE_ETHER, RUNTIME_SIZE, deployTinyContract, rpc, sendEther } from "../peers/evm-fixtures";
-import { E2E_SECRETS_KEY } from "./global-setup";
 import {
   createWorkspace,
   hasChromium,
@@ -19,8 +13,7 @@ import {
   type E2eWorkspace,
   type PageProblems,
 } from "./helpers/browser";
-
-type DevServer = { url: string; stop: () => Promise<void> };
+import { startLoopbackServer, type LoopbackServer } from "./helpers/loopback-server";
 
 const OPERATOR = "e2e-web3-operator";
 const CARD = '#panel-web3Networks [data-id="local"]';
@@ -52,8 +45,7 @@ if (!hasChromium) console.warn("ui-web3 e2e skipped: /usr/bin/chromium is missin
  */
 describe.skipIf(!hasChromium)("Web3 network menu in a real browser, on a real anvil", () => {
   let browser: Browser;
-  let persistTo: string;
-  let server: DevServer;
+  let server: LoopbackServer;
   let anvil: Anvil;
   let ws: E2eWorkspace;
   let contract: string;
@@ -66,16 +58,7 @@ describe.skipIf(!hasChromium)("Web3 network menu in a real browser, on a real an
   beforeAll(async () => {
     // Mining per transaction keeps the base fee (and so the gas card) still during the test.
     anvil = await startAnvil({ blockTime: 0 });
-    persistTo = mkdtempSync(path.join(tmpdir(), "opsdeck-web3-"));
-    server = (await startDevServer({
-      persistTo,
-      vars: {
-        OPERATOR_TOKEN: OPERATOR,
-        SECRETS_KEY: E2E_SECRETS_KEY,
-        ENVIRONMENT: "development",
-        ALLOW_LOOPBACK_URLS: "true",
-      },
-    })) as DevServer;
+    server = await startLoopbackServer("web3", OPERATOR);
     browser = await launchBrowser();
     ws = await createWorkspace(server.url, OPERATOR, "e2e-web3");
     // Pages show addresses checksummed (EIP-55); the receipt gives them in lower case.
@@ -106,7 +89,6 @@ describe.skipIf(!hasChromium)("Web3 network menu in a real browser, on a real an
     await browser?.close();
     await server?.stop();
     await anvil?.stop();
-    if (persistTo) rmSync(persistTo, { recursive: true, force: true });
   });
 
   it("an admin sets a gas alert below the current price, sees it fire live, and clears it", async () => {

@@ -1,8 +1,6 @@
 import { runInDurableObject } from "cloudflare:test";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { EVENT_RETENTION, EventLog } from "../../durable-objects/store/event-log";
-import type { Workspace } from "../../durable-objects/workspace";
-import type { Principal } from "../../schema";
 import { bearer, call, jsonInit, makeWorkspace, type TestWorkspace } from "../helpers/workspace";
 import {
   applyFrame,
@@ -17,6 +15,7 @@ import {
   waitForFrame,
   type InboundFrame,
 } from "../helpers/ws";
+import { publishMany } from "../helpers/events";
 
 afterEach(closeAllSockets);
 // The first test pays workerd's cold start, and a machine running many suites at once can
@@ -24,7 +23,6 @@ afterEach(closeAllSockets);
 vi.setConfig({ testTimeout: 20_000 });
 
 const seqOf = (frame: InboundFrame) => ("seq" in frame ? frame.seq : -1);
-const robot: Principal = { tokenId: "test", name: "test-bot", role: "operator" };
 
 async function postSample(ws: TestWorkspace, metric: string, value: number): Promise<void> {
   const res = await call(
@@ -40,24 +38,6 @@ async function putThresholds(ws: TestWorkspace, cpu: number): Promise<void> {
     jsonInit("PUT", { thresholds: { cpu } }, ws.admin),
   );
   expect(res.status).toBe(200);
-}
-
-/** Publishes `count` events inside the object (no HTTP round trips), for retention tests. */
-async function publishMany(ws: TestWorkspace, count: number): Promise<number> {
-  return runInDurableObject(ws.stub, (instance: Workspace) => {
-    // Changes made in one turn leave as one frame; flushing after each makes one event each.
-    const outlet = (instance as unknown as { host: { outlet: { flush(now: number): void } } }).host
-      .outlet;
-    for (let i = 0; i < count; i++) {
-      instance.ingestMetricSamples(robot, {
-        source: "test",
-        // Not a cpu/memory/disk series: a threshold crossing would add alert events.
-        samples: [{ metric: "requests", value: i }],
-      });
-      outlet.flush(Date.now());
-    }
-    return instance.stats().seq;
-  });
 }
 
 describe("EventLog (inside the object)", () => {

@@ -6,8 +6,6 @@ import {
   RESUME_INTERVAL_MS,
   takeResume,
 } from "../../durable-objects/domain/resume-allowance";
-import type { Workspace } from "../../durable-objects/workspace";
-import type { Principal } from "../../schema";
 import { bearer, call, jsonInit, makeWorkspace, type TestWorkspace } from "../helpers/workspace";
 import {
   closeAllSockets,
@@ -22,13 +20,13 @@ import {
   waitForFrame,
   type InboundFrame,
 } from "../helpers/ws";
+import { publishMany } from "../helpers/events";
 
 afterEach(closeAllSockets);
 // The first test pays workerd's cold start; frame waits keep their own shorter timeouts.
 vi.setConfig({ testTimeout: 20_000 });
 
 const seqOf = (frame: InboundFrame) => ("seq" in frame ? frame.seq : -1);
-const robot: Principal = { tokenId: "test", name: "test-bot", role: "operator" };
 
 async function postSample(ws: TestWorkspace, value: number): Promise<void> {
   const res = await call(
@@ -36,22 +34,6 @@ async function postSample(ws: TestWorkspace, value: number): Promise<void> {
     jsonInit("POST", { samples: [{ metric: "cpu", value }] }, ws.operator),
   );
   expect(res.status, await res.clone().text()).toBeLessThan(300);
-}
-
-/** Publishes `count` events inside the object, one per turn (see event-log tests). */
-async function publishMany(ws: TestWorkspace, count: number): Promise<number> {
-  return runInDurableObject(ws.stub, (instance: Workspace) => {
-    const outlet = (instance as unknown as { host: { outlet: { flush(now: number): void } } }).host
-      .outlet;
-    for (let i = 0; i < count; i++) {
-      instance.ingestMetricSamples(robot, {
-        source: "test",
-        samples: [{ metric: "requests", value: i }],
-      });
-      outlet.flush(Date.now());
-    }
-    return instance.stats().seq;
-  });
 }
 
 /** What is stored that a resume could touch: the event log and the audit trail. */
