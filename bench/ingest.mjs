@@ -16,7 +16,8 @@ import path from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { parseArgs } from "node:util";
 import WebSocket from "ws";
-import { ROOT, startDevServer } from "../scripts/lib/dev-server.mjs";
+import { ROOT } from "../scripts/lib/dev-server.mjs";
+import { startRuntime } from "./lib/runtime.mjs";
 
 const SELF = fileURLToPath(import.meta.url);
 const HERE = path.dirname(SELF);
@@ -117,34 +118,6 @@ async function clientMain() {
 }
 
 // ── Driver ────────────────────────────────────────────────────────────────────────────
-
-/** `wrangler dev` (the brief's local runtime) or workerd directly; `{ url, stop }` either way. */
-async function startRuntime(runtime, vars, persistTo) {
-  if (runtime === "wrangler") return startDevServer({ persistTo, vars });
-  const child = fork(path.join(HERE, "lib", "workerd-server.mjs"), [], {
-    env: { ...process.env, ...vars },
-    stdio: ["ignore", "inherit", "inherit", "ipc"],
-  });
-  const ready = await new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error("workerd not ready in 180 s")), 180_000);
-    child.once("exit", (code) => reject(new Error(`workerd-server exited with ${code}`)));
-    child.on("message", (msg) => {
-      if (!msg?.ready) return;
-      clearTimeout(timer);
-      resolve(msg);
-    });
-  });
-  return {
-    url: ready.url,
-    stop: async () => {
-      if (child.exitCode !== null) return;
-      const exited = new Promise((r) => child.once("exit", r));
-      child.send({ cmd: "stop" });
-      await Promise.race([exited, sleep(8000)]);
-      if (child.exitCode === null) child.kill("SIGKILL");
-    },
-  };
-}
 
 function ask(child, body) {
   const id = `${Math.random()}`;
