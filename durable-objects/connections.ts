@@ -65,6 +65,9 @@ export function broadcast(
 }
 
 function sendText(ws: WebSocket, text: string): void {
+  // A socket we (or its client) already closed stays listed until its close completes:
+  // skipping it is normal, not a fault worth a log line.
+  if (ws.readyState !== WebSocket.OPEN) return;
   try {
     ws.send(text);
   } catch (error) {
