@@ -6,6 +6,7 @@ import {
   labelPatternMatches,
   labelPatternProblem,
   matcherMatches,
+  SilenceRecord,
   type LabelMatcher,
 } from "../../schema";
 
@@ -115,6 +116,22 @@ describe("label patterns: Alertmanager semantics", () => {
     );
     // Refused patterns are never stored; if one reaches the matcher it matches nothing.
     expect(labelPatternMatches("(a)\\1", "aa")).toBe(false);
+  });
+
+  it("keeps a stored silence readable whose pattern an older check let through", () => {
+    const legacy = {
+      id: "s1",
+      kind: "silence",
+      matchers: [{ name: "job", op: "=~", value: "(?=api)api" }],
+      startsAt: "2026-01-01T00:00:00.000Z",
+      endsAt: "2026-01-02T00:00:00.000Z",
+      comment: "written before RE2",
+      createdBy: "op",
+      createdAt: "2026-01-01T00:00:00.000Z",
+    };
+    const record = SilenceRecord.parse(legacy);
+    const [matcher] = record.matchers;
+    expect(matcher && matcherMatches(matcher, { job: "api" })).toBe(false);
   });
 
   it("treats a value longer than the input cap as not matching (ingestion caps labels there)", () => {
