@@ -15,6 +15,7 @@ export * from "./problem";
 export * from "./frames";
 export * from "./audit";
 export * from "./integrations";
+export * from "./label-matcher";
 export * from "./webhooks-alerting";
 export * from "./status";
 export * from "./collection";

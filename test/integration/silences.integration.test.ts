@@ -140,8 +140,13 @@ describe("silences", () => {
   const invalid: Array<[string, object, string]> = [
     ["invalid regex", { matchers: [{ name: "a", op: "=~", value: "(" }] }, "json.matchers.0.value"],
     [
-      "nested quantifier",
-      { matchers: [{ name: "a", op: "=~", value: "(a+)+" }] },
+      "backreference (not RE2)",
+      { matchers: [{ name: "a", op: "=~", value: "(a)\\1" }] },
+      "json.matchers.0.value",
+    ],
+    [
+      "pattern compiling to too large a program",
+      { matchers: [{ name: "a", op: "=~", value: "(.*){1,1000}x" }] },
       "json.matchers.0.value",
     ],
     [
