@@ -24,7 +24,19 @@ const SELF = fileURLToPath(import.meta.url);
 const OPERATOR_TOKEN = "bench-abuse-operator-token";
 const SECRETS_KEY = "YmVuY2gtYWJ1c2UtMDEyMzQ1Njc4OWFiY2RlZjAxMjM=";
 const WS = "abuse";
-const CATASTROPHIC = ["(.|.)*", "((.+))+", "(.*a){12}", "(a+)+$", "(a|aa)+", "(x+x+)+y"];
+// Backtracking killers, and one (the last) that defeats RE2's DFA so it runs on the slower NFA.
+const CATASTROPHIC = [
+  "(.|.)*",
+  "((.+))+",
+  "(.*a){12}",
+  "(a+)+$",
+  "(a|aa)+",
+  "(x+x+)+y",
+  "(a|b)*a(a|b){20}",
+];
+/** A 10 kB label of a and b, the worst input for the last pattern. */
+const mixed = (bytes) =>
+  Array.from({ length: bytes }, (_, i) => ((i * 7919) % 13 < 6 ? "a" : "b")).join("");
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 async function api(base, route, token, body, method = body ? "POST" : "GET") {
@@ -53,7 +65,7 @@ function amAlerts(prefix, count, labelBytes = 0) {
       labels: {
         alertname: prefix,
         instance: `host-${i}`,
-        ...(labelBytes > 0 ? { payload: "a".repeat(labelBytes) } : {}),
+        ...(labelBytes > 0 ? { payload: mixed(labelBytes) } : {}),
       },
       annotations: { summary: `${prefix} ${i}` },
       startsAt: new Date().toISOString(),

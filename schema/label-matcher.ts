@@ -27,8 +27,11 @@ export const LABEL_PATTERN_MAX_INSTRUCTIONS = 2000;
  */
 export const LABEL_MATCH_INPUT_MAX = 16_384;
 
-/** Compiled patterns kept; the least recently used beyond this are compiled again on use. */
-const CACHE_SIZE = 256;
+/**
+ * Compiled patterns kept; the least recently used beyond this are compiled again on use. Small,
+ * because each keeps a lazily built DFA of up to 8 MB (re2js's budget) and an object has 128 MB.
+ */
+const CACHE_SIZE = 16;
 
 type Compiled = { ok: true; re: RE2JS } | { ok: false; problem: string };
 

@@ -15,6 +15,12 @@ import { RecordStore } from "../store/records";
 
 /** Silences and windows kept for reading back; the oldest beyond this are dropped. */
 const KEEP = 1000;
+/**
+ * Silences and windows pending or in effect at once, as Alertmanager's `--silences.max-silences`:
+ * every alert is matched against all of them, so this bounds the work per alert, and trimming
+ * to KEEP can then only ever drop expired ones.
+ */
+export const MAX_LIVE_SILENCES = 500;
 /** Schema bound on `Alert.silencedBy`. */
 const MAX_SILENCED_BY = 100;
 
@@ -64,6 +70,13 @@ export class Silences {
       return fail(400, "validation_failed", "endsAt must be after startsAt.", {
         field: "json.endsAt",
       });
+    const live = this.store.list(KEEP).filter((s) => stateOf(s, now) !== "expired").length;
+    if (live >= MAX_LIVE_SILENCES)
+      return fail(
+        409,
+        "limit_reached",
+        `This workspace has ${live} silences and maintenance windows pending or active, the most it keeps at once (${MAX_LIVE_SILENCES}); expire some first.`,
+      );
     const record: SilenceRecord = {
       id: crypto.randomUUID(),
       kind,

@@ -155,3 +155,22 @@ describe("catastrophic silence patterns", () => {
     await expectProblem(await silence(ws, "(.|.)*", ws.viewer), 403, "forbidden");
   });
 });
+
+describe("how many silences can be live at once", () => {
+  it("refuses the one past the cap with 409 and keeps every live one", async () => {
+    const ws = await makeWorkspace("silcap");
+    const principal = { tokenId: "seed", name: "seed", role: "operator" as const };
+    const body = (i: number) => ({
+      matchers: [{ name: "instance", op: "=~" as const, value: `db-${i}.*` }],
+      endsAt: inAnHour(),
+      comment: `cap ${i}`,
+    });
+    // Straight to the object: the per-token REST limit would otherwise take minutes.
+    for (let i = 0; i < 500; i++)
+      expect((await ws.stub.createSilence(principal, "silence", body(i))).ok).toBe(true);
+    const refused = await silence(ws, "db-.*");
+    await expectProblem(refused, 409, "limit_reached");
+    const listed = await call(`/w/${ws.id}/api/silences?state=active`, bearer(ws.viewer));
+    expect(((await listed.json()) as { silences: Silence[] }).silences).toHaveLength(500);
+  }, 60_000);
+});
