@@ -109,6 +109,53 @@ export function prunePagerDutyUnkeyed(
 }
 
 /**
+ * PagerDuty index rows whose alert is gone (pruned as a closed alert) or no longer open
+ * (resolved or dismissed on the dashboard): a later trigger with that key opens a new alert
+ * anyway, so the row only takes space.
+ */
+export function prunePagerDutyOrphans(sql: SqlStorage, limit: number): number {
+  return sql.exec(
+    `DELETE FROM records WHERE kind = 'pagerduty-open' AND id IN
+       (SELECT i.id FROM records i
+          LEFT JOIN records a ON a.kind = 'alert' AND a.id = json_extract(i.data, '$.alertId')
+        WHERE i.kind = 'pagerduty-open' AND (a.id IS NULL
+          OR json_extract(a.data, '$.status') = 'resolved'
+          OR json_extract(a.data, '$.dismissedAt') IS NOT NULL)
+        LIMIT ?)`,
+    limit,
+  ).rowsWritten;
+}
+
+/**
+ * Hard caps on record kinds that senders and collectors add to without end: the newest
+ * `keep` stay (by their sort key, newest first), the rest go a batch at a time. Incidents
+ * count only once resolved; an open incident is never removed.
+ */
+export const RECORD_CAPS: ReadonlyArray<{ kind: string; keep: number; where?: string }> = [
+  { kind: "deployment", keep: 5000 },
+  { kind: "pipeline", keep: 5000 },
+  { kind: "security-scan", keep: 5000 },
+  { kind: "incident", keep: 10_000, where: "json_extract(data, '$.status') = 'resolved'" },
+];
+
+/** Removes at most `limit` records of `cap.kind` beyond its newest `cap.keep`. */
+export function pruneOverCap(
+  sql: SqlStorage,
+  cap: (typeof RECORD_CAPS)[number],
+  limit: number,
+): number {
+  const filter = cap.where ? ` AND ${cap.where}` : "";
+  return sql.exec(
+    `DELETE FROM records WHERE kind = ? AND id IN
+       (SELECT id FROM records WHERE kind = ?${filter} ORDER BY sort_key DESC LIMIT ? OFFSET ?)`,
+    cap.kind,
+    cap.kind,
+    limit,
+    cap.keep,
+  ).rowsWritten;
+}
+
+/**
  * Runs every rule once with `limit` rows each. `full` is true when any rule filled its batch,
  * so more may be waiting and the caller should run again soon.
  */
@@ -126,6 +173,8 @@ export function pruneAll(
     { rule: "deliveries", removed: pruneDeliveries(sql, now, limit) },
     { rule: "notification_keys", removed: pruneNotifiedKeys(sql, now, limit) },
     { rule: "pagerduty_unkeyed", removed: prunePagerDutyUnkeyed(sql, now, limit) },
+    { rule: "pagerduty_orphans", removed: prunePagerDutyOrphans(sql, limit) },
+    ...RECORD_CAPS.map((cap) => ({ rule: cap.kind, removed: pruneOverCap(sql, cap, limit) })),
   ];
   return { pruned, full: pruned.some((p) => p.removed >= limit) };
 }

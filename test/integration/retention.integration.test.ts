@@ -9,7 +9,7 @@ import { MAX_SESSIONS_PER_TOKEN, MAX_TICKETS_PER_TOKEN } from "../../durable-obj
 import { RETENTION_BATCH } from "../../durable-objects/store/retention";
 import type { AuditEntry, Settings } from "../../schema";
 import { listAlerts, makeIntegration, postJson } from "../helpers/alerting";
-import { makeAlert } from "../helpers/seed";
+import { makeAlert, makeDeployment } from "../helpers/seed";
 import {
   bearer,
   call,
@@ -308,6 +308,67 @@ describe("retention: PagerDuty triggers without a dedup_key", () => {
         "SELECT COUNT(*) AS n FROM records WHERE kind = 'alert' AND id LIKE 'pd.seed%'",
       ),
     ).toBe(999);
+  });
+});
+
+describe("retention: hard caps on what senders and collectors add", () => {
+  it("keeps the newest 5,000 deployments, a batch per turn; the board is unaffected", async () => {
+    const ws = await makeWorkspace("ret-deploys");
+    const seeded = 5000 + RETENTION_BATCH + 20;
+    await runInDurableObject(ws.stub, (_i, state) => {
+      for (let i = 0; i < seeded; i++) {
+        const at = new Date(Date.now() - (seeded - i) * 60_000).toISOString();
+        const d = makeDeployment({ id: `dep-${i}`, timestamp: at });
+        state.storage.sql.exec(
+          "INSERT INTO records (kind, id, data, sort_key) VALUES ('deployment', ?, ?, ?)",
+          d.id,
+          JSON.stringify(d),
+          at,
+        );
+      }
+    });
+    const n = "SELECT COUNT(*) AS n FROM records WHERE kind = 'deployment'";
+    await runRetention(ws);
+    expect(await count(ws, n)).toBe(seeded - RETENTION_BATCH);
+    await runRetention(ws);
+    expect(await count(ws, n)).toBe(5000);
+    const oldest = await count(
+      ws,
+      "SELECT COUNT(*) AS n FROM records WHERE kind = 'deployment' AND id IN ('dep-0', 'dep-519')",
+    );
+    expect(oldest).toBe(0);
+    const board = await call(`/w/${ws.id}/api/deployments`, bearer(ws.viewer));
+    expect(board.status).toBe(200);
+    const { deployments } = (await board.json()) as { deployments: Array<{ id: string }> };
+    expect(deployments[0]?.id).toBe(`dep-${seeded - 1}`);
+  });
+
+  it("drops the PagerDuty index row of an alert resolved on the dashboard", async () => {
+    const ws = await makeWorkspace("ret-pd-orphan");
+    const pd = await makeIntegration(ws, "pagerduty");
+    const trigger = () =>
+      postJson("/v2/enqueue", {
+        routing_key: pd.credential,
+        event_action: "trigger",
+        dedup_key: "disk-full",
+        payload: { summary: "disk full", source: "db", severity: "error" },
+      });
+    expect((await trigger()).status).toBe(202);
+    const [alert] = await listAlerts(ws);
+    const resolved = await call(
+      `/w/${ws.id}/api/alerts/${alert!.id}/resolve`,
+      jsonInit("POST", {}, ws.operator),
+    );
+    expect(resolved.status).toBe(200);
+    const index = "SELECT COUNT(*) AS n FROM records WHERE kind = 'pagerduty-open'";
+    expect(await count(ws, index)).toBe(1);
+    await runRetention(ws);
+    expect(await count(ws, index)).toBe(0);
+    // The same key then opens a new alert, as it did before.
+    expect((await trigger()).status).toBe(202);
+    const open = (await listAlerts(ws)).filter((a) => a.status === "firing");
+    expect(open).toHaveLength(1);
+    expect(open[0]!.id).not.toBe(alert!.id);
   });
 });
 
