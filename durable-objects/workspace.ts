@@ -95,6 +95,10 @@ export class Workspace extends DurableObject<Env> {
   stats() {
     return this.c.read.stats();
   }
+  /** Rows and bytes per table for `/metrics` (capabilities/retention.ts; cached a minute). */
+  storageUsage() {
+    return this.c.retention.usage();
+  }
   listSources() {
     return this.c.sources.list();
   }
@@ -287,8 +291,9 @@ export class Workspace extends DurableObject<Env> {
   refresh(...a: Parameters<Collection["refresh"]>) {
     return this.c.collection.refresh(...a);
   }
-  /** Called by the cron: makes sure every configured collector has its alarm task. */
+  /** Called by the cron: makes sure every configured collector, and retention, has its alarm task. */
   wake() {
+    this.c.retention.ensure(Date.now());
     return this.c.collection.wake();
   }
 

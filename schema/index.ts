@@ -10,6 +10,7 @@ export * from "./activity";
 export * from "./security";
 export * from "./sources";
 export * from "./settings";
+export * from "./retention";
 export * from "./auth";
 export * from "./problem";
 export * from "./frames";

@@ -2,6 +2,7 @@ import { z } from "zod";
 import { AwsEndpoints, AwsServiceKind } from "./aws";
 import { Severity, Text } from "./common";
 import { GithubSettingsFields } from "./github-integration";
+import { RETENTION_DEFAULTS, RetentionInput, RetentionSettings } from "./retention";
 
 const Percent = z.number().min(0).max(100);
 const Secret = Text(4096).min(1);
@@ -66,6 +67,8 @@ const SettingsFields = {
     })
     .strict()
     .optional(),
+  /** How long stored history is kept (schema/retention.ts). */
+  retention: RetentionInput.optional(),
 };
 
 /**
@@ -145,6 +148,7 @@ export const Settings = z.object({
       secretSet: z.boolean(),
     }),
   }),
+  retention: RetentionSettings,
 });
 export type Settings = z.infer<typeof Settings>;
 
@@ -157,6 +161,7 @@ export const DEFAULT_SETTINGS: Settings = {
     slack: { enabled: false, webhookUrlSet: false },
     webhook: { enabled: false, urlSet: false, secretSet: false },
   },
+  retention: RETENTION_DEFAULTS,
 };
 
 /** Settings as the workspace object stores them: secrets as AES-GCM ciphertext strings. */
@@ -191,5 +196,7 @@ export const StoredSettings = z.object({
       })
       .default({ enabled: false }),
   }),
+  /** Absent in settings stored before retention was configurable: the defaults apply. */
+  retention: RetentionInput.optional(),
 });
 export type StoredSettings = z.infer<typeof StoredSettings>;

@@ -207,6 +207,8 @@ export const PagerDutyOpenAlert = z.object({
   id: RecordId,
   dedupKey: z.string().max(255),
   alertId: RecordId,
+  /** The trigger came without a `dedup_key` and we made one up: pruned by age and count. */
+  generated: z.boolean().optional(),
 });
 export type PagerDutyOpenAlert = z.infer<typeof PagerDutyOpenAlert>;
 

@@ -14,6 +14,7 @@ import { MetricSeries } from "./metrics";
 import { Notifications } from "./notifications";
 import { Origins } from "./origins";
 import { ReadModel } from "./read-model";
+import { Retention } from "./retention";
 import { AlertSenders } from "./senders";
 import { WorkspaceSettings } from "./settings";
 import { SilenceWindows } from "./silences";
@@ -51,6 +52,7 @@ export class Capabilities {
   readonly origins: Origins;
   readonly read: ReadModel;
   readonly sockets: Sockets;
+  readonly retention: Retention;
   readonly alarmTasks: AlarmTasks;
 
   constructor(host: Host) {
@@ -131,6 +133,7 @@ export class Capabilities {
       activity: this.activity,
     });
     this.sockets = new Sockets(host, this.access, this.read);
+    this.retention = new Retention(host, this.alerts);
     host.outlet.connect(this.read.readers());
     this.alarmTasks = {
       ...host.outlet.tasks,
@@ -138,6 +141,7 @@ export class Capabilities {
       ...this.silences.tasks,
       ...this.collection.tasks,
       ...this.notifications.tasks,
+      ...this.retention.tasks,
     };
   }
 }

@@ -13,6 +13,10 @@ export class Idempotency {
     this.store = new IdempotencyStore(host.sql);
   }
 
+  /**
+   * `fingerprint` is the SHA-256 (hex) of method, path and canonical body, computed in the
+   * Worker (worker/middleware/idempotency.ts): the request body itself is never stored.
+   */
   async claim(tokenId: string, key: string, fingerprint: string): Promise<IdempotencyClaim> {
     const claim = this.store.claim(tokenId, key, fingerprint, Date.now());
     if (claim.state !== "stored") return claim;

@@ -102,7 +102,9 @@ export class PagerDutyAlerts {
         silencedBy,
       );
       this.alerts.put(alert);
-      this.open.put({ id: key, dedupKey, alertId: alert.id });
+      // Made-up keys are marked so retention can bound them (store/retention.ts).
+      const generated = event.dedup_key === undefined ? { generated: true } : {};
+      this.open.put({ id: key, dedupKey, alertId: alert.id, ...generated });
       return { dedupKey, kind: "created", alert };
     }
     if (!openAlert) return { dedupKey, kind: "none" };

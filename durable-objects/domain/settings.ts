@@ -1,4 +1,11 @@
-import { DEFAULT_SETTINGS, StoredSettings, type Settings, type SettingsInput } from "../../schema";
+import {
+  DEFAULT_SETTINGS,
+  RETENTION_DEFAULTS,
+  StoredSettings,
+  type RetentionSettings,
+  type Settings,
+  type SettingsInput,
+} from "../../schema";
 import type { SecretBox } from "../store/secret-box";
 import { githubTokenSet } from "./configured";
 
@@ -89,7 +96,13 @@ export async function mergeSettings(
         secret: await nextSecret(box, cur.webhook.secret, webhook?.secret),
       },
     },
+    retention: { ...current.retention, ...input.retention },
   };
+}
+
+/** The retention in force: what the workspace set, the defaults for the rest. */
+export function retentionOf(stored: StoredSettings): RetentionSettings {
+  return { ...RETENTION_DEFAULTS, ...stored.retention };
 }
 
 /** The readable view: secrets become "is one set". */
@@ -119,5 +132,6 @@ export function viewSettings(stored: StoredSettings): Settings {
         secretSet: webhook.secret !== undefined,
       },
     },
+    retention: retentionOf(stored),
   };
 }

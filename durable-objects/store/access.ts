@@ -6,9 +6,19 @@ import {
   type Role,
 } from "../../schema";
 import { randomSecret, sha256Hex } from "../lib/crypto";
+import { pruneSessions, pruneTickets } from "./retention";
 
 const SESSION_TTL_MS = 12 * 60 * 60 * 1000;
 const TICKET_TTL_MS = 60 * 1000;
+/**
+ * Live sessions per token: each sign-in adds one for 12 h, so without a cap a loop of
+ * sign-ins fills the table. Beyond it the oldest session of that token ends.
+ */
+export const MAX_SESSIONS_PER_TOKEN = 20;
+/** Unused socket tickets per token (each lives a minute); beyond it the oldest lapses. */
+export const MAX_TICKETS_PER_TOKEN = 50;
+/** Expired rows removed per sign-in or ticket; the `retention` alarm task removes the rest. */
+const EXPIRED_PER_WRITE = 20;
 
 type TokenRow = {
   id: string;
@@ -118,13 +128,14 @@ export class AccessStore {
     const secret = randomSecret("ods", this.workspaceId());
     const expiresAt = new Date(now.getTime() + SESSION_TTL_MS);
     const hash = await sha256Hex(secret);
-    this.sql.exec("DELETE FROM sessions WHERE expires_at < ?", now.getTime());
+    pruneSessions(this.sql, now.getTime(), EXPIRED_PER_WRITE);
     this.sql.exec(
       "INSERT INTO sessions (hash, token_id, expires_at) VALUES (?, ?, ?)",
       hash,
       tokenId,
       expiresAt.getTime(),
     );
+    this.keepNewest("sessions", tokenId, MAX_SESSIONS_PER_TOKEN);
     return { secret, expiresAt };
   }
 
@@ -144,7 +155,7 @@ export class AccessStore {
     const expiresAt = new Date(now.getTime() + TICKET_TTL_MS);
     const hash = await sha256Hex(ticket);
     const sessionHash = session === undefined ? null : await sha256Hex(session);
-    this.sql.exec("DELETE FROM tickets WHERE expires_at < ?", now.getTime());
+    pruneTickets(this.sql, now.getTime(), EXPIRED_PER_WRITE);
     this.sql.exec(
       "INSERT INTO tickets (hash, token_id, expires_at, session_hash) VALUES (?, ?, ?, ?)",
       hash,
@@ -152,7 +163,19 @@ export class AccessStore {
       expiresAt.getTime(),
       sessionHash,
     );
+    this.keepNewest("tickets", tokenId, MAX_TICKETS_PER_TOKEN);
     return { ticket, expiresAt };
+  }
+
+  /** Ends the token's oldest sessions or tickets beyond `keep` (newest expiry kept). */
+  private keepNewest(table: "sessions" | "tickets", tokenId: string, keep: number): void {
+    this.sql.exec(
+      `DELETE FROM ${table} WHERE token_id = ? AND rowid NOT IN
+         (SELECT rowid FROM ${table} WHERE token_id = ? ORDER BY expires_at DESC, rowid DESC LIMIT ?)`,
+      tokenId,
+      tokenId,
+      keep,
+    );
   }
 
   private lookup(

@@ -1,4 +1,5 @@
 import { StoredResponse, type IdempotencyClaim } from "../../schema";
+import { pruneIdempotency } from "./retention";
 import type { SecretBox } from "./secret-box";
 
 /** Stored responses are replayed for a day (Stripe's and the IETF draft's usual window). */
@@ -11,10 +12,15 @@ export const IDEMPOTENCY_TTL_MS = 24 * 60 * 60 * 1000;
  */
 export const CLAIM_LEASE_MS = 2 * 60 * 1000;
 /**
- * Larger responses are not kept (SQLite rows stop at 2 MB; our POST answers are small).
- * Counted in UTF-8 bytes, not characters: sealed and base64-encoded, 512 KiB stays near 700 kB.
+ * Larger responses are not kept: the key is then remembered as used (status only), and a
+ * retry gets a 409 saying the first request completed, never a second run. Our POST answers
+ * are a few kB; keys live a day, so this bounds the table at a small multiple of the requests
+ * a day rather than half a megabyte each. Counted in UTF-8 bytes, not characters: sealed and
+ * base64-encoded, 64 KiB stays under 90 kB (the bound migration 8 applies to older rows).
  */
-export const MAX_STORED_BYTES = 512 * 1024;
+export const MAX_STORED_BYTES = 64 * 1024;
+/** Expired keys removed per claim; the `retention` alarm task removes the rest in batches. */
+const EXPIRED_PER_CLAIM = 20;
 
 type Row = {
   fingerprint: string;
@@ -40,18 +46,22 @@ export class IdempotencyStore {
     fingerprint: string,
     now: number,
   ): IdempotencyClaim | { state: "stored"; sealed: string; status: number } {
-    this.sql.exec("DELETE FROM idempotency WHERE expires_at <= ?", now);
+    // Bounded: a claim never pays for a day's backlog. An expired row that survives this is
+    // still treated as absent below.
+    pruneIdempotency(this.sql, now, EXPIRED_PER_CLAIM);
     const row = this.sql
       .exec<Row>(
-        "SELECT fingerprint, claim_id, state, status, response FROM idempotency WHERE token_id = ? AND key = ?",
+        `SELECT fingerprint, claim_id, state, status, response FROM idempotency
+         WHERE token_id = ? AND key = ? AND expires_at > ?`,
         tokenId,
         key,
+        now,
       )
       .toArray()[0];
     if (!row) {
       const claimId = crypto.randomUUID();
       this.sql.exec(
-        `INSERT INTO idempotency (token_id, key, fingerprint, claim_id, state, expires_at)
+        `INSERT OR REPLACE INTO idempotency (token_id, key, fingerprint, claim_id, state, expires_at)
          VALUES (?, ?, ?, ?, 'pending', ?)`,
         tokenId,
         key,

@@ -3,7 +3,7 @@
  * `blockConcurrencyWhile` (the only place Cloudflare allows schema changes to race-free).
  * Append new entries; never edit a shipped one.
  */
-const MIGRATIONS: readonly string[] = [
+export const MIGRATIONS: readonly string[] = [
   // 1: workspace identity, access control, event log, records, settings, audit.
   `
   CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -101,6 +101,12 @@ const MIGRATIONS: readonly string[] = [
   );
   CREATE TABLE notification_keys (key TEXT PRIMARY KEY, at INTEGER NOT NULL);
   CREATE INDEX notification_keys_by_time ON notification_keys (at);
+  `,
+  // 8: idempotency responses are kept up to 64 KiB (was 512 KiB). Older, larger ones keep
+  // their status only, so a retry is refused as "already completed" instead of replayed.
+  // 90,000 characters is 64 KiB sealed and base64-encoded, with room for the key id.
+  `
+  UPDATE idempotency SET response = NULL WHERE length(response) > 90000;
   `,
 ];
 

@@ -10,7 +10,7 @@ export const MAX_PENDING = 500;
 /** Finished messages kept as delivery history. */
 const HISTORY = 500;
 /** Notified-event keys outlive the alerts they name (closed alerts age out after 30 days). */
-const KEY_TTL_MS = 35 * 24 * 60 * 60 * 1000;
+export const KEY_TTL_MS = 35 * 24 * 60 * 60 * 1000;
 
 export type OutboxMessage = {
   seq: number;

@@ -34,7 +34,7 @@ type Row = {
 export type HmacCandidate = { integrationId: string; secret: string; grafana?: GrafanaOptions };
 
 /** Redelivered ids are remembered this long (GitHub redeliveries happen within days). */
-const DELIVERY_MEMORY_MS = 30 * 86_400_000;
+export const DELIVERY_MEMORY_MS = 30 * 86_400_000;
 
 /** HMAC kinds keep a sealed secret (needed to recompute signatures); the others only a hash. */
 const usesHmac = (kind: WebhookKind) => kind === "github" || kind === "grafana";

@@ -86,10 +86,12 @@ function refusal(result: Exclude<IdempotencyClaim, { state: "claimed" | "replay"
         { "Retry-After": "1" },
       );
     case "unreplayable":
+      // The effect happened once and must not happen again; only its answer was not kept
+      // (larger than the replay cap, or sealed under a key since retired).
       return new ApiError(
         409,
         "idempotency_key_used",
-        `A request with this Idempotency-Key already completed (status ${result.status}), but its response cannot be replayed; use a new key.`,
+        `A request with this Idempotency-Key already completed (status ${result.status}) and will not run again, but its response was not kept for replay (too large, or no longer readable); read the result with a GET, or use a new key for a new request.`,
       );
   }
 }

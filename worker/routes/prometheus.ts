@@ -1,6 +1,6 @@
 import { createRoute } from "@hono/zod-openapi";
 import { z } from "zod";
-import { SourceState, type WorkspaceStats } from "../../schema";
+import { SourceState, type StorageUsage, type WorkspaceStats } from "../../schema";
 import { CONTENT_TYPE, renderExposition, type Family } from "../lib/prometheus";
 import { authorize } from "../middleware/auth";
 import { problemResponses, router } from "../openapi";
@@ -92,6 +92,36 @@ function families(stats: WorkspaceStats): Family[] {
   ];
 }
 
+/** Rows and payload bytes per table, and per kind of the shared `records` table. */
+function storageFamilies(usage: StorageUsage): Family[] {
+  return [
+    {
+      name: "opsdeck_table_rows",
+      help: "Rows per SQLite table of the workspace object (counted at most once a minute).",
+      type: "gauge",
+      samples: usage.tables.map((t) => ({ labels: { table: t.name }, value: t.rows })),
+    },
+    {
+      name: "opsdeck_table_bytes",
+      help: "Stored column bytes per SQLite table (without indexes or page overhead).",
+      type: "gauge",
+      samples: usage.tables.map((t) => ({ labels: { table: t.name }, value: t.bytes })),
+    },
+    {
+      name: "opsdeck_records_rows",
+      help: "Rows of the records table per kind (alert, incident, activity, ...).",
+      type: "gauge",
+      samples: usage.records.map((r) => ({ labels: { kind: r.name }, value: r.rows })),
+    },
+    {
+      name: "opsdeck_records_bytes",
+      help: "Stored column bytes of the records table per kind.",
+      type: "gauge",
+      samples: usage.records.map((r) => ({ labels: { kind: r.name }, value: r.bytes })),
+    },
+  ];
+}
+
 /** `GET /w/:workspace/metrics`: the workspace's state for a Prometheus scrape (token required). */
 export const prometheusRoutes = router().openapi(
   createRoute({
@@ -109,8 +139,10 @@ export const prometheusRoutes = router().openapi(
     },
   }),
   async (c) => {
-    const stats = await c.var.workspace.stub.stats();
+    const { stub } = c.var.workspace;
+    const [stats, usage] = await Promise.all([stub.stats(), stub.storageUsage()]);
     c.header("Cache-Control", "no-store");
-    return c.body(renderExposition(families(stats)), 200, { "Content-Type": CONTENT_TYPE });
+    const all = [...families(stats), ...storageFamilies(usage)];
+    return c.body(renderExposition(all), 200, { "Content-Type": CONTENT_TYPE });
   },
 );
