@@ -31,3 +31,4 @@ export * from "./contracts";
 export * from "./notifications";
 export * from "./list-caps";
 export * from "./allowed-origins";
+export * from "./socket-limits";

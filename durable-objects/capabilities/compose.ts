@@ -17,6 +17,7 @@ import { ReadModel } from "./read-model";
 import { AlertSenders } from "./senders";
 import { WorkspaceSettings } from "./settings";
 import { SilenceWindows } from "./silences";
+import { SocketGuard } from "./socket-guard";
 import { Sockets } from "./sockets";
 import { SourceStates } from "./sources";
 import { StatusPage } from "./status-page";
@@ -51,6 +52,7 @@ export class Capabilities {
   readonly origins: Origins;
   readonly read: ReadModel;
   readonly sockets: Sockets;
+  readonly socketGuard: SocketGuard;
   readonly alarmTasks: AlarmTasks;
 
   constructor(host: Host) {
@@ -130,7 +132,8 @@ export class Capabilities {
       web3: this.web3,
       activity: this.activity,
     });
-    this.sockets = new Sockets(host, this.access, this.read);
+    this.socketGuard = new SocketGuard(host, this.access.store);
+    this.sockets = new Sockets(host, this.access, this.read, this.socketGuard);
     host.outlet.connect(this.read.readers());
     this.alarmTasks = {
       ...host.outlet.tasks,
@@ -138,6 +141,7 @@ export class Capabilities {
       ...this.silences.tasks,
       ...this.collection.tasks,
       ...this.notifications.tasks,
+      ...this.socketGuard.tasks,
     };
   }
 }
