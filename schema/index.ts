@@ -32,3 +32,4 @@ export * from "./notifications";
 export * from "./list-caps";
 export * from "./allowed-origins";
 export * from "./socket-limits";
+export * from "./socket-close";

@@ -1,8 +1,11 @@
-import type { SocketLimitReason, SocketLimitStats } from "../../schema";
 import {
-  CREDENTIAL_SWEEP_MS,
   SOCKET_EVICTED_CODE,
   SOCKET_EVICTED_REASON,
+  type SocketLimitReason,
+  type SocketLimitStats,
+} from "../../schema";
+import {
+  CREDENTIAL_SWEEP_MS,
   evictionCount,
   socketCaps,
   type SocketCaps,

@@ -2,9 +2,9 @@
  * How many live sockets one token and one workspace may hold, and what happens past the caps.
  *
  * - Per principal (a token; a browser session counts as the token it was opened with): the
- *   token's OLDEST socket is closed with SOCKET_EVICTED_CODE and the new one is accepted. A
- *   user who reloads, or whose tabs leaked sockets, keeps working; a loop of connects from one
- *   token only ever replaces its own sockets.
+ *   token's OLDEST socket is closed with SOCKET_EVICTED_CODE (schema/socket-close.ts) and the
+ *   new one is accepted. A user who reloads, or whose tabs leaked sockets, keeps working; a
+ *   loop of connects from one token only ever replaces its own sockets.
  * - Per workspace: the NEW upgrade is refused (429 with Retry-After, before any socket
  *   exists). Closing someone else's socket would let any viewer with many tokens evict the
  *   workspace's other users; refusing the newcomer keeps every open dashboard live.
@@ -14,13 +14,6 @@ export const DEFAULT_SOCKET_CAP_PER_WORKSPACE = 2000;
 /** The platform's limit of sockets per Durable Object; a larger setting means nothing. */
 export const MAX_SOCKET_CAP = 32_768;
 
-/**
- * Close code for a socket replaced by a newer one of the same token: in the 4000–4999 range
- * applications define (RFC 6455 §7.4.2), so a client can tell it from a policy close (1008)
- * and stop reconnecting instead of evicting its own newer socket in turn.
- */
-export const SOCKET_EVICTED_CODE = 4008;
-export const SOCKET_EVICTED_REASON = "socket limit: oldest closed";
 /** A refused upgrade is told to come back after this long (sockets close at human pace). */
 export const SOCKET_RETRY_AFTER_SECONDS = 30;
 /** How often the object re-checks the credentials of its open sockets while any is open. */
