@@ -164,6 +164,15 @@ describe("socket caps", () => {
     expect(cards.map((m) => m.id)).toContain("cpu");
   });
 
+  it("counts hibernated sockets: the cap holds across eviction", async () => {
+    const ws = await makeWorkspace();
+    const socks = await connectMany(ws, ws.viewer, caps.perPrincipal);
+    await evictDurableObject(ws.stub);
+    await connect(ws, bearer(ws.viewer));
+    expect((await waitForClose(socks[0]!)).code).toBe(4008);
+    await expectLive(ws, socks.slice(1));
+  });
+
   it("keeps its counters through hibernation", async () => {
     const ws = await makeWorkspace();
     await connectMany(ws, ws.viewer, caps.perPrincipal + 1);
@@ -221,6 +230,17 @@ describe("sockets end with their credential", () => {
       ),
     );
     expect(due).toBeGreaterThan(Date.now() + 50_000);
+  });
+
+  it("sweeps hibernated sockets too", async () => {
+    const ws = await makeWorkspace();
+    const viewer = await connect(ws, bearer(ws.viewer));
+    const admin = await connect(ws, bearer(ws.admin));
+    await revokeQuietly(ws, "viewer-bot");
+    await evictDurableObject(ws.stub);
+    await runSweep(ws);
+    expect(await waitForClose(viewer)).toMatchObject({ code: 1008, reason: "token revoked" });
+    await expectLive(ws, [admin]);
   });
 
   it("closes the sockets of an expired session on the next frame and from the sweep", async () => {
