@@ -38,6 +38,9 @@ import type { SocketGuard } from "./socket-guard";
  * `resume` or `?lastSeq=`, the contract's frames, one per type, as of now: its `activity`
  * frames carry the whole feed, so replaying logged events (whose `activity` holds only new
  * items) would mislead it; the current frames are never more than a snapshot's worth.
+ *
+ * How many sockets a token and the workspace may hold, and how long a socket's credential
+ * holds, is the guard's to say (capabilities/socket-guard.ts).
  */
 export class Sockets {
   constructor(
