@@ -50,6 +50,10 @@ export default defineConfig({
                 SECRETS_KEY: TEST_SECRETS_KEY,
                 ENVIRONMENT: "test",
                 ALLOW_LOOPBACK_URLS: "true",
+                // Small socket caps, so the cap tests need a handful of sockets, not 2,000
+                // (test/integration/socket-limits.integration.test.ts reads them back).
+                SOCKET_CAP_PER_PRINCIPAL: "8",
+                SOCKET_CAP_PER_WORKSPACE: "16",
               },
             },
           }),

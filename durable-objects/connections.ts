@@ -10,6 +10,11 @@ export const SocketAttachment = z.object({
   connectedAt: z.string(),
   /** The browser session it was opened with (its hash), so signing out closes it. */
   session: z.string().optional(),
+  /**
+   * Epoch ms when the browser session it was opened with expires (absent for a bearer
+   * token, which has no expiry): checked on every inbound frame without touching storage.
+   */
+  expiresAt: z.number().int().nonnegative().optional(),
   /** `?frames=contract` (schema/frames.ts FrameMode); absent means Opsdeck's own frames. */
   frames: z.literal("contract").optional(),
   /**
@@ -26,6 +31,15 @@ export const SOCKET_TAG = "live";
  * through hibernation) rather than by reading every socket's attachment.
  */
 export const CONTRACT_TAG = "frames:contract";
+
+/**
+ * Carried by every socket of one token (sessions count as their token), so the per-principal
+ * cap counts them by tag instead of reading every attachment. Token ids are UUIDs, well
+ * within the runtime's 256-character tag limit.
+ */
+export function principalTag(tokenId: string): string {
+  return `principal:${tokenId}`;
+}
 
 /** Reads a socket's attachment defensively: a socket that is not ours yields undefined. */
 export function attachmentOf(ws: WebSocket): SocketAttachment | undefined {

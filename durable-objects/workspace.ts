@@ -93,7 +93,7 @@ export class Workspace extends DurableObject<Env> {
     return this.c.read.snapshot();
   }
   stats() {
-    return this.c.read.stats();
+    return { ...this.c.read.stats(), socketLimits: this.c.socketGuard.stats() };
   }
   /** Rows and bytes per table for `/metrics` (capabilities/retention.ts; cached a minute). */
   storageUsage() {

@@ -33,3 +33,5 @@ export * from "./contracts";
 export * from "./notifications";
 export * from "./list-caps";
 export * from "./allowed-origins";
+export * from "./socket-limits";
+export * from "./socket-close";

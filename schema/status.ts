@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { Severity } from "./common";
 import { Metric } from "./metrics";
+import { SocketLimitStats } from "./socket-limits";
 import { SourceStatus } from "./sources";
 
 /**
@@ -16,6 +17,8 @@ export const WorkspaceStats = z.object({
   metrics: z.array(Metric),
   alertsFiring: z.record(Severity, z.number().int().nonnegative()),
   incidentsOpen: z.number().int().nonnegative(),
+  /** Optional: an object deployed before the socket caps does not report it. */
+  socketLimits: SocketLimitStats.optional(),
 });
 export type WorkspaceStats = z.infer<typeof WorkspaceStats>;
 

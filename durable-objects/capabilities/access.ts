@@ -12,10 +12,12 @@ import {
   type Principal,
   type WorkspaceInfo,
 } from "../../schema";
-import { attachmentOf, closeQuietly, type SocketAttachment } from "../connections";
+import { attachmentOf, type SocketAttachment } from "../connections";
 import { TokenBuckets } from "../../lib/token-bucket";
 import { AccessStore } from "../store/access";
+import { SocketCounters } from "../store/socket-counters";
 import type { Host } from "./host";
+import { closeEnded } from "./socket-guard";
 
 /**
  * Who may do what: the workspace record, API tokens, browser sessions, socket tickets, the
@@ -29,9 +31,11 @@ export class Access {
    * request of its workspace, so the count is exact, and eviction only resets allowances.
    */
   private readonly mutationBuckets = new TokenBuckets(120, 2);
+  private readonly socketCounters: SocketCounters;
 
   constructor(private readonly host: Host) {
     this.store = new AccessStore(host.sql, () => host.workspaceId());
+    this.socketCounters = new SocketCounters(host.sql);
   }
 
   /** Creates the workspace and returns its first admin token (shown once). */
@@ -94,7 +98,7 @@ export class Access {
   async closeSession(actor: Principal, session: string): Promise<void> {
     const hash = await this.store.closeSession(session);
     this.host.audit.record(actor, "session.close", actor.tokenId, {}, new Date());
-    this.closeSockets((a) => a.session === hash, "signed out");
+    this.closeSockets((a) => a.session === hash, "signed_out");
   }
 
   /** `session`: the browser session asking, if any, so its sockets close when it ends. */
@@ -126,7 +130,7 @@ export class Access {
     this.store.revokeToken(id, now);
     const after = this.store.getToken(id)!;
     this.host.audit.record(actor, "token.revoke", id, { before, after }, now);
-    this.closeSockets((a) => a.principal.tokenId === id, "token revoked");
+    this.closeSockets((a) => a.principal.tokenId === id, "token_revoked");
     return ok(after);
   }
 
@@ -134,10 +138,15 @@ export class Access {
     return this.host.audit.page(query.limit, query.before);
   }
 
-  private closeSockets(match: (attachment: SocketAttachment) => boolean, reason: string): void {
+  /** Closes (1008) and counts the open sockets that `match`; the minute sweep is the backstop. */
+  private closeSockets(
+    match: (attachment: SocketAttachment) => boolean,
+    reason: "signed_out" | "token_revoked",
+  ): void {
     for (const ws of this.host.sockets()) {
+      if (ws.readyState !== WebSocket.OPEN) continue;
       const attachment = attachmentOf(ws);
-      if (attachment && match(attachment)) closeQuietly(ws, 1008, reason);
+      if (attachment && match(attachment)) closeEnded(ws, reason, this.socketCounters);
     }
   }
 }

@@ -18,6 +18,7 @@ import { Retention } from "./retention";
 import { AlertSenders } from "./senders";
 import { WorkspaceSettings } from "./settings";
 import { SilenceWindows } from "./silences";
+import { SocketGuard } from "./socket-guard";
 import { Sockets } from "./sockets";
 import { SourceStates } from "./sources";
 import { StatusPage } from "./status-page";
@@ -53,6 +54,7 @@ export class Capabilities {
   readonly read: ReadModel;
   readonly sockets: Sockets;
   readonly retention: Retention;
+  readonly socketGuard: SocketGuard;
   readonly alarmTasks: AlarmTasks;
 
   constructor(host: Host) {
@@ -132,8 +134,9 @@ export class Capabilities {
       web3: this.web3,
       activity: this.activity,
     });
-    this.sockets = new Sockets(host, this.access, this.read);
     this.retention = new Retention(host, this.alerts);
+    this.socketGuard = new SocketGuard(host, this.access.store);
+    this.sockets = new Sockets(host, this.access, this.read, this.socketGuard);
     host.outlet.connect(this.read.readers());
     this.alarmTasks = {
       ...host.outlet.tasks,
@@ -142,6 +145,7 @@ export class Capabilities {
       ...this.collection.tasks,
       ...this.notifications.tasks,
       ...this.retention.tasks,
+      ...this.socketGuard.tasks,
     };
   }
 }

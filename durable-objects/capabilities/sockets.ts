@@ -13,10 +13,12 @@ import {
   RESUME_INTERVAL_MS,
   takeResume,
 } from "../domain/resume-allowance";
+import { SOCKET_RETRY_AFTER_SECONDS } from "../domain/socket-limits";
 import {
   CONTRACT_TAG,
   SOCKET_TAG,
   attachmentOf,
+  principalTag,
   closeQuietly,
   isReservedCloseCode,
   sendFrame,
@@ -25,6 +27,7 @@ import {
 import type { Access } from "./access";
 import type { Host } from "./host";
 import type { ReadModel } from "./read-model";
+import type { SocketGuard } from "./socket-guard";
 
 /**
  * Live sockets: the upgrade (authenticated here, in the same call), the snapshot or missed
@@ -35,12 +38,16 @@ import type { ReadModel } from "./read-model";
  * `resume` or `?lastSeq=`, the contract's frames, one per type, as of now: its `activity`
  * frames carry the whole feed, so replaying logged events (whose `activity` holds only new
  * items) would mislead it; the current frames are never more than a snapshot's worth.
+ *
+ * How many sockets a token and the workspace may hold, and how long a socket's credential
+ * holds, is the guard's to say (capabilities/socket-guard.ts).
  */
 export class Sockets {
   constructor(
     private readonly host: Host,
     private readonly access: Access,
     private readonly read: ReadModel,
+    private readonly guard: SocketGuard,
   ) {}
 
   /** Upgrades a WebSocket whose credential the Worker has vetted (shape, workspace). */
@@ -54,6 +61,16 @@ export class Sockets {
         ? await this.access.store.resolveWithSession(credential.data, new Date())
         : undefined;
     if (!resolved) return new Response("Invalid, expired or revoked credential", { status: 401 });
+    const now = Date.now();
+    // Before the caps: admit and accept then run with no await between them.
+    await this.guard.watch(now);
+    if (!this.guard.admit(resolved.principal.tokenId)) {
+      const retryAfter = String(SOCKET_RETRY_AFTER_SECONDS);
+      return new Response("Socket limit reached", {
+        status: 429,
+        headers: { "Retry-After": retryAfter },
+      });
+    }
     const { 0: client, 1: server } = new WebSocketPair();
     const query = new URL(request.url).searchParams;
     // The Worker refused any other value before the object was touched.
@@ -62,11 +79,13 @@ export class Sockets {
       opsdeck: 1,
       principal: resolved.principal,
       connectedSeq: this.host.log.lastSeq,
-      connectedAt: new Date().toISOString(),
+      connectedAt: new Date(now).toISOString(),
       session: resolved.session,
+      ...(resolved.expiresAt === undefined ? {} : { expiresAt: resolved.expiresAt }),
       ...(contract ? { frames: "contract" as const } : {}),
     };
-    this.host.ctx.acceptWebSocket(server, contract ? [SOCKET_TAG, CONTRACT_TAG] : [SOCKET_TAG]);
+    const tags = [SOCKET_TAG, principalTag(resolved.principal.tokenId)];
+    this.host.ctx.acceptWebSocket(server, contract ? [...tags, CONTRACT_TAG] : tags);
     server.serializeAttachment(attachment);
     // Sent before the 101 is returned: the runtime queues them, so the snapshot (or the
     // missed events) always precedes any broadcast this socket receives.
@@ -86,6 +105,8 @@ export class Sockets {
       // version) has no principal we could authorize: make the client reconnect.
       const attachment = attachmentOf(ws);
       if (!attachment) return closeQuietly(ws, 1008, "session unknown; reconnect");
+      // The session or token that opened it may have ended since (expiry, sign-out, revoke).
+      if (!this.guard.holds(ws, attachment, Date.now())) return;
       const frame = ClientFrame.safeParse(safeJson(message));
       if (!frame.success)
         return this.sendError(

@@ -101,7 +101,7 @@ export class AccessStore {
   async resolveWithSession(
     credential: Credential,
     now: Date,
-  ): Promise<{ principal: Principal; session?: string } | undefined> {
+  ): Promise<{ principal: Principal; session?: string; expiresAt?: number } | undefined> {
     const hash = await sha256Hex(credential.secret);
     const found = this.lookup(credential.kind, hash, now.getTime());
     if (!found) return undefined;
@@ -121,7 +121,30 @@ export class AccessStore {
     return {
       principal: { tokenId: token.id, name: token.name, role: token.role },
       session: found.session ?? undefined,
+      ...(found.expires_at === null ? {} : { expiresAt: found.expires_at }),
     };
+  }
+
+  /**
+   * Why a socket opened with this token (and browser session, by hash) must close now, or
+   * undefined while both still hold. Two primary-key lookups: cheap enough for every inbound
+   * frame and for the minute sweep.
+   */
+  socketEnded(
+    tokenId: string,
+    session: string | undefined,
+    nowMs: number,
+  ): "token_revoked" | "signed_out" | "session_expired" | undefined {
+    const token = this.sql
+      .exec("SELECT 1 FROM tokens WHERE id = ? AND revoked_at IS NULL", tokenId)
+      .next();
+    if (token.done) return "token_revoked";
+    if (session === undefined) return undefined;
+    const row = this.sql
+      .exec<{ expires_at: number }>("SELECT expires_at FROM sessions WHERE hash = ?", session)
+      .next();
+    if (row.done) return "signed_out";
+    return row.value.expires_at <= nowMs ? "session_expired" : undefined;
   }
 
   async openSession(tokenId: string, now: Date): Promise<{ secret: string; expiresAt: Date }> {
@@ -182,23 +205,29 @@ export class AccessStore {
     kind: Credential["kind"],
     hash: string,
     nowMs: number,
-  ): { token_id: string; session: string | null } | undefined {
-    type Row = { token_id: string; session: string | null };
+  ): { token_id: string; session: string | null; expires_at: number | null } | undefined {
+    type Row = { token_id: string; session: string | null; expires_at: number | null };
+    // A ticket issued to a browser session is only as good as that session: one redeemed
+    // after sign-out or expiry would open a socket the session no longer vouches for.
     const query =
       kind === "token"
         ? this.sql.exec<Row>(
-            "SELECT id AS token_id, NULL AS session FROM tokens WHERE hash = ?",
+            "SELECT id AS token_id, NULL AS session, NULL AS expires_at FROM tokens WHERE hash = ?",
             hash,
           )
         : kind === "session"
           ? this.sql.exec<Row>(
-              "SELECT token_id, hash AS session FROM sessions WHERE hash = ? AND expires_at > ?",
+              "SELECT token_id, hash AS session, expires_at FROM sessions WHERE hash = ? AND expires_at > ?",
               hash,
               nowMs,
             )
           : this.sql.exec<Row>(
-              "SELECT token_id, session_hash AS session FROM tickets WHERE hash = ? AND expires_at > ?",
+              `SELECT t.token_id, t.session_hash AS session, s.expires_at AS expires_at
+                 FROM tickets t LEFT JOIN sessions s ON s.hash = t.session_hash
+                WHERE t.hash = ? AND t.expires_at > ?
+                  AND (t.session_hash IS NULL OR s.expires_at > ?)`,
               hash,
+              nowMs,
               nowMs,
             );
     const row = query.next();

@@ -62,6 +62,11 @@ const makeDue = (ws: TestWorkspace, task: string) =>
     new AlarmSchedule(state.storage).set(task, Date.now()),
   );
 
+/** When the credential sweep of open sockets is due (planned while any socket is open). */
+const sweepAt = (ws: TestWorkspace) =>
+  runInDurableObject(ws.stub, (_instance, state) =>
+    new AlarmSchedule(state.storage).dueAt("sockets:credentials"),
+  );
 const alarmAt = (ws: TestWorkspace) =>
   runInDurableObject(ws.stub, (_instance, state) => state.storage.getAlarm());
 
@@ -149,17 +154,20 @@ describe("eviction and hibernation", () => {
 });
 
 describe("hibernation: no server heartbeat", () => {
-  it("arms no alarm for open sockets; the runtime answers their pings while hibernated", async () => {
+  it("arms only the minute credential sweep for open sockets; the runtime answers their pings while hibernated", async () => {
     const ws = await makeWorkspace();
     expect(await alarmAt(ws)).toBeNull();
     const a = await connect(ws, ws.viewer);
     const b = await connect(ws, ws.admin);
     // Clients ping themselves every 30 s; a server ping would wake the object for nothing.
-    expect(await alarmAt(ws)).toBeNull();
+    // The one alarm is the credential sweep (capabilities/socket-guard.ts), a minute on.
+    const sweep = await sweepAt(ws);
+    expect(sweep).toBeGreaterThan(Date.now() + 30_000);
+    expect(await alarmAt(ws)).toBe(sweep);
     await evictDurableObject(ws.stub);
     await pingPong(a);
     await pingPong(b);
-    expect(await alarmAt(ws)).toBeNull();
+    expect(await alarmAt(ws)).toBe(sweep);
     await expectNoFrame(a, 150, (f) => f.type === "ping");
   });
 
@@ -173,7 +181,7 @@ describe("hibernation: no server heartbeat", () => {
       new AlarmSchedule(state.storage).dueAt("heartbeat"),
     );
     expect(left).toBeUndefined();
-    expect(await alarmAt(ws)).toBeNull();
+    expect(await alarmAt(ws)).toBe(await sweepAt(ws));
     // The client's own pong frame is still a no-op, never a reason to close.
     sock.send('{"type":"pong"}');
     await pingPong(sock);

@@ -1,4 +1,5 @@
 import type { PING_FRAME } from "../../schema/frames";
+import { SOCKET_EVICTED_CODE } from "../../schema/socket-close";
 import type { ConnectionState } from "../components/connection";
 import { backoffDelay } from "./backoff";
 
@@ -13,6 +14,7 @@ const HEALTHY_AFTER_MS = 10_000;
 /** Down this long: fall back to polling the read API while reconnecting continues. */
 export const POLL_AFTER_MS = 10_000;
 export const POLL_EVERY_MS = 15_000;
+const REPLACED_DETAIL = "replaced by a newer connection of this sign-in; reload to go live";
 
 export type LinkStatus = { state: ConnectionState; detail?: string };
 export type PollOutcome = "ok" | "failed" | "unauthorized";
@@ -40,6 +42,8 @@ export class LiveLink {
   private lastFrameAt = 0;
   private retryAt = 0;
   private stopped = false;
+  /** Closed 4008 (replaced): polls only, never reconnects (see `replaced`). */
+  private parked = false;
   private polling = false;
   private pollDetail = "";
   private timers: {
@@ -60,7 +64,7 @@ export class LiveLink {
 
   /** Reconnect at once (the network came back) instead of waiting out the backoff. */
   retryNow(): void {
-    if (this.ws || this.stopped) return;
+    if (this.ws || this.stopped || this.parked) return;
     clearTimeout(this.timers.retry);
     void this.connect();
   }
@@ -87,8 +91,11 @@ export class LiveLink {
       if (typeof event.data === "string") this.options.onText(event.data);
     };
     // Whatever the close code (a deploy, a revoked token), reconnecting asks for a new
-    // ticket first, and that answer (401) is what tells a signed-out page apart.
-    ws.onclose = () => this.drop(ws);
+    // ticket first, and that answer (401) is what tells a signed-out page apart. Except 4008:
+    // a newer socket of the same token replaced this one, and reconnecting would only evict
+    // that one in turn (a loop across the user's tabs), so this page polls until reloaded.
+    ws.onclose = (event) =>
+      event.code === SOCKET_EVICTED_CODE ? this.replaced(ws) : this.drop(ws);
   }
 
   private async fetchTicket(): Promise<string | "unauthorized" | undefined> {
@@ -179,6 +186,18 @@ export class LiveLink {
     clearInterval(this.timers.poll);
   }
 
+  /** Replaced by a newer socket of the same token: no reconnect; the API keeps the page fresh. */
+  private replaced(ws: WebSocket): void {
+    if (ws !== this.ws) return;
+    this.parked = true;
+    ws.onopen = ws.onmessage = ws.onclose = null;
+    this.ws = undefined;
+    clearTimeout(this.timers.connect);
+    clearInterval(this.timers.ping);
+    this.startPolling();
+    this.report();
+  }
+
   private signedOut(): void {
     this.stopped = true;
     this.stopPolling();
@@ -196,7 +215,10 @@ export class LiveLink {
   private report(): void {
     if (this.stopped) return;
     if (this.ws?.readyState === WebSocket.OPEN) return this.options.onStatus({ state: "live" });
-    if (this.polling) return this.options.onStatus({ state: "offline", detail: this.pollDetail });
+    if (this.polling) {
+      const detail = this.parked ? `${REPLACED_DETAIL}; ${this.pollDetail}` : this.pollDetail;
+      return this.options.onStatus({ state: "offline", detail });
+    }
     if (!this.everLive) return this.options.onStatus({ state: "connecting" });
     const wait = Math.max(0, Math.round((this.retryAt - Date.now()) / 1000));
     const detail =

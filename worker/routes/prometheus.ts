@@ -2,6 +2,7 @@ import { createRoute } from "@hono/zod-openapi";
 import { z } from "zod";
 import { SourceState, type StorageUsage, type WorkspaceStats } from "../../schema";
 import { CONTENT_TYPE, renderExposition, type Family } from "../lib/prometheus";
+import { socketFamilies } from "../lib/socket-families";
 import { authorize } from "../middleware/auth";
 import { problemResponses, router } from "../openapi";
 import { WorkspaceParams } from "./params";
@@ -77,6 +78,7 @@ function families(stats: WorkspaceStats): Family[] {
       type: "gauge",
       samples: [{ value: stats.sockets }],
     },
+    ...socketFamilies(stats.socketLimits),
     {
       name: "opsdeck_events_total",
       help: "Change events published (the event log's sequence number).",

@@ -1,6 +1,7 @@
 import { Hono } from "hono";
 import { z } from "zod";
 import { CREDENTIAL_HEADER, FRAMES_PARAM, FrameMode } from "../../schema";
+import { SOCKET_RETRY_AFTER_SECONDS, socketCaps } from "../../durable-objects/domain/socket-limits";
 import type { AppEnv } from "../env";
 import { ApiError } from "../errors";
 import { invalidCredential, vetCredential } from "../middleware/auth";
@@ -15,6 +16,8 @@ const SocketQuery = z.object({ [FRAMES_PARAM]: FrameMode.optional() });
  * Origin is accepted only with a ticket and only if the workspace lists it (api/allowed-origins,
  * read from the isolate's short cache or with one cheap call).
  * `?frames=opsdeck|contract` picks the frames the socket gets (schema/frames.ts FrameMode).
+ * Past the token's socket cap its oldest socket is closed (4008); past the workspace's cap the
+ * upgrade is refused with 429 and Retry-After.
  */
 export const socketRoutes = new Hono<AppEnv>().get(
   "/ws",
@@ -52,6 +55,16 @@ export const socketRoutes = new Hono<AppEnv>().get(
     });
     const res = await c.env.WORKSPACE.getByName(id).fetch(new Request(url, { headers }));
     if (res.status === 401) throw invalidCredential();
+    // The workspace holds its cap of sockets (durable-objects/domain/socket-limits.ts): the
+    // newcomer is refused before any socket exists, and open dashboards stay live.
+    if (res.status === 429)
+      throw new ApiError(
+        429,
+        "socket_limit",
+        `This workspace has its maximum of ${socketCaps(c.env).perWorkspace} live connections; try again later or close unused dashboards.`,
+        undefined,
+        { "Retry-After": res.headers.get("Retry-After") ?? String(SOCKET_RETRY_AFTER_SECONDS) },
+      );
     // A response from another object has immutable headers, and the app's middleware
     // (request id, security headers) adds to them: hand back a fresh one around the socket.
     return new Response(res.body, {
