@@ -138,6 +138,7 @@ export class Capabilities {
       ...this.silences.tasks,
       ...this.collection.tasks,
       ...this.notifications.tasks,
+      ...this.github.tasks,
     };
   }
 }

@@ -12,6 +12,8 @@ import {
   type SecurityScan,
   type SourceStatus,
 } from "../../schema";
+import { sha256Hex } from "../lib/crypto";
+import type { DeliveryMemory } from "../store/delivery-memory";
 import type { RecordStore } from "../store/records";
 import type { SecretBox } from "../store/secret-box";
 import type { WebhookIntegrations } from "../store/webhook-integrations";
@@ -26,6 +28,10 @@ export type GithubIngestDeps = {
   exists: () => boolean;
   box: () => Promise<SecretBox | undefined>;
   webhooks: WebhookIntegrations;
+  /** Delivery ids and body hashes already applied (replay and redelivery protection). */
+  memory: DeliveryMemory;
+  /** Makes sure the alarm prunes `memory` later; callable inside the transaction. */
+  pruneLater: (now: Date) => void;
   pipelines: RecordStore<typeof Pipeline>;
   deployments: RecordStore<typeof Deployment>;
   security: RecordStore<typeof SecurityScan>;
@@ -41,16 +47,18 @@ export type GithubIngestDeps = {
 type Changed = NonNullable<GithubDeliveryResult["changed"]>;
 
 const DELIVERY_ID = /^[A-Za-z0-9-]{1,100}$/;
-const EVENT_NAME = /^[a-z_]{1,100}$/;
+const EVENT_NAME = /^[a-z][a-z0-9_]{0,99}$/;
 
 /**
  * One GitHub delivery, in this order: the workspace has a GitHub integration (404) → the
  * signature over the raw bytes matches a current or rotating secret (401) → the body is a JSON
  * object (415/400) → headers name the event and delivery (400) → `ping` answers pong → an
  * unmapped event or action is ignored (202, stored nowhere) → the payload has the fields used
- * (400) → in ONE transaction: skip a delivery id already applied (200 duplicate), else apply,
- * remember the id and count it. A delivery whose transaction failed stored nothing, not even its
- * id, so GitHub's redelivery is processed. Every rejection is counted on the integration with
+ * (400) → in ONE transaction: skip a delivery whose id OR raw-body SHA-256 was applied before
+ * (200 duplicate: a GitHub redelivery keeps both; a captured delivery replayed under a new id,
+ * which the signature does not cover, keeps the body), else apply, remember both and count it.
+ * A delivery whose transaction failed stored nothing, not even its id, so GitHub's redelivery
+ * is processed. The Worker has checked the headers' shape and the body's size already. Every rejection is counted on the integration with
  * its reason (on all GitHub integrations when the signature matched none).
  */
 export async function ingestGithub(
@@ -118,10 +126,10 @@ export async function ingestGithub(
     return reject(who, 400, "invalid_payload", detail, first?.path);
   }
 
+  const keys = [`github:${id}`, `github-body:${await sha256Hex(delivery.body)}`];
   try {
     return deps.transaction(() => {
-      const key = `github:${id}`;
-      if (deps.webhooks.alreadyApplied(key)) {
+      if (deps.memory.seen(keys)) {
         deps.webhooks.record(who, "duplicate", now);
         return ok<GithubDeliveryResult>({
           status: "duplicate",
@@ -131,7 +139,8 @@ export async function ingestGithub(
         });
       }
       const result = apply(deps, mapping.change, now);
-      deps.webhooks.markApplied(key, signature.integrationId, now);
+      deps.memory.remember(keys, signature.integrationId, now);
+      deps.pruneLater(now);
       deps.webhooks.record(who, "accepted", now);
       reportLive(deps, now);
       const nothing = Object.values(result).every((ids) => ids.length === 0);
