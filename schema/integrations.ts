@@ -11,7 +11,16 @@ const HeaderName = z
   .max(100)
   .regex(/^[A-Za-z0-9-]+$/, "an HTTP header name");
 
-/** Grafana's HMAC header differs between its docs and its code, so both are accepted by default. */
+/** Where Grafana is told to put its signed timestamp unless an integration names another header. */
+export const GRAFANA_TIMESTAMP_HEADER = "X-Grafana-Alerting-Signature-Timestamp";
+/** The replay window: a signed timestamp further than this from the server's clock is refused. */
+export const GRAFANA_TOLERANCE_SECONDS = 300;
+
+/**
+ * Grafana's HMAC header differs between its docs and its code, so both are accepted by default.
+ * A signed timestamp is always required (the replay window): integrations stored before it was
+ * the default, without `timestampHeader`, read back with the default header and window.
+ */
 export const GrafanaOptions = z
   .object({
     signatureHeaders: z
@@ -19,8 +28,8 @@ export const GrafanaOptions = z
       .min(1)
       .max(4)
       .default(["X-Grafana-Alerting-Signature", "X-Grafana-Alert-Signature"]),
-    timestampHeader: HeaderName.optional(),
-    toleranceSeconds: z.number().int().min(1).max(3600).default(300),
+    timestampHeader: HeaderName.default(GRAFANA_TIMESTAMP_HEADER),
+    toleranceSeconds: z.number().int().min(1).max(3600).default(GRAFANA_TOLERANCE_SECONDS),
   })
   .strict();
 export type GrafanaOptions = z.infer<typeof GrafanaOptions>;

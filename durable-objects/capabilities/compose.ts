@@ -146,6 +146,7 @@ export class Capabilities {
       ...this.notifications.tasks,
       ...this.retention.tasks,
       ...this.socketGuard.tasks,
+      ...this.github.tasks,
     };
   }
 }

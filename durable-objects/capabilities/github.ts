@@ -24,14 +24,21 @@ import { ingestGithub } from "../domain/github-ingest";
 import * as pipelineActions from "../domain/pipeline-actions";
 import type { ActionDeps } from "../domain/provider-call";
 import { loadSettings } from "../domain/settings";
+import { DELIVERY_RETENTION_MS, DeliveryMemory } from "../store/delivery-memory";
 import { ProviderActions } from "../store/provider-actions";
 import type { Activity } from "./activity";
 import type { Delivery } from "./delivery";
-import type { Host } from "./host";
+import type { AlarmTasks, Host } from "./host";
 import type { SourceStates } from "./sources";
 import type { Webhooks } from "./webhooks";
 
 type Action<T> = Promise<Outcome<T>>;
+
+/** The alarm task that forgets old delivery ids and body hashes, a batch at a time. */
+const PRUNE_TASK = "github:deliveries";
+/** Pruning runs at most this often while deliveries arrive, and right away while a batch is full. */
+const PRUNE_EVERY_MS = 3_600_000;
+const PRUNE_AGAIN_MS = 1_000;
 
 /**
  * GitHub: the integration's settings, its collector job, its webhook receiver and the actions
@@ -39,6 +46,10 @@ type Action<T> = Promise<Outcome<T>>;
  */
 export class Github {
   private readonly actions: ProviderActions;
+  readonly memory: DeliveryMemory;
+  readonly tasks: AlarmTasks = {
+    [PRUNE_TASK]: (now) => this.prune(now),
+  };
 
   constructor(
     private readonly host: Host,
@@ -51,6 +62,7 @@ export class Github {
     },
   ) {
     this.actions = new ProviderActions(host.sql);
+    this.memory = new DeliveryMemory(host.sql);
   }
 
   view(): GithubIntegrationView {
@@ -111,6 +123,8 @@ export class Github {
         exists: () => this.host.info() !== undefined,
         box: () => this.host.box(),
         webhooks: this.deps.webhooks.store,
+        memory: this.memory,
+        pruneLater: (now) => this.host.schedule.soon(PRUNE_TASK, now.getTime() + PRUNE_EVERY_MS),
         ...d.stores(),
         sources: sources.reports,
         listSources: () => sources.list(),
@@ -121,6 +135,19 @@ export class Github {
       delivery,
       new Date(),
     );
+  }
+
+  /**
+   * One bounded prune of the delivery memory: again in a second while batches come back full,
+   * else when the oldest row expires (or sooner, when deliveries arrive), else never.
+   */
+  private prune(now: number): void {
+    const { more, oldestAt } = this.memory.prune(now);
+    const { schedule } = this.host;
+    if (more) schedule.write(PRUNE_TASK, now + PRUNE_AGAIN_MS);
+    else if (oldestAt !== undefined)
+      schedule.write(PRUNE_TASK, Math.max(now + PRUNE_EVERY_MS, oldestAt + DELIVERY_RETENTION_MS));
+    else schedule.cancel(PRUNE_TASK);
   }
 
   /** Deployments, runs and security alerts of the configured repositories. */

@@ -12,6 +12,8 @@ import {
   type SecurityScan,
   type SourceStatus,
 } from "../../schema";
+import { sha256Hex } from "../lib/crypto";
+import type { DeliveryMemory } from "../store/delivery-memory";
 import type { RecordStore } from "../store/records";
 import type { SecretBox } from "../store/secret-box";
 import type { WebhookIntegrations } from "../store/webhook-integrations";
@@ -26,6 +28,10 @@ export type GithubIngestDeps = {
   exists: () => boolean;
   box: () => Promise<SecretBox | undefined>;
   webhooks: WebhookIntegrations;
+  /** Delivery ids and body hashes already applied (replay and redelivery protection). */
+  memory: DeliveryMemory;
+  /** Makes sure the alarm prunes `memory` later; callable inside the transaction. */
+  pruneLater: (now: Date) => void;
   pipelines: RecordStore<typeof Pipeline>;
   deployments: RecordStore<typeof Deployment>;
   security: RecordStore<typeof SecurityScan>;
@@ -41,17 +47,20 @@ export type GithubIngestDeps = {
 type Changed = NonNullable<GithubDeliveryResult["changed"]>;
 
 const DELIVERY_ID = /^[A-Za-z0-9-]{1,100}$/;
-const EVENT_NAME = /^[a-z_]{1,100}$/;
+const EVENT_NAME = /^[a-z][a-z0-9_]{0,99}$/;
 
 /**
  * One GitHub delivery, in this order: the workspace has a GitHub integration (404) → the
- * signature over the raw bytes matches a current or rotating secret (401) → the body is a JSON
- * object (415/400) → headers name the event and delivery (400) → `ping` answers pong → an
- * unmapped event or action is ignored (202, stored nowhere) → the payload has the fields used
- * (400) → in ONE transaction: skip a delivery id already applied (200 duplicate), else apply,
- * remember the id and count it. A delivery whose transaction failed stored nothing, not even its
- * id, so GitHub's redelivery is processed. Every rejection is counted on the integration with
- * its reason (on all GitHub integrations when the signature matched none).
+ * signature over the raw bytes matches a current or rotating secret (401) → headers name the
+ * event and delivery (400) → a delivery whose id OR raw-body SHA-256 was applied before is a
+ * 200 duplicate (a GitHub redelivery keeps both; a captured delivery replayed under a new id or
+ * event name, neither of which the signature covers, keeps the body) → the body is a JSON
+ * object (415/400) → `ping` answers pong → an unmapped event or action is ignored (202, stored
+ * nowhere) → the payload has the fields used (400) → in ONE transaction: check for a duplicate
+ * again, apply, remember both keys and count it. A delivery whose transaction failed stored
+ * nothing, not even its id, so GitHub's redelivery is processed. The Worker has checked the
+ * headers' shape and the body's size already. Every rejection is counted on the integration
+ * with its reason (on all GitHub integrations when the signature matched none).
  */
 export async function ingestGithub(
   deps: GithubIngestDeps,
@@ -83,14 +92,19 @@ export async function ingestGithub(
   if (!signature.ok) return reject(all, 401, "signature_invalid", signature.reason);
   const who = [signature.integrationId];
 
-  const payload = decodeBody(delivery.contentType, delivery.body);
-  if (!payload.ok) return reject(who, payload.status, payload.code, payload.detail);
   const event = delivery.event ?? "";
   if (!EVENT_NAME.test(event))
     return reject(who, 400, "missing_header", "X-GitHub-Event is missing or malformed.");
   const id = delivery.deliveryId ?? "";
   if (!DELIVERY_ID.test(id))
     return reject(who, 400, "missing_header", "X-GitHub-Delivery is missing or malformed.");
+  // Neither the id nor the event header is signed: a known id or body is a duplicate before
+  // anything is parsed, whatever event name a replay claims (re-checked in the transaction).
+  const keys = [`github:${id}`, `github-body:${await sha256Hex(delivery.body)}`];
+  if (deps.memory.seen(keys)) return duplicate(deps, who, id, event, now);
+
+  const payload = decodeBody(delivery.contentType, delivery.body);
+  if (!payload.ok) return reject(who, payload.status, payload.code, payload.detail);
 
   if (event === "ping") {
     deps.transaction(() => {
@@ -120,18 +134,10 @@ export async function ingestGithub(
 
   try {
     return deps.transaction(() => {
-      const key = `github:${id}`;
-      if (deps.webhooks.alreadyApplied(key)) {
-        deps.webhooks.record(who, "duplicate", now);
-        return ok<GithubDeliveryResult>({
-          status: "duplicate",
-          delivery: id,
-          event,
-          action: mapping.action,
-        });
-      }
+      if (deps.memory.seen(keys)) return duplicate(deps, who, id, event, now, mapping.action);
       const result = apply(deps, mapping.change, now);
-      deps.webhooks.markApplied(key, signature.integrationId, now);
+      deps.memory.remember(keys, signature.integrationId, now);
+      deps.pruneLater(now);
       deps.webhooks.record(who, "accepted", now);
       reportLive(deps, now);
       const nothing = Object.values(result).every((ids) => ids.length === 0);
@@ -153,6 +159,19 @@ export async function ingestGithub(
       "Storing this delivery failed and nothing was kept; redeliver it from GitHub.",
     );
   }
+}
+
+/** A delivery applied before (by id or by body): acknowledged, counted, not applied again. */
+function duplicate(
+  deps: GithubIngestDeps,
+  who: string[],
+  id: string,
+  event: string,
+  now: Date,
+  action?: string,
+): Outcome<GithubDeliveryResult> {
+  deps.webhooks.record(who, "duplicate", now);
+  return ok({ status: "duplicate", delivery: id, event, action });
 }
 
 /** Applies one mapped change; returns the ids that actually changed (stale events change none). */

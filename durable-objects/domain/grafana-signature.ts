@@ -1,4 +1,4 @@
-import { GrafanaOptions, fail, type Outcome } from "../../schema";
+import { GrafanaOptions, fail, type Failure, type Outcome } from "../../schema";
 import { constantTimeEqual, hmacSha256Hex } from "../lib/crypto";
 import type { HmacCandidate } from "../store/webhook-integrations";
 
@@ -14,10 +14,13 @@ function concat(prefix: string, body: Uint8Array): Uint8Array<ArrayBuffer> {
 
 /**
  * Finds the Grafana integration whose secret signed this body: hex
- * HMAC-SHA256(secret, [timestamp + ":"] + raw body), no prefix, in any of the integration's
- * signature headers; with a timestamp header configured, the timestamp (Unix seconds) must
- * be within `toleranceSeconds` of now. Runs over the raw bytes, before anything is parsed.
- * `headers` are keyed by lower-case name.
+ * HMAC-SHA256(secret, timestamp + ":" + raw body), no prefix, in any of the integration's
+ * signature headers, with the timestamp (Unix seconds) in its timestamp header. The timestamp
+ * must be within `toleranceSeconds` (300 by default) of now, so a captured notification cannot
+ * be replayed later: every integration has this window, including those stored before it was
+ * the default (their options parse with the default header and window). Runs over the raw
+ * bytes, before anything is parsed. `headers` are keyed by lower-case name.
+ * https://grafana.com/docs/grafana/latest/alerting/configure-notifications/manage-contact-points/integrations/webhook-notifier/
  */
 export async function verifyGrafana(
   candidates: HmacCandidate[],
@@ -26,7 +29,7 @@ export async function verifyGrafana(
   now: Date,
 ): Promise<Outcome<string>> {
   let sawSignature = false;
-  let timestampProblem: string | undefined;
+  let timestampProblem: Failure | undefined;
   for (const candidate of candidates) {
     const options = candidate.grafana ?? DEFAULTS;
     const signatures = options.signatureHeaders
@@ -34,24 +37,31 @@ export async function verifyGrafana(
       .filter((s): s is string => !!s);
     if (signatures.length === 0) continue;
     sawSignature = true;
-    let prefix = "";
-    let stale = false;
-    if (options.timestampHeader) {
-      const name = options.timestampHeader;
-      const raw = headers[name.toLowerCase()]?.trim() ?? "";
-      if (!/^\d{1,12}$/.test(raw)) {
-        timestampProblem ??= `The ${name} header is missing or not a Unix time in seconds.`;
-        continue;
-      }
-      stale = Math.abs(now.getTime() - Number(raw) * 1000) > options.toleranceSeconds * 1000;
-      prefix = `${raw}:`;
+    const name = options.timestampHeader;
+    const raw = headers[name.toLowerCase()]?.trim() ?? "";
+    if (!/^\d{1,12}$/.test(raw)) {
+      timestampProblem ??= fail(
+        401,
+        "timestamp_missing",
+        `The ${name} header is missing or not a Unix time in seconds: set Timestamp Header to ${name} in the contact point's HMAC settings.`,
+        { field: `header.${name}` },
+      );
+      continue;
     }
-    const expected = await hmacSha256Hex(candidate.secret, concat(prefix, body));
+    const expected = await hmacSha256Hex(candidate.secret, concat(`${raw}:`, body));
     if (!signatures.some((s) => constantTimeEqual(s, expected))) continue;
-    if (!stale) return { ok: true, value: candidate.integrationId };
-    timestampProblem = `The ${options.timestampHeader} timestamp is more than ${options.toleranceSeconds} s from the server's clock (replayed or clock skew).`;
+    // Only a genuine signature reaches the clock check, so the answer says nothing to a forger.
+    const skewMs = Math.abs(now.getTime() - Number(raw) * 1000);
+    if (skewMs <= options.toleranceSeconds * 1000)
+      return { ok: true, value: candidate.integrationId };
+    timestampProblem = fail(
+      401,
+      "timestamp_out_of_window",
+      `The ${name} timestamp is more than ${options.toleranceSeconds} s from the server's clock (a replayed notification, or clock skew).`,
+      { field: `header.${name}` },
+    );
   }
-  if (timestampProblem) return fail(401, "timestamp_out_of_window", timestampProblem);
+  if (timestampProblem) return timestampProblem;
   if (!sawSignature)
     return fail(
       401,
@@ -61,6 +71,6 @@ export async function verifyGrafana(
   return fail(
     401,
     "signature_invalid",
-    "The signature does not match the body: check the contact point's HMAC secret (hex HMAC-SHA256 over the raw body).",
+    "The signature does not match the body: check the contact point's HMAC secret (hex HMAC-SHA256 over the timestamp, a colon and the raw body).",
   );
 }

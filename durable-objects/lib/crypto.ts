@@ -18,8 +18,10 @@ export function randomSecret(
   return `${kind}.${workspace}.${random}`;
 }
 
-export async function sha256Hex(text: string): Promise<string> {
-  return toHex(new Uint8Array(await crypto.subtle.digest("SHA-256", encoder.encode(text))));
+/** Hex SHA-256 of a string's UTF-8 bytes, or of raw bytes (a webhook body as received). */
+export async function sha256Hex(data: string | Uint8Array<ArrayBuffer>): Promise<string> {
+  const bytes = typeof data === "string" ? encoder.encode(data) : data;
+  return toHex(new Uint8Array(await crypto.subtle.digest("SHA-256", bytes)));
 }
 
 export async function hmacSha256Hex(

@@ -6,7 +6,6 @@
  * while a batch came back full. Deletes go by rowid through an indexed or bounded sub-select.
  */
 import { KEY_TTL_MS } from "./notification-outbox";
-import { DELIVERY_MEMORY_MS } from "./webhook-integrations";
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 
@@ -38,7 +37,7 @@ export function pruneAudit(sql: SqlStorage, now: number, auditDays: number, limi
 /** Rows of `table` whose `column` (epoch ms) is at or before `before`. */
 function pruneExpired(
   sql: SqlStorage,
-  table: "sessions" | "tickets" | "idempotency" | "deliveries" | "notification_keys",
+  table: "sessions" | "tickets" | "idempotency" | "notification_keys",
   column: "expires_at" | "received_at" | "at",
   before: number,
   limit: number,
@@ -59,9 +58,6 @@ export const pruneTickets = (sql: SqlStorage, now: number, limit: number) =>
 
 export const pruneIdempotency = (sql: SqlStorage, now: number, limit: number) =>
   pruneExpired(sql, "idempotency", "expires_at", now, limit);
-
-export const pruneDeliveries = (sql: SqlStorage, now: number, limit: number) =>
-  pruneExpired(sql, "deliveries", "received_at", now - DELIVERY_MEMORY_MS, limit);
 
 export const pruneNotifiedKeys = (sql: SqlStorage, now: number, limit: number) =>
   pruneExpired(sql, "notification_keys", "at", now - KEY_TTL_MS, limit);
@@ -170,7 +166,7 @@ export function pruneAll(
     { rule: "sessions", removed: pruneSessions(sql, now, limit) },
     { rule: "tickets", removed: pruneTickets(sql, now, limit) },
     { rule: "idempotency", removed: pruneIdempotency(sql, now, limit) },
-    { rule: "deliveries", removed: pruneDeliveries(sql, now, limit) },
+    // deliveries: pruned by the GitHub task that owns them (store/delivery-memory.ts).
     { rule: "notification_keys", removed: pruneNotifiedKeys(sql, now, limit) },
     { rule: "pagerduty_unkeyed", removed: prunePagerDutyUnkeyed(sql, now, limit) },
     { rule: "pagerduty_orphans", removed: prunePagerDutyOrphans(sql, limit) },

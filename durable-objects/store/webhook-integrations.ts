@@ -33,9 +33,6 @@ type Row = {
 /** A credential a receiver may check a delivery against: an HMAC secret, opened. */
 export type HmacCandidate = { integrationId: string; secret: string; grafana?: GrafanaOptions };
 
-/** Redelivered ids are remembered this long (GitHub redeliveries happen within days). */
-export const DELIVERY_MEMORY_MS = 30 * 86_400_000;
-
 /** HMAC kinds keep a sealed secret (needed to recompute signatures); the others only a hash. */
 const usesHmac = (kind: WebhookKind) => kind === "github" || kind === "grafana";
 
@@ -45,8 +42,8 @@ function endpointFor(kind: WebhookKind, workspace: string): string {
 
 /**
  * Per-workspace webhook integrations: credentials (sealed or hashed, never returned after
- * creation), rotation with an overlap window, delivery counters, and the ids of deliveries
- * already applied.
+ * creation), rotation with an overlap window and delivery counters. The deliveries already
+ * applied are remembered in `DeliveryMemory` (delivery-memory.ts).
  */
 export class WebhookIntegrations {
   constructor(
@@ -211,25 +208,6 @@ export class WebhookIntegrations {
         id,
       );
     }
-  }
-
-  /** True when this delivery key was applied before (checked and recorded in one transaction). */
-  alreadyApplied(key: string): boolean {
-    return !this.sql.exec("SELECT key FROM deliveries WHERE key = ?", key).next().done;
-  }
-
-  /** Call in the same synchronous block as the effect, so both commit together or neither. */
-  markApplied(key: string, integrationId: string, now: Date): void {
-    this.sql.exec(
-      "INSERT OR IGNORE INTO deliveries (key, integration_id, received_at) VALUES (?, ?, ?)",
-      key,
-      integrationId,
-      now.getTime(),
-    );
-    this.sql.exec(
-      "DELETE FROM deliveries WHERE received_at < ?",
-      now.getTime() - DELIVERY_MEMORY_MS,
-    );
   }
 
   private newCredential(kind: WebhookKind, chosen: string | undefined): string {

@@ -98,7 +98,13 @@ describe("GitHub webhooks through wrangler dev", () => {
     });
     const res = await fetch(`${baseUrl}/w/${ws.id}/hooks/github`, {
       method: "POST",
-      headers: { "Content-Type": "application/json", "X-GitHub-Event": "push" },
+      // Well-formed headers: the Worker checks them before it reads a byte of the body.
+      headers: {
+        "Content-Type": "application/json",
+        "X-GitHub-Event": "push",
+        "X-GitHub-Delivery": crypto.randomUUID(),
+        "X-Hub-Signature-256": `sha256=${"0".repeat(64)}`,
+      },
       body: stream,
       // @ts-expect-error -- Node's fetch needs `duplex` for a streamed body; lib.dom lacks it.
       duplex: "half",

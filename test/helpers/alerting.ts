@@ -113,3 +113,23 @@ export async function hmacHex(
   const mac = new Uint8Array(await crypto.subtle.sign("HMAC", key, bytes));
   return Array.from(mac, (b) => b.toString(16).padStart(2, "0")).join("");
 }
+
+/**
+ * The headers Grafana sends for a signed notification: hex HMAC-SHA256 of
+ * `<unix seconds>:<raw body>` and that time in the timestamp header (Opsdeck's defaults unless
+ * named). `at` is the Unix time in seconds, now by default.
+ */
+export async function grafanaHeaders(
+  secret: string,
+  body: string,
+  options: { at?: number; signatureHeader?: string; timestampHeader?: string } = {},
+): Promise<Record<string, string>> {
+  const at = options.at ?? Math.floor(Date.now() / 1000);
+  return {
+    [options.signatureHeader ?? "X-Grafana-Alerting-Signature"]: await hmacHex(
+      secret,
+      `${at}:${body}`,
+    ),
+    [options.timestampHeader ?? "X-Grafana-Alerting-Signature-Timestamp"]: String(at),
+  };
+}

@@ -1,8 +1,21 @@
+import { runInDurableObject } from "cloudflare:test";
 import { beforeAll, describe, expect, it } from "vitest";
 import type { AlertBatchResult } from "../../schema";
 import grafanaFixture from "../fixtures/alerting/grafana-webhook.json";
-import { hmacHex, integration, listAlerts, makeIntegration } from "../helpers/alerting";
-import { call, expectProblem, makeWorkspace, type TestWorkspace } from "../helpers/workspace";
+import {
+  grafanaHeaders,
+  hmacHex,
+  integration,
+  listAlerts,
+  makeIntegration,
+} from "../helpers/alerting";
+import {
+  call,
+  expectProblem,
+  jsonInit,
+  makeWorkspace,
+  type TestWorkspace,
+} from "../helpers/workspace";
 
 // The first workspace of a file pays the runtime's cold start; keep it out of the test timeouts.
 beforeAll(async () => {
@@ -22,6 +35,10 @@ function post(ws: TestWorkspace, raw: string, headers: Record<string, string>) {
 }
 
 const SECRET = "grafana-shared-secret";
+const TS_HEADER = "X-Grafana-Alerting-Signature-Timestamp";
+/** As Grafana signs with a Timestamp Header set: what every integration now requires. */
+const signed = (raw: string, options: Parameters<typeof grafanaHeaders>[2] = {}, secret = SECRET) =>
+  grafanaHeaders(secret, raw, options);
 
 async function setup(extra: Record<string, unknown> = {}) {
   const ws = await makeWorkspace("gf");
@@ -32,9 +49,7 @@ async function setup(extra: Record<string, unknown> = {}) {
 describe("Grafana receiver: signed deliveries", () => {
   it("accepts the documented payload signed in X-Grafana-Alerting-Signature", async () => {
     const { ws, gf } = await setup();
-    const res = await post(ws, body, {
-      "X-Grafana-Alerting-Signature": await hmacHex(SECRET, body),
-    });
+    const res = await post(ws, body, await signed(body));
     expect(res.status).toBe(200);
     expect((await res.json()) as AlertBatchResult).toMatchObject({
       created: 2,
@@ -58,36 +73,33 @@ describe("Grafana receiver: signed deliveries", () => {
 
   it("also accepts X-Grafana-Alert-Signature (the name in Grafana's code) by default", async () => {
     const { ws } = await setup();
-    const res = await post(ws, body, { "X-Grafana-Alert-Signature": await hmacHex(SECRET, body) });
+    const res = await post(
+      ws,
+      body,
+      await signed(body, { signatureHeader: "X-Grafana-Alert-Signature" }),
+    );
     expect(res.status).toBe(200);
   });
 
-  it("checks the timestamp when a timestamp header is configured", async () => {
+  it("checks the timestamp in a header the integration names", async () => {
     const { ws, gf } = await setup({
-      options: { timestampHeader: "X-Grafana-Alerting-Signature-Timestamp", toleranceSeconds: 300 },
+      options: { timestampHeader: "X-Custom-Timestamp", toleranceSeconds: 60 },
     });
     const now = Math.floor(Date.now() / 1000);
-    const signed = async (ts: number) => ({
-      "X-Grafana-Alerting-Signature": await hmacHex(SECRET, `${ts}:${body}`),
-      "X-Grafana-Alerting-Signature-Timestamp": String(ts),
-    });
-    expect((await post(ws, body, await signed(now))).status).toBe(200);
+    const at = (ts: number) => signed(body, { at: ts, timestampHeader: "X-Custom-Timestamp" });
+    expect((await post(ws, body, await at(now))).status).toBe(200);
     const stale = await expectProblem(
-      await post(ws, body, await signed(now - 301)),
+      await post(ws, body, await at(now - 61)),
       401,
       "timestamp_out_of_window",
     );
-    expect(stale.detail).toMatch(/300 s/);
-    await expectProblem(
-      await post(ws, body, await signed(now + 3600)),
-      401,
-      "timestamp_out_of_window",
-    );
+    expect(stale.detail).toMatch(/60 s/);
+    await expectProblem(await post(ws, body, await at(now + 3600)), 401, "timestamp_out_of_window");
     // Signed over the body alone, with no timestamp header: refused.
     await expectProblem(
       await post(ws, body, { "X-Grafana-Alerting-Signature": await hmacHex(SECRET, body) }),
       401,
-      "timestamp_out_of_window",
+      "timestamp_missing",
     );
     const stats = (await integration(ws, gf.integration.id)).stats;
     expect(stats).toMatchObject({ accepted: 1, rejected: 3 });
@@ -96,9 +108,7 @@ describe("Grafana receiver: signed deliveries", () => {
   it("matches any of several Grafana integrations, and the previous secret during rotation", async () => {
     const { ws, gf } = await setup();
     const second = await makeIntegration(ws, "grafana", { secret: "second-secret-value" });
-    const res = await post(ws, body, {
-      "X-Grafana-Alerting-Signature": await hmacHex("second-secret-value", body),
-    });
+    const res = await post(ws, body, await signed(body, {}, "second-secret-value"));
     expect(res.status).toBe(200);
     expect((await integration(ws, second.integration.id)).stats.accepted).toBe(1);
     expect((await integration(ws, gf.integration.id)).stats.accepted).toBe(0);
@@ -109,9 +119,7 @@ describe("Grafana receiver: signed deliveries", () => {
       body: JSON.stringify({ secret: "rotated-secret-value", overlapSeconds: 60 }),
     });
     for (const secret of [SECRET, "rotated-secret-value"]) {
-      const r = await post(ws, body, {
-        "X-Grafana-Alerting-Signature": await hmacHex(secret, body),
-      });
+      const r = await post(ws, body, await signed(body, {}, secret));
       expect(r.status).toBe(200);
     }
   });
@@ -122,27 +130,29 @@ describe("Grafana receiver: refusals", () => {
     const { ws, gf } = await setup();
     await expectProblem(await post(ws, body, {}), 401, "signature_missing");
     await expectProblem(
-      await post(ws, body, { "X-Grafana-Alerting-Signature": await hmacHex("wrong-secret", body) }),
+      await post(ws, body, await signed(body, {}, "wrong-secret")),
       401,
       "signature_invalid",
     );
-    const signature = await hmacHex(SECRET, body);
+    const headers = await signed(body);
     const tampered = body.replace('"firing"', '"firinG"');
-    await expectProblem(
-      await post(ws, tampered, { "X-Grafana-Alerting-Signature": signature }),
-      401,
-      "signature_invalid",
-    );
+    await expectProblem(await post(ws, tampered, headers), 401, "signature_invalid");
     // Signed over re-serialized JSON (compact), sent pretty-printed: not the raw bytes.
     await expectProblem(
       await post(ws, body, {
-        "X-Grafana-Alerting-Signature": await hmacHex(SECRET, JSON.stringify(grafanaFixture)),
+        ...headers,
+        "X-Grafana-Alerting-Signature": (await signed(JSON.stringify(grafanaFixture)))[
+          "X-Grafana-Alerting-Signature"
+        ]!,
       }),
       401,
       "signature_invalid",
     );
     await expectProblem(
-      await post(ws, body, { "X-Grafana-Alerting-Signature": `sha256=${signature}` }),
+      await post(ws, body, {
+        ...headers,
+        "X-Grafana-Alerting-Signature": `sha256=${headers["X-Grafana-Alerting-Signature"]}`,
+      }),
       401,
       "signature_missing",
     );
@@ -152,29 +162,19 @@ describe("Grafana receiver: refusals", () => {
 
   it("looks only at the header configured on the integration", async () => {
     const { ws } = await setup({ options: { signatureHeaders: ["X-Custom-Signature"] } });
-    const signature = await hmacHex(SECRET, body);
-    await expectProblem(
-      await post(ws, body, { "X-Grafana-Alerting-Signature": signature }),
-      401,
-      "signature_missing",
-    );
-    expect((await post(ws, body, { "X-Custom-Signature": signature })).status).toBe(200);
+    await expectProblem(await post(ws, body, await signed(body)), 401, "signature_missing");
+    const custom = await signed(body, { signatureHeader: "X-Custom-Signature" });
+    expect((await post(ws, body, custom)).status).toBe(200);
   });
 
   it("answers 404 integration_not_found when the workspace has no Grafana integration", async () => {
     const ws = await makeWorkspace("gf");
-    await expectProblem(
-      await post(ws, body, { "X-Grafana-Alerting-Signature": await hmacHex(SECRET, body) }),
-      404,
-      "integration_not_found",
-    );
+    await expectProblem(await post(ws, body, await signed(body)), 404, "integration_not_found");
   });
 
   it("validates the body only after the signature, and records why it was refused", async () => {
     const { ws, gf } = await setup();
-    const sign = async (raw: string) => ({
-      "X-Grafana-Alerting-Signature": await hmacHex(SECRET, raw),
-    });
+    const sign = (raw: string) => signed(raw);
     const v4 = JSON.stringify({ ...grafanaFixture, version: "4" });
     const problem = (await expectProblem(
       await post(ws, v4, await sign(v4)),
@@ -195,7 +195,7 @@ describe("Grafana receiver: refusals", () => {
 
   it("refuses wrong media types and oversized bodies before verifying", async () => {
     const { ws } = await setup();
-    const signature = { "X-Grafana-Alerting-Signature": await hmacHex(SECRET, body) };
+    const signature = await signed(body);
     await expectProblem(
       await call(hook(ws), {
         method: "POST",
@@ -210,5 +210,117 @@ describe("Grafana receiver: refusals", () => {
       413,
       "payload_too_large",
     );
+  });
+});
+
+type Problem = { detail: string; issues?: Array<{ path: string; message: string }> };
+
+/** Everything a refused notification must not have written, besides the integration's counters. */
+const storedAlerts = (ws: TestWorkspace) =>
+  runInDurableObject(ws.stub, (_i, state) => ({
+    records: state.storage.sql.exec("SELECT COUNT(*) AS n FROM records").one().n,
+    events: state.storage.sql.exec("SELECT COUNT(*) AS n FROM events").one().n,
+  }));
+
+describe("Grafana receiver: replay window (default 5 minutes)", () => {
+  it("refuses a captured notification replayed later, accepts fresh ones, loses nothing", async () => {
+    const { ws, gf } = await setup();
+    expect(gf.integration.grafana).toMatchObject({
+      timestampHeader: TS_HEADER,
+      toleranceSeconds: 300,
+    });
+    const now = Math.floor(Date.now() / 1000);
+    // A notification captured 5 minutes and 1 second ago, replayed byte for byte.
+    const captured = await signed(body, { at: now - 301 });
+    const before = await storedAlerts(ws);
+    const stale = (await expectProblem(
+      await post(ws, body, captured),
+      401,
+      "timestamp_out_of_window",
+    )) as unknown as Problem;
+    expect(stale.detail).toMatch(/300 s/);
+    expect(stale.issues).toEqual([{ path: `header.${TS_HEADER}`, message: stale.detail }]);
+    expect(await storedAlerts(ws)).toEqual(before);
+    expect(await listAlerts(ws)).toEqual([]);
+    // Ahead of the clock by more than the window is refused the same way.
+    await expectProblem(
+      await post(ws, body, await signed(body, { at: now + 301 })),
+      401,
+      "timestamp_out_of_window",
+    );
+    // Within the window (either side), the sender is unaffected.
+    expect((await post(ws, body, await signed(body, { at: now - 290 }))).status).toBe(200);
+    expect((await post(ws, body, await signed(body, { at: now + 60 }))).status).toBe(200);
+    expect(await listAlerts(ws)).toHaveLength(2);
+    const stats = (await integration(ws, gf.integration.id)).stats;
+    expect(stats).toMatchObject({ accepted: 2, rejected: 2 });
+    expect(stats.lastError).toContain("300 s");
+  });
+
+  it("applies the default window to integrations stored without one", async () => {
+    const { ws, gf } = await setup();
+    const second = await makeIntegration(ws, "grafana", { secret: "second-secret-value" });
+    // As rows were stored before the window was the default: options without a timestamp
+    // header, or no options at all.
+    await runInDurableObject(ws.stub, (_i, state) => {
+      state.storage.sql.exec(
+        "UPDATE webhook_integrations SET options = ? WHERE id = ?",
+        JSON.stringify({
+          signatureHeaders: ["X-Grafana-Alerting-Signature", "X-Grafana-Alert-Signature"],
+          toleranceSeconds: 300,
+        }),
+        gf.integration.id,
+      );
+      state.storage.sql.exec(
+        "UPDATE webhook_integrations SET options = NULL WHERE id = ?",
+        second.integration.id,
+      );
+    });
+    expect((await integration(ws, gf.integration.id)).grafana).toMatchObject({
+      timestampHeader: TS_HEADER,
+      toleranceSeconds: 300,
+    });
+    const now = Math.floor(Date.now() / 1000);
+    for (const secret of [SECRET, "second-secret-value"]) {
+      // Signed over the body alone (no Timestamp Header on the contact point): refused.
+      const bodyOnly = { "X-Grafana-Alerting-Signature": await hmacHex(secret, body) };
+      const missing = (await expectProblem(
+        await post(ws, body, bodyOnly),
+        401,
+        "timestamp_missing",
+      )) as unknown as Problem;
+      expect(missing.detail).toContain(TS_HEADER);
+      await expectProblem(
+        await post(ws, body, await signed(body, { at: now - 600 }, secret)),
+        401,
+        "timestamp_out_of_window",
+      );
+      expect((await post(ws, body, await signed(body, { at: now }, secret))).status).toBe(200);
+    }
+  });
+
+  it("validates the window when an integration is created", async () => {
+    const ws = await makeWorkspace("gf");
+    const create = (options: Record<string, unknown>, token = ws.admin) =>
+      call(
+        `/w/${ws.id}/api/integrations/webhooks`,
+        jsonInit("POST", { kind: "grafana", name: "Grafana", options }, token),
+      );
+    for (const [options, path] of [
+      [{ toleranceSeconds: 0 }, "json.options.toleranceSeconds"],
+      [{ toleranceSeconds: 3601 }, "json.options.toleranceSeconds"],
+      [{ toleranceSeconds: "300" }, "json.options.toleranceSeconds"],
+      [{ timestampHeader: "X Bad: header" }, "json.options.timestampHeader"],
+    ] as const) {
+      const problem = (await expectProblem(
+        await create(options),
+        400,
+        "validation_failed",
+      )) as unknown as Problem;
+      expect(problem.issues?.map((i) => i.path)).toEqual([path]);
+    }
+    await expectProblem(await create({ toleranceSeconds: 60 }, ws.viewer), 403, "forbidden");
+    const res = await create({ toleranceSeconds: 60 });
+    expect(res.status).toBe(201);
   });
 });

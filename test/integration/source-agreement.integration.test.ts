@@ -8,7 +8,7 @@ import {
 } from "../../schema";
 import pdTrigger from "../fixtures/alerting/pagerduty-trigger.json";
 import grafanaFixture from "../fixtures/alerting/grafana-webhook.json";
-import { amAlert, amGroup, hmacHex, makeIntegration, postJson } from "../helpers/alerting";
+import { amAlert, amGroup, grafanaHeaders, makeIntegration, postJson } from "../helpers/alerting";
 import { bodyOf, deliver, examplesOf } from "../helpers/github";
 import { GithubStandin, ago, connectGithub } from "../helpers/github-standin";
 import { injectFaults, receivers, type Receivers } from "../helpers/notify";
@@ -300,9 +300,7 @@ async function grafanaDelivery(ws: TestWorkspace): Promise<void> {
   const secret = "agree-grafana-secret";
   await makeIntegration(ws, "grafana", { secret });
   const body = JSON.stringify(grafanaFixture);
-  const res = await postJson(`/w/${ws.id}/hooks/grafana`, body, {
-    "X-Grafana-Alerting-Signature": await hmacHex(secret, body),
-  });
+  const res = await postJson(`/w/${ws.id}/hooks/grafana`, body, await grafanaHeaders(secret, body));
   await expectOk(res, "deliver to grafana");
 }
 

@@ -20,6 +20,7 @@ import {
 import type { AppEnv } from "../env";
 import { ApiError, pagerDutyFailure } from "../errors";
 import { bearerToken } from "../lib/bearer";
+import { cancel, readCappedBody } from "../lib/read-capped-body";
 import { workspaceOfSecret, workspaceParam } from "../middleware/auth";
 import { router } from "../openapi";
 import { WorkspaceParams, json } from "./params";
@@ -28,40 +29,6 @@ import { logSafe } from "../../lib/log-safe";
 const JSON_TYPE = /^application\/([\w.+-]+\+)?json\s*(;|$)/i;
 /** Grafana signs with hex HMAC-SHA256: 64 hex digits in some header. */
 const HEX_SIGNATURE = /^\s*[0-9a-fA-F]{64}\s*$/;
-
-/**
- * The raw body, counted as it streams so a chunked body without Content-Length cannot
- * exceed `max` either (413 before anything is parsed).
- */
-async function readBody(req: Request, max: number): Promise<Outcome<Uint8Array>> {
-  const tooLarge = () =>
-    fail(413, "payload_too_large", `Bodies are limited to ${max} bytes on this endpoint.`);
-  if (Number(req.headers.get("Content-Length") ?? 0) > max) {
-    await req.body?.cancel();
-    return tooLarge();
-  }
-  if (!req.body) return { ok: true, value: new Uint8Array() };
-  const reader = req.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    size += value.byteLength;
-    if (size > max) {
-      await reader.cancel();
-      return tooLarge();
-    }
-    chunks.push(value);
-  }
-  const body = new Uint8Array(size);
-  let at = 0;
-  for (const chunk of chunks) {
-    body.set(chunk, at);
-    at += chunk.byteLength;
-  }
-  return { ok: true, value: body };
-}
 
 const unsupportedType = (): Failure =>
   fail(415, "unsupported_media_type", "Send the body as 'Content-Type: application/json'.");
@@ -75,10 +42,10 @@ async function parseJson<S extends z.ZodType>(
   prefix = "json",
 ): Promise<Outcome<z.infer<S>>> {
   if (!JSON_TYPE.test(req.headers.get("Content-Type") ?? "")) {
-    await req.body?.cancel();
+    await cancel(req.body);
     return unsupportedType();
   }
-  const body = await readBody(req, max);
+  const body = await readCappedBody(req, max);
   if (!body.ok) return body;
   const object = decodeJsonObject(body.value);
   return object.ok ? validated(schema, object.value, what, prefix) : object;
@@ -214,7 +181,7 @@ export const alertHookRoutes = router()
         );
       if (!JSON_TYPE.test(req.headers.get("Content-Type") ?? ""))
         throw ApiError.from(unsupportedType());
-      const body = await readBody(req, ALERT_HOOK_MAX_BYTES);
+      const body = await readCappedBody(req, ALERT_HOOK_MAX_BYTES);
       if (!body.ok) throw ApiError.from(body);
       const headers: Record<string, string> = {};
       for (const [name, value] of req.headers)
@@ -254,10 +221,10 @@ function workspaceOfRoutingKey(
 async function pdDelivery<S extends z.ZodType>(c: Context<AppEnv>, schema: S, what: string) {
   const req = c.req.raw;
   if (!JSON_TYPE.test(req.headers.get("Content-Type") ?? "")) {
-    await req.body?.cancel();
+    await cancel(req.body);
     return unsupportedType();
   }
-  const body = await readBody(req, PAGERDUTY_MAX_BYTES);
+  const body = await readCappedBody(req, PAGERDUTY_MAX_BYTES);
   if (!body.ok) return body;
   const object = decodeJsonObject(body.value);
   if (!object.ok) return object;

@@ -1,25 +1,11 @@
 import { createRoute } from "@hono/zod-openapi";
-import { bodyLimit } from "hono/body-limit";
 import { GithubDeliveryResult } from "../../schema";
 import { ApiError, unwrap } from "../errors";
+import { GITHUB_BODY_LIMIT, checkGithubHeaders } from "../lib/github-hook-request";
+import { cancel, readCappedBody } from "../lib/read-capped-body";
 import { workspaceParam } from "../middleware/auth";
 import { router } from "../openapi";
 import { WorkspaceParams, json } from "./params";
-
-/** GitHub caps webhook payloads at 25 MB; larger bodies are refused before they are read. */
-export const GITHUB_BODY_LIMIT = 25 * 1024 * 1024;
-
-// Counts streamed (chunked) bodies too, so a body without Content-Length cannot slip past.
-const githubBodyLimit = bodyLimit({
-  maxSize: GITHUB_BODY_LIMIT,
-  onError: () => {
-    throw new ApiError(
-      413,
-      "payload_too_large",
-      `GitHub deliveries are limited to ${GITHUB_BODY_LIMIT} bytes.`,
-    );
-  },
-});
 
 /**
  * GitHub webhook receiver. Not under `api/`: no bearer token and no JSON middleware, because
@@ -33,14 +19,16 @@ export const githubHookRoutes = router().openapi(
     summary:
       "GitHub webhook deliveries (workflow runs and jobs, deployments, checks, alerts, activity)",
     description:
-      "Authenticated by X-Hub-Signature-256 (HMAC-SHA256 of the raw body with the integration's secret; during a rotation the previous secret is accepted too). Idempotent by X-GitHub-Delivery. Body: application/json, or application/x-www-form-urlencoded with a payload field; at most 25 MB. 200 accepted/duplicate/pong, 202 ignored (unmapped event or action, stored nowhere), 401 signature_invalid, 404 integration_not_found.",
-    middleware: [githubBodyLimit] as const,
+      "Authenticated by X-Hub-Signature-256 (HMAC-SHA256 of the raw body with the integration's secret; during a rotation the previous secret is accepted too). Headers are checked before the body is read (400 missing_header/invalid_header, 415, 401 signature_missing naming the header in issues[].path), and the body is counted as it streams. Idempotent by X-GitHub-Delivery and by the SHA-256 of the raw body (a captured delivery replayed under a new id is a duplicate). Body: application/json, or application/x-www-form-urlencoded with a payload field; at most 25 MB. 200 accepted/duplicate/pong, 202 ignored (unmapped event or action, stored nowhere), 401 signature_missing/signature_invalid, 404 integration_not_found.",
     request: { params: WorkspaceParams },
     responses: {
       200: json(GithubDeliveryResult, "Applied, already applied (duplicate), or ping"),
       202: json(GithubDeliveryResult, "Acknowledged and ignored"),
-      400: { description: "invalid_json, invalid_payload or missing_header (problem+json)" },
-      401: { description: "signature_invalid (problem+json)" },
+      400: {
+        description:
+          "missing_header / invalid_header (X-GitHub-Event, X-GitHub-Delivery; checked before the body is read), invalid_json or invalid_payload (problem+json)",
+      },
+      401: { description: "signature_missing or signature_invalid (problem+json)" },
       404: { description: "No such workspace, or no GitHub integration (problem+json)" },
       413: { description: "Body over 25 MB (problem+json)" },
       415: { description: "Neither JSON nor form-encoded (problem+json)" },
@@ -48,16 +36,20 @@ export const githubHookRoutes = router().openapi(
     },
   }),
   async (c) => {
-    const stub = c.env.WORKSPACE.getByName(workspaceParam(c));
+    const workspace = workspaceParam(c);
+    const req = c.req.raw;
+    // Headers first, body second, object last: a stranger's request costs a header check,
+    // and at most GITHUB_BODY_LIMIT bytes are ever read, chunked or not.
+    const headers = checkGithubHeaders(req.headers);
+    if (!headers.ok) {
+      await cancel(req.body);
+      throw ApiError.from(headers);
+    }
+    const body = await readCappedBody(req, GITHUB_BODY_LIMIT);
+    if (!body.ok) throw ApiError.from(body);
+    const stub = c.env.WORKSPACE.getByName(workspace);
     const result = unwrap<GithubDeliveryResult>(
-      await stub.ingestGithub({
-        event: c.req.header("X-GitHub-Event"),
-        deliveryId: c.req.header("X-GitHub-Delivery"),
-        signature256: c.req.header("X-Hub-Signature-256"),
-        legacySignature: c.req.header("X-Hub-Signature") !== undefined,
-        contentType: c.req.header("Content-Type"),
-        body: new Uint8Array(await c.req.arrayBuffer()),
-      }),
+      await stub.ingestGithub({ ...headers.value, body: body.value }),
     );
     if (result.status === "ignored") return c.json(result, 202);
     return c.json(result, 200);
