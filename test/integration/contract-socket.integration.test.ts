@@ -282,7 +282,10 @@ describe("broadcast: each variant serialised once", () => {
   /** Sockets that record what they were sent, tagged as the object tags them. */
   function fakeCtx(modes: Array<"contract" | "opsdeck">) {
     const sent: string[][] = modes.map(() => []);
-    const sockets = modes.map((_mode, i) => ({ send: (text: string) => sent[i]!.push(text) }));
+    const sockets = modes.map((_mode, i) => ({
+      readyState: WebSocket.OPEN,
+      send: (text: string) => sent[i]!.push(text),
+    }));
     const tags = new Map<unknown, string[]>(
       sockets.map((ws, i) => [
         ws,
