@@ -102,6 +102,14 @@ const MIGRATIONS: readonly string[] = [
   CREATE TABLE notification_keys (key TEXT PRIMARY KEY, at INTEGER NOT NULL);
   CREATE INDEX notification_keys_by_time ON notification_keys (at);
   `,
+  // 8: aggregated counters (failed sign-ins and the like): one row per kind and minute, plus
+  // an all-time row (bucket 0), so a flood costs an update, never a row per attempt.
+  `
+  CREATE TABLE counters (
+    kind TEXT NOT NULL, bucket INTEGER NOT NULL, count INTEGER NOT NULL,
+    PRIMARY KEY (kind, bucket)
+  );
+  `,
 ];
 
 export function migrate(sql: SqlStorage): void {

@@ -161,12 +161,12 @@ describe("Grafana receiver: refusals", () => {
     expect((await post(ws, body, { "X-Custom-Signature": signature })).status).toBe(200);
   });
 
-  it("answers 404 integration_not_found when the workspace has no Grafana integration", async () => {
+  it("answers a workspace without a Grafana integration as a wrong signature (no oracle)", async () => {
     const ws = await makeWorkspace("gf");
     await expectProblem(
       await post(ws, body, { "X-Grafana-Alerting-Signature": await hmacHex(SECRET, body) }),
-      404,
-      "integration_not_found",
+      401,
+      "signature_invalid",
     );
   });
 

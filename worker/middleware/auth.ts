@@ -5,6 +5,7 @@ import { ROLE_RANK, WorkspaceSlug, type Credential, type Role } from "../../sche
 import type { AppEnv } from "../env";
 import { ApiError } from "../errors";
 import { bearerToken } from "../lib/bearer";
+import { clientIp, workspaceStub } from "../lib/workspace-directory";
 import { withIdempotency } from "./idempotency";
 import { authenticateMetered } from "./rate-limit";
 
@@ -120,7 +121,8 @@ export function authorize(minRole: Role, options: { allowTicket?: boolean } = {}
       (!SAFE_METHODS.has(c.req.method) || c.req.header("Origin") !== undefined)
     )
       assertSameOrigin(c);
-    const stub = c.env.WORKSPACE.getByName(id);
+    // An unknown workspace answers exactly as a wrong credential does, and no object is named.
+    const stub = await workspaceStub(c.env, id, clientIp(c.req), invalidCredential);
     const principal = await authenticateMetered(stub, credential, c.req.method);
     if (!principal) throw invalidCredential();
     if (ROLE_RANK[principal.role] < ROLE_RANK[minRole]) {

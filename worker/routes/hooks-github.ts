@@ -4,6 +4,8 @@ import { GithubDeliveryResult } from "../../schema";
 import { ApiError, unwrap } from "../errors";
 import { workspaceParam } from "../middleware/auth";
 import { router } from "../openapi";
+import { githubUnknownWorkspace } from "../lib/hook-refusals";
+import { clientIp, workspaceStub } from "../lib/workspace-directory";
 import { WorkspaceParams, json } from "./params";
 
 /** GitHub caps webhook payloads at 25 MB; larger bodies are refused before they are read. */
@@ -48,7 +50,9 @@ export const githubHookRoutes = router().openapi(
     },
   }),
   async (c) => {
-    const stub = c.env.WORKSPACE.getByName(workspaceParam(c));
+    const stub = await workspaceStub(c.env, workspaceParam(c), clientIp(c.req), () =>
+      githubUnknownWorkspace(c.req.header("X-Hub-Signature-256"), c.req.header("X-Hub-Signature")),
+    );
     const result = unwrap<GithubDeliveryResult>(
       await stub.ingestGithub({
         event: c.req.header("X-GitHub-Event"),

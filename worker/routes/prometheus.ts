@@ -1,12 +1,39 @@
 import { createRoute } from "@hono/zod-openapi";
 import { z } from "zod";
-import { SourceState, type WorkspaceStats } from "../../schema";
+import { SourceState, type LoginStats, type WorkspaceStats } from "../../schema";
 import { CONTENT_TYPE, renderExposition, type Family } from "../lib/prometheus";
 import { authorize } from "../middleware/auth";
 import { problemResponses, router } from "../openapi";
 import { WorkspaceParams } from "./params";
 
 const seconds = (iso: string) => Date.parse(iso) / 1000;
+
+/** Sign-in failures and refusals (capabilities/login-guard.ts). */
+function loginFamilies(logins: LoginStats): Family[] {
+  return [
+    {
+      name: "opsdeck_login_failures_total",
+      help: "Sign-in attempts refused because the token was not valid (all time).",
+      type: "counter",
+      samples: [{ value: logins.failedTotal }],
+    },
+    {
+      name: "opsdeck_login_failures_last_hour",
+      help: "Sign-in attempts refused because the token was not valid, in the last hour.",
+      type: "gauge",
+      samples: [{ value: logins.failedLastHour }],
+    },
+    {
+      name: "opsdeck_login_rate_limited_total",
+      help: "Sign-in attempts refused with 429 by the workspace's limits, since the object last started.",
+      type: "counter",
+      samples: [
+        { labels: { scope: "client" }, value: logins.limitedByClient },
+        { labels: { scope: "workspace" }, value: logins.limitedByWorkspace },
+      ],
+    },
+  ];
+}
 
 function families(stats: WorkspaceStats): Family[] {
   const numeric = stats.metrics.flatMap((m) =>
@@ -109,8 +136,10 @@ export const prometheusRoutes = router().openapi(
     },
   }),
   async (c) => {
-    const stats = await c.var.workspace.stub.stats();
+    const stub = c.var.workspace.stub;
+    const [stats, logins] = await Promise.all([stub.stats(), stub.loginStats()]);
     c.header("Cache-Control", "no-store");
-    return c.body(renderExposition(families(stats)), 200, { "Content-Type": CONTENT_TYPE });
+    const all = [...families(stats), ...loginFamilies(logins)];
+    return c.body(renderExposition(all), 200, { "Content-Type": CONTENT_TYPE });
   },
 );

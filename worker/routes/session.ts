@@ -7,6 +7,9 @@ import type { AppEnv } from "../env";
 import { ApiError, unwrap } from "../errors";
 import { SESSION_COOKIE, authorize, workspaceOfSecret, workspaceParam } from "../middleware/auth";
 import { foreignOrigin } from "../middleware/cors";
+import { chargeLoginAttempt } from "../lib/login-limit";
+import { clientIp, workspaceStub } from "../lib/workspace-directory";
+import { invalidLogin } from "../../durable-objects/capabilities/login-guard";
 import { problemResponses, router } from "../openapi";
 import { WorkspaceParams, json, jsonBody } from "./params";
 
@@ -26,6 +29,8 @@ export const sessionRoutes = router()
       method: "post",
       path: "/session",
       summary: "Sign in: exchange an API token for a session cookie",
+      description:
+        "Unauthenticated, so rate limited: 429 with Retry-After beyond 10 attempts at once (then one per 10 s) per client address and workspace, 60 at once (then one per second) per workspace, and 20 at once (then one per 5 s) per address at each edge isolate. Failures are counted (GET /metrics), never stored one by one.",
       request: { params: WorkspaceParams, ...jsonBody(LoginBody) },
       responses: {
         200: json(z.object({ principal: Principal, expiresAt: z.string() })),
@@ -42,12 +47,15 @@ export const sessionRoutes = router()
           "Cross-site sign-in refused: from another origin, send 'Authorization: Bearer <token>' on each request.",
         );
       const { token } = c.req.valid("json");
-      if (workspaceOfSecret(token) !== workspace) {
-        throw new ApiError(401, "invalid_token", "That token is not valid for this workspace.", [
-          { path: "json.token", message: "not a token of this workspace" },
-        ]);
-      }
-      const opened = unwrap(await c.env.WORKSPACE.getByName(workspace).openSession(token));
+      // Before the credential is judged: one in-memory charge for the address; then a token
+      // of the wrong shape, or for a workspace that does not exist, gets the object's own
+      // answer to a wrong token without any object being touched.
+      const client = clientIp(c.req);
+      chargeLoginAttempt(client);
+      const invalid = () => ApiError.from(invalidLogin());
+      if (workspaceOfSecret(token) !== workspace) throw invalid();
+      const stub = await workspaceStub(c.env, workspace, client, invalid);
+      const opened = unwrap(await stub.openSession(token, client));
       setCookie(c, SESSION_COOKIE, opened.session, {
         ...cookieOptions(c, workspace),
         expires: new Date(opened.expiresAt),
