@@ -99,6 +99,7 @@ export class Access {
       this.logins.failed(now.getTime());
       return invalidLogin();
     }
+    this.logins.succeeded(client);
     const { secret, expiresAt } = await this.store.openSession(principal.tokenId, now);
     this.host.audit.record(principal, "session.open", principal.tokenId, {}, now);
     return ok({ session: secret, expiresAt: expiresAt.toISOString(), principal });

@@ -16,7 +16,9 @@ export const LOGIN_PER_WORKSPACE = { burst: 60, perSecond: 1 } as const;
 const FAILED = "login_failed";
 
 /**
- * The sign-in rate limit and its counters. Buckets live in memory on purpose (as for the
+ * The sign-in rate limit and its counters. Every attempt is charged before its token is
+ * hashed, so a flood is refused before it costs anything; a success refunds its charge, so
+ * people signing in (many tabs, a team behind one address) never meet the limit. Buckets live in memory on purpose (as for the
  * mutation limit in access.ts): this object sees every sign-in of its workspace, so counting
  * is exact, costs no write, and eviction only resets allowances. A failed attempt is counted
  * in the aggregated `counters` table (two rows updated in place), never as a row of its own.
@@ -56,6 +58,12 @@ export class LoginGuard {
 
   failed(nowMs: number): void {
     this.counters.add(FAILED, nowMs);
+  }
+
+  /** A successful sign-in gives its charge back: only failures use up the allowance. */
+  succeeded(client: string): void {
+    this.perClient.refund(client);
+    this.perWorkspace.refund("workspace");
   }
 
   stats(nowMs: number): LoginStats {

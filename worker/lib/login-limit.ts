@@ -3,8 +3,8 @@ import { TokenBuckets } from "../../lib/token-bucket";
 import { ApiError } from "../errors";
 
 /**
- * Sign-in attempts per client IP in this isolate, across every workspace: 20 at once, then
- * one every 5 s. The exact limits live in the workspace object (login-guard.ts: per address
+ * Failed sign-in attempts per client IP in this isolate, across every workspace: 20 at once,
+ * then one every 5 s (each attempt is charged up front; a success is refunded). The exact limits live in the workspace object (login-guard.ts: per address
  * and per workspace); this one only keeps a single address's flood from reaching any object,
  * and from spraying guesses over many workspaces. Counting per isolate lets a flood spread
  * over N isolates through N times this, which the object's own limits then bound.
@@ -26,4 +26,9 @@ export function chargeLoginAttempt(client: string, nowMs = Date.now()): void {
   const charge = buckets.take(client, nowMs);
   if (!charge.ok)
     throw ApiError.from(loginRateLimited(charge.retryAfterSeconds, "from this address"));
+}
+
+/** A sign-in that succeeded gives its charge back: only failures use up the allowance. */
+export function refundLoginAttempt(client: string): void {
+  buckets.refund(client);
 }

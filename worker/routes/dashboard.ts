@@ -9,7 +9,7 @@ import { LoginPage } from "../../web/pages/login";
 import { renderPage } from "../../web/render";
 import type { AppEnv, WorkspaceStub } from "../env";
 import { ApiError, unwrap } from "../errors";
-import { chargeLoginAttempt } from "../lib/login-limit";
+import { chargeLoginAttempt, refundLoginAttempt } from "../lib/login-limit";
 import { clientIp, findWorkspace } from "../lib/workspace-directory";
 import { SESSION_COOKIE, authorize, workspaceOfSecret, workspaceParam } from "../middleware/auth";
 import {
@@ -105,6 +105,7 @@ export const dashboardRoutes = new Hono<AppEnv>()
     let opened: { session: string; expiresAt: string };
     try {
       opened = unwrap(await stub.openSession(token, client));
+      refundLoginAttempt(client);
     } catch (error) {
       if (!(error instanceof ApiError)) throw error;
       return error.status === 429 ? limited(Number(error.headers?.["Retry-After"] ?? 1)) : failed();

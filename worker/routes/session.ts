@@ -7,7 +7,7 @@ import type { AppEnv } from "../env";
 import { ApiError, unwrap } from "../errors";
 import { SESSION_COOKIE, authorize, workspaceOfSecret, workspaceParam } from "../middleware/auth";
 import { foreignOrigin } from "../middleware/cors";
-import { chargeLoginAttempt } from "../lib/login-limit";
+import { chargeLoginAttempt, refundLoginAttempt } from "../lib/login-limit";
 import { clientIp, workspaceStub } from "../lib/workspace-directory";
 import { invalidLogin } from "../../durable-objects/capabilities/login-guard";
 import { problemResponses, router } from "../openapi";
@@ -30,7 +30,7 @@ export const sessionRoutes = router()
       path: "/session",
       summary: "Sign in: exchange an API token for a session cookie",
       description:
-        "Unauthenticated, so rate limited: 429 with Retry-After beyond 10 attempts at once (then one per 10 s) per client address and workspace, 60 at once (then one per second) per workspace, and 20 at once (then one per 5 s) per address at each edge isolate. Failures are counted (GET /metrics), never stored one by one.",
+        "Unauthenticated, so rate limited: 429 with Retry-After beyond 10 failed attempts at once (then one per 10 s) per client address and workspace, 60 at once (then one per second) per workspace, and 20 at once (then one per 5 s) per address at each edge isolate; a successful sign-in does not count. Failures are counted (GET /metrics), never stored one by one.",
       request: { params: WorkspaceParams, ...jsonBody(LoginBody) },
       responses: {
         200: json(z.object({ principal: Principal, expiresAt: z.string() })),
@@ -56,6 +56,7 @@ export const sessionRoutes = router()
       if (workspaceOfSecret(token) !== workspace) throw invalid();
       const stub = await workspaceStub(c.env, workspace, client, invalid);
       const opened = unwrap(await stub.openSession(token, client));
+      refundLoginAttempt(client);
       setCookie(c, SESSION_COOKIE, opened.session, {
         ...cookieOptions(c, workspace),
         expires: new Date(opened.expiresAt),
