@@ -1,4 +1,5 @@
 import { loginRateLimited } from "../../durable-objects/capabilities/login-guard";
+import { bodyLimit } from "hono/body-limit";
 import { TokenBuckets } from "../../lib/token-bucket";
 import { ApiError } from "../errors";
 
@@ -32,3 +33,18 @@ export function chargeLoginAttempt(client: string, nowMs = Date.now()): void {
 export function refundLoginAttempt(client: string): void {
   buckets.refund(client);
 }
+
+/** A sign-in body holds one token (at most 200 characters); anything far larger is refused unread. */
+export const LOGIN_BODY_MAX_BYTES = 8 * 1024;
+
+/** 413 beyond `LOGIN_BODY_MAX_BYTES`, counted as the body streams (chunked bodies too). */
+export const loginBodyLimit = bodyLimit({
+  maxSize: LOGIN_BODY_MAX_BYTES,
+  onError: () => {
+    throw new ApiError(
+      413,
+      "payload_too_large",
+      `Sign-in bodies are limited to ${LOGIN_BODY_MAX_BYTES} bytes.`,
+    );
+  },
+});

@@ -7,6 +7,7 @@ import { ApiError } from "../errors";
 import { bearerToken } from "../lib/bearer";
 import { clientIp, workspaceStub } from "../lib/workspace-directory";
 import { withIdempotency } from "./idempotency";
+import { readJsonBody } from "./json-body";
 import { authenticateMetered } from "./rate-limit";
 
 export const SESSION_COOKIE = "opsdeck_session";
@@ -135,6 +136,8 @@ export function authorize(minRole: Role, options: { allowTicket?: boolean } = {}
     c.set("workspace", { id, stub });
     c.set("principal", principal);
     c.set("credentialKind", credential.kind);
+    // Only now is the body read: a stranger's request is refused without parsing it.
+    await readJsonBody(c);
     // Here, not as app middleware: keys are scoped to the caller, known only from this point.
     return withIdempotency(c, next);
   });

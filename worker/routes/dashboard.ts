@@ -1,5 +1,4 @@
 import { Hono } from "hono";
-import { bodyLimit } from "hono/body-limit";
 import { deleteCookie, getCookie } from "hono/cookie";
 import type { Metric, Settings, TimeRange } from "../../schema";
 import { MAX_CHARTS, type ChartSlot } from "../../web/components/charts-panel";
@@ -9,7 +8,7 @@ import { LoginPage } from "../../web/pages/login";
 import { renderPage } from "../../web/render";
 import type { AppEnv, WorkspaceStub } from "../env";
 import { ApiError, unwrap } from "../errors";
-import { chargeLoginAttempt, refundLoginAttempt } from "../lib/login-limit";
+import { chargeLoginAttempt, loginBodyLimit, refundLoginAttempt } from "../lib/login-limit";
 import { clientIp, findWorkspace } from "../lib/workspace-directory";
 import { SESSION_COOKIE, authorize, workspaceOfSecret, workspaceParam } from "../middleware/auth";
 import {
@@ -56,26 +55,12 @@ export async function chartSlots(
   return slots.filter((s): s is ChartSlot => s !== undefined);
 }
 
-/** A sign-in form holds one token (at most 200 characters); anything far larger is refused unread. */
-export const LOGIN_FORM_MAX_BYTES = 8 * 1024;
-
-const loginFormLimit = bodyLimit({
-  maxSize: LOGIN_FORM_MAX_BYTES,
-  onError: () => {
-    throw new ApiError(
-      413,
-      "payload_too_large",
-      `Sign-in forms are limited to ${LOGIN_FORM_MAX_BYTES} bytes.`,
-    );
-  },
-});
-
 export const dashboardRoutes = new Hono<AppEnv>()
   .get("/", (c) => c.redirect("/w/demo"))
   .get("/w/:workspace/login", (c) =>
     c.html(renderPage(LoginPage({ workspace: workspaceParam(c), theme: themeOf(c) }))),
   )
-  .post("/w/:workspace/login", loginFormLimit, async (c) => {
+  .post("/w/:workspace/login", loginBodyLimit, async (c) => {
     const workspace = workspaceParam(c);
     const origin = c.req.header("Origin");
     if (origin && origin !== new URL(c.req.url).origin)
