@@ -20,6 +20,16 @@ export class Directory extends DurableObject<Env> {
     );
   }
 
+  /**
+   * Whether a workspace with this id was created: the Worker asks before it names an object
+   * for an untrusted request, so a stranger's slug never creates one (worker/lib/workspace-directory.ts
+   * caches the answer at the edge, so this singleton is asked once per slug per isolate and TTL).
+   */
+  has(id: string): boolean {
+    return !this.ctx.storage.sql.exec("SELECT 1 FROM workspaces WHERE id = ? LIMIT 1", id).next()
+      .done;
+  }
+
   /** Ids after `cursor`, in order; page through with the last id returned. */
   list(after: string, limit: number): string[] {
     return this.ctx.storage.sql

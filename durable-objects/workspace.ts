@@ -60,6 +60,10 @@ export class Workspace extends DurableObject<Env> {
   openSession(...a: Parameters<Access["openSession"]>) {
     return this.c.access.openSession(...a);
   }
+  /** Sign-in failures and refusals for `/metrics` (capabilities/login-guard.ts). */
+  loginStats() {
+    return this.c.access.logins.stats(Date.now());
+  }
   closeSession(...a: Parameters<Access["closeSession"]>) {
     return this.c.access.closeSession(...a);
   }
@@ -193,6 +197,9 @@ export class Workspace extends DurableObject<Env> {
   // ── Alerts in from senders (capabilities/senders.ts) ────────────────────────────────
   receiveAlertmanager(...a: Parameters<AlertSenders["alertmanager"]>) {
     return this.c.senders.alertmanager(...a);
+  }
+  checkAlertmanagerToken(...a: Parameters<AlertSenders["checkAlertmanagerToken"]>) {
+    return this.c.senders.checkAlertmanagerToken(...a);
   }
   receiveGrafana(...a: Parameters<AlertSenders["grafana"]>) {
     return this.c.senders.grafana(...a);

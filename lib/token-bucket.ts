@@ -31,4 +31,13 @@ export class TokenBuckets {
       retryAfterSeconds: Math.max(1, Math.ceil((1 - bucket.tokens) / this.perSecond)),
     };
   }
+
+  /**
+   * Gives back one token taken by `take`: for limits that only failures should use up, charged
+   * before the outcome is known (so a flood is stopped before any work) and refunded on success.
+   */
+  refund(key: string): void {
+    const bucket = this.buckets.get(key);
+    if (bucket) bucket.tokens = Math.min(this.capacity, bucket.tokens + 1);
+  }
 }

@@ -65,3 +65,16 @@ export type WorkspaceInfo = z.infer<typeof WorkspaceInfo>;
 
 export const LoginBody = z.object({ token: z.string().min(1).max(200) }).strict();
 export type LoginBody = z.infer<typeof LoginBody>;
+
+/**
+ * Sign-in attempts as counted by the workspace object (`GET /metrics`): failures are
+ * persisted as aggregated counters; refusals by the rate limit are counted in memory since
+ * the object last woke (a reset is an ordinary counter reset to Prometheus).
+ */
+export const LoginStats = z.object({
+  failedTotal: z.number().int().nonnegative(),
+  failedLastHour: z.number().int().nonnegative(),
+  limitedByClient: z.number().int().nonnegative(),
+  limitedByWorkspace: z.number().int().nonnegative(),
+});
+export type LoginStats = z.infer<typeof LoginStats>;

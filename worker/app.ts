@@ -1,4 +1,3 @@
-import { bodyLimit } from "hono/body-limit";
 import { requestId } from "hono/request-id";
 import { secureHeaders } from "hono/secure-headers";
 import type { AppEnv } from "./env";
@@ -42,20 +41,6 @@ import { statusRoutes } from "./routes/status";
 import { statusPageRoutes } from "./routes/status-page";
 import { tokenRoutes } from "./routes/tokens";
 import { workspaceRoutes } from "./routes/workspaces";
-
-/** JSON API bodies are small; anything larger is refused before it is read (413). */
-const API_BODY_LIMIT = 1024 * 1024;
-
-const apiBodyLimit = bodyLimit({
-  maxSize: API_BODY_LIMIT,
-  onError: () => {
-    throw new ApiError(
-      413,
-      "payload_too_large",
-      `Request bodies are limited to ${API_BODY_LIMIT} bytes.`,
-    );
-  },
-});
 
 const api = router()
   .route("/", sessionRoutes)
@@ -129,8 +114,7 @@ app.get("/openapi.json", openapiGuard, (c) => {
 });
 // First, so a preflight is answered before any check that would refuse it.
 app.use("/w/:workspace/api/*", crossOrigin);
-for (const path of ["/api/*", "/w/:workspace/api/*"])
-  app.use(path, csrfGuard, apiBodyLimit, jsonBody);
+for (const path of ["/api/*", "/w/:workspace/api/*"]) app.use(path, csrfGuard, jsonBody);
 app.route("/api/workspaces", workspaceRoutes);
 app.route("/w/:workspace/api", api);
 app.route("/w/:workspace", socketRoutes);

@@ -16,6 +16,7 @@ import { attachmentOf, type SocketAttachment } from "../connections";
 import { TokenBuckets } from "../../lib/token-bucket";
 import { AccessStore } from "../store/access";
 import { SocketCounters } from "../store/socket-counters";
+import { LoginGuard, invalidLogin } from "./login-guard";
 import type { Host } from "./host";
 import { closeEnded } from "./socket-guard";
 
@@ -32,10 +33,13 @@ export class Access {
    */
   private readonly mutationBuckets = new TokenBuckets(120, 2);
   private readonly socketCounters: SocketCounters;
+  /** Sign-in rate limits and failure counters (login-guard.ts). */
+  readonly logins: LoginGuard;
 
   constructor(private readonly host: Host) {
     this.store = new AccessStore(host.sql, () => host.workspaceId());
     this.socketCounters = new SocketCounters(host.sql);
+    this.logins = new LoginGuard(host.sql);
   }
 
   /** Creates the workspace and returns its first admin token (shown once). */
@@ -80,15 +84,26 @@ export class Access {
     };
   }
 
+  /**
+   * Exchanges a token for a browser session. Unauthenticated callers reach this, so every
+   * attempt is charged to the sign-in limits first (per client address, then per workspace),
+   * and a failure is only counted (`counters`), never written as a row of its own; a success
+   * is audited. `client` is the caller's IP as the Worker saw it (older Workers send none).
+   * @example await stub.openSession("odk.demo.…", "203.0.113.7")
+   */
   async openSession(
     token: string,
+    client = "unknown",
   ): Promise<Outcome<{ session: string; expiresAt: string; principal: Principal }>> {
     const now = new Date();
+    const admitted = this.logins.admit(client, now.getTime());
+    if (!admitted.ok) return admitted;
     const principal = await this.authenticate({ kind: "token", secret: token });
-    if (!principal)
-      return fail(401, "invalid_token", "That token is not valid for this workspace.", {
-        field: "token",
-      });
+    if (!principal) {
+      this.logins.failed(now.getTime());
+      return invalidLogin();
+    }
+    this.logins.succeeded(client);
     const { secret, expiresAt } = await this.store.openSession(principal.tokenId, now);
     this.host.audit.record(principal, "session.open", principal.tokenId, {}, now);
     return ok({ session: secret, expiresAt: expiresAt.toISOString(), principal });

@@ -7,6 +7,7 @@ import {
   validated,
   type AlertBatchResult,
   type AlertmanagerPayload,
+  type Failure,
   type Outcome,
   type PagerDutyChangeEvent,
   type PagerDutyEvent,
@@ -14,7 +15,7 @@ import {
 } from "../../schema";
 import { activityFor, normaliseAlerts, type IncomingAlert } from "../domain/alert-ingest";
 import { PagerDutyAlerts, changeActivity } from "../domain/pagerduty-ingest";
-import { verifyGrafana } from "../domain/grafana-signature";
+import { refuseWithoutIntegration, verifyGrafana } from "../domain/grafana-signature";
 import { TokenBuckets } from "../../lib/token-bucket";
 import { RecordStore } from "../store/records";
 import type { Activity } from "./activity";
@@ -22,6 +23,19 @@ import type { Alerts } from "./alerts";
 import type { Host } from "./host";
 import type { SourceStates } from "./sources";
 import type { Webhooks } from "./webhooks";
+
+/**
+ * The one answer to an Alertmanager bearer token that is not valid here, whatever the reason
+ * (unknown, rotated out, or no such workspace: the Worker answers that case with it too).
+ */
+export function alertmanagerTokenRefused(): Failure {
+  return fail(401, "unauthenticated", "The bearer token is not valid here.");
+}
+
+/** The one answer to a PagerDuty-style routing key that routes nowhere (the Worker's too). */
+export function routingKeyUnknown(): Failure {
+  return fail(404, "routing_key_unknown", "No integration has this routing key.");
+}
 
 /**
  * Alerts in from senders: Alertmanager (bearer token), Grafana (HMAC over the raw body) and
@@ -58,17 +72,32 @@ export class AlertSenders {
     const now = new Date();
     const webhooks = this.deps.webhooks.store;
     const integrationId = await webhooks.byCredential("alertmanager", token, now);
-    if (!integrationId) {
-      const detail = "A delivery was refused: its bearer token is unknown or rotated out.";
-      webhooks.record(webhooks.idsOfKind("alertmanager"), "rejected", now, detail);
-      return fail(401, "unauthenticated", "The bearer token is not valid here.");
-    }
+    if (!integrationId) return this.refuseAlertmanagerToken(now);
     if (!delivery.ok) {
       webhooks.record([integrationId], "rejected", now, delivery.detail);
       return delivery;
     }
     const incoming = normaliseAlerts("alertmanager", delivery.value);
     return ok(await this.ingest("alertmanager", integrationId, incoming, now));
+  }
+
+  /**
+   * Whether the bearer token is one of an Alertmanager integration's: the Worker asks before
+   * it reads the body, so a caller without a valid token costs no body read or parse. The
+   * delivery itself (`alertmanager`) checks again.
+   */
+  async checkAlertmanagerToken(token: string): Promise<Outcome<void>> {
+    const now = new Date();
+    const known = await this.deps.webhooks.store.byCredential("alertmanager", token, now);
+    return known ? ok(undefined) : this.refuseAlertmanagerToken(now);
+  }
+
+  /** An unknown token is counted as a rejection on every Alertmanager integration. */
+  private refuseAlertmanagerToken(now: Date): Failure {
+    const webhooks = this.deps.webhooks.store;
+    const detail = "A delivery was refused: its bearer token is unknown or rotated out.";
+    webhooks.record(webhooks.idsOfKind("alertmanager"), "rejected", now, detail);
+    return alertmanagerTokenRefused();
   }
 
   /** The HMAC over the raw body picks the integration; only then is the body parsed. */
@@ -82,8 +111,8 @@ export class AlertSenders {
       return fail(503, "secrets_key_missing", "SECRETS_KEY is not configured on the server.");
     const webhooks = this.deps.webhooks.store;
     const candidates = await webhooks.hmacCandidates(box, "grafana", now);
-    if (candidates.length === 0)
-      return fail(404, "integration_not_found", "This workspace has no Grafana integration.");
+    // Answered as a wrong signature: a 404 here would tell strangers the workspace exists.
+    if (candidates.length === 0) return refuseWithoutIntegration(body, headers, now);
     const verified = await verifyGrafana(candidates, body, headers, now);
     if (!verified.ok) {
       webhooks.record(webhooks.idsOfKind("grafana"), "rejected", now, verified.detail);
@@ -179,8 +208,7 @@ export class AlertSenders {
   ): Promise<Outcome<{ integrationId: string; event: T }>> {
     const webhooks = this.deps.webhooks.store;
     const integrationId = await webhooks.byCredential("pagerduty", routingKey, now);
-    if (!integrationId)
-      return fail(404, "routing_key_unknown", "No integration has this routing key.");
+    if (!integrationId) return routingKeyUnknown();
     const allowed = this.pagerDutyBuckets.take(integrationId, now.getTime());
     if (!allowed.ok)
       return fail(429, "rate_limited", "Events for this routing key arrive too fast.", {

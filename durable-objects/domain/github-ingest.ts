@@ -68,13 +68,9 @@ export async function ingestGithub(
   now: Date,
 ): Promise<Outcome<GithubDeliveryResult>> {
   if (!deps.exists()) return fail(404, "not_found", "No such workspace.");
+  // Without a GitHub integration no secret matches: answered as a wrong signature (below), as
+  // an unknown workspace is, since a 404 here would tell strangers that the workspace exists.
   const all = deps.webhooks.idsOfKind("github");
-  if (all.length === 0)
-    return fail(
-      404,
-      "integration_not_found",
-      "This workspace has no GitHub webhook integration. An admin creates one with POST api/integrations/webhooks {kind:'github'} and sets its secret on the GitHub webhook.",
-    );
   const box = await deps.box();
   if (!box) return fail(503, "secrets_key_missing", "SECRETS_KEY is not configured on the server.");
   const reject = (ids: string[], status: number, code: string, detail: string, field?: string) => {

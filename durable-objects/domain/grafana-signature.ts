@@ -74,3 +74,25 @@ export async function verifyGrafana(
     "The signature does not match the body: check the contact point's HMAC secret (hex HMAC-SHA256 over the timestamp, a colon and the raw body).",
   );
 }
+
+/**
+ * The answer when no integration could have signed the request (the workspace has no Grafana
+ * integration, or no such workspace exists): what a default-configured integration with a
+ * secret nobody knows would answer, so neither case can be told from a wrong signature.
+ * @example return refuseWithoutIntegration(body, headers, new Date()) // 401 signature_invalid
+ */
+export async function refuseWithoutIntegration(
+  body: Uint8Array,
+  headers: Record<string, string>,
+  now: Date,
+): Promise<Failure> {
+  const decoy: HmacCandidate = {
+    integrationId: "",
+    secret: crypto.randomUUID(),
+    grafana: DEFAULTS,
+  };
+  const verdict = await verifyGrafana([decoy], body, headers, now);
+  return verdict.ok
+    ? fail(401, "signature_invalid", "The signature does not match the body.")
+    : verdict;
+}

@@ -108,6 +108,14 @@ export const MIGRATIONS: readonly string[] = [
   `
   UPDATE idempotency SET response = NULL WHERE length(response) > 90000;
   `,
+  // 9: aggregated counters (failed sign-ins and the like): one row per kind and minute, plus
+  // an all-time row (bucket 0), so a flood costs an update, never a row per attempt.
+  `
+  CREATE TABLE counters (
+    kind TEXT NOT NULL, bucket INTEGER NOT NULL, count INTEGER NOT NULL,
+    PRIMARY KEY (kind, bucket)
+  );
+  `,
 ];
 
 export function migrate(sql: SqlStorage): void {

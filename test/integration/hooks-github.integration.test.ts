@@ -420,19 +420,20 @@ describe("GitHub webhook: signatures and rotation", () => {
 });
 
 describe("GitHub webhook: bad input", () => {
-  it("404s without a GitHub integration or for an unknown workspace", async () => {
+  it("answers no GitHub integration and an unknown workspace as a wrong signature", async () => {
     const ws = await makeWorkspace();
     const body = bodyOf(example("push", 4));
-    await expectProblem(
+    const none = await expectProblem(
       await deliver(ws.id, "push", body, { secret: "x" }),
-      404,
-      "integration_not_found",
+      401,
+      "signature_invalid",
     );
-    await expectProblem(
+    const unknown = await expectProblem(
       await deliver("no-such-ws-1", "push", body, { secret: "x" }),
-      404,
-      "not_found",
+      401,
+      "signature_invalid",
     );
+    expect(unknown.detail).toBe(none.detail);
     await expectProblem(await deliver("Bad_Slug", "push", body, { secret: "x" }), 404, "not_found");
   });
 

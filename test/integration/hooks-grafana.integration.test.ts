@@ -167,9 +167,9 @@ describe("Grafana receiver: refusals", () => {
     expect((await post(ws, body, custom)).status).toBe(200);
   });
 
-  it("answers 404 integration_not_found when the workspace has no Grafana integration", async () => {
+  it("answers a workspace without a Grafana integration as a wrong signature (no oracle)", async () => {
     const ws = await makeWorkspace("gf");
-    await expectProblem(await post(ws, body, await signed(body)), 404, "integration_not_found");
+    await expectProblem(await post(ws, body, await signed(body)), 401, "signature_invalid");
   });
 
   it("validates the body only after the signature, and records why it was refused", async () => {

@@ -5,7 +5,9 @@ import { ROLE_RANK, WorkspaceSlug, type Credential, type Role } from "../../sche
 import type { AppEnv } from "../env";
 import { ApiError } from "../errors";
 import { bearerToken } from "../lib/bearer";
+import { clientIp, workspaceStub } from "../lib/workspace-directory";
 import { withIdempotency } from "./idempotency";
+import { readJsonBody } from "./json-body";
 import { authenticateMetered } from "./rate-limit";
 
 export const SESSION_COOKIE = "opsdeck_session";
@@ -120,7 +122,8 @@ export function authorize(minRole: Role, options: { allowTicket?: boolean } = {}
       (!SAFE_METHODS.has(c.req.method) || c.req.header("Origin") !== undefined)
     )
       assertSameOrigin(c);
-    const stub = c.env.WORKSPACE.getByName(id);
+    // An unknown workspace answers exactly as a wrong credential does, and no object is named.
+    const stub = await workspaceStub(c.env, id, clientIp(c.req), invalidCredential);
     const principal = await authenticateMetered(stub, credential, c.req.method);
     if (!principal) throw invalidCredential();
     if (ROLE_RANK[principal.role] < ROLE_RANK[minRole]) {
@@ -133,6 +136,8 @@ export function authorize(minRole: Role, options: { allowTicket?: boolean } = {}
     c.set("workspace", { id, stub });
     c.set("principal", principal);
     c.set("credentialKind", credential.kind);
+    // Only now is the body read: a stranger's request is refused without parsing it.
+    await readJsonBody(c);
     // Here, not as app middleware: keys are scoped to the caller, known only from this point.
     return withIdempotency(c, next);
   });

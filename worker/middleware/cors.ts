@@ -4,6 +4,7 @@ import { logSafe } from "../../lib/log-safe";
 import type { AppEnv } from "../env";
 import { ApiError } from "../errors";
 import { originAllowed } from "../lib/allowed-origins-cache";
+import { clientIp, findWorkspace } from "../lib/workspace-directory";
 import { IDEMPOTENCY_HEADER, REPLAYED_HEADER } from "./idempotency";
 
 export const CORS_ALLOW_METHODS = "GET, HEAD, POST, PUT, PATCH, DELETE";
@@ -23,7 +24,8 @@ export function foreignOrigin(c: Context<AppEnv>): string | undefined {
  * short cache, else one `getAllowedOrigins()` call. An unknown workspace is simply "no".
  */
 export function workspaceAllows(c: Context<AppEnv>, origin: string): Promise<boolean> {
-  const load = (id: string) => c.env.WORKSPACE.getByName(id).getAllowedOrigins();
+  const load = async (id: string): Promise<readonly string[]> =>
+    (await (await findWorkspace(c.env, id, clientIp(c.req)))?.getAllowedOrigins()) ?? [];
   return originAllowed(c.req.param("workspace"), origin, load, Date.now());
 }
 

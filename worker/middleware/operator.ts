@@ -1,4 +1,5 @@
 import { createMiddleware } from "hono/factory";
+import { readJsonBody } from "./json-body";
 import type { AppEnv } from "../env";
 import { ApiError } from "../errors";
 import { bearerToken } from "../lib/bearer";
@@ -34,6 +35,7 @@ export const requireOperator = createMiddleware<AppEnv>(async (c, next) => {
       { "WWW-Authenticate": 'Bearer realm="opsdeck-operator"' },
     );
   }
+  await readJsonBody(c);
   await next();
 });
 

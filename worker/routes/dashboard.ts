@@ -7,7 +7,9 @@ import { DashboardPage } from "../../web/pages/dashboard";
 import { LoginPage } from "../../web/pages/login";
 import { renderPage } from "../../web/render";
 import type { AppEnv, WorkspaceStub } from "../env";
-import { ApiError } from "../errors";
+import { ApiError, unwrap } from "../errors";
+import { chargeLoginAttempt, loginBodyLimit, refundLoginAttempt } from "../lib/login-limit";
+import { clientIp, findWorkspace } from "../lib/workspace-directory";
 import { SESSION_COOKIE, authorize, workspaceOfSecret, workspaceParam } from "../middleware/auth";
 import {
   CHARTS_COOKIE,
@@ -58,31 +60,45 @@ export const dashboardRoutes = new Hono<AppEnv>()
   .get("/w/:workspace/login", (c) =>
     c.html(renderPage(LoginPage({ workspace: workspaceParam(c), theme: themeOf(c) }))),
   )
-  .post("/w/:workspace/login", async (c) => {
+  .post("/w/:workspace/login", loginBodyLimit, async (c) => {
     const workspace = workspaceParam(c);
     const origin = c.req.header("Origin");
     if (origin && origin !== new URL(c.req.url).origin)
       throw new ApiError(403, "csrf_rejected", "Cross-site sign-in refused.");
+    const page = (error: string, status: 401 | 429, headers?: Record<string, string>) =>
+      c.html(renderPage(LoginPage({ workspace, theme: themeOf(c), error })), status, headers);
+    const failed = () => page("That token is not valid for this workspace.", 401);
+    const limited = (seconds: number) =>
+      page(`Too many sign-in attempts: try again in ${seconds} s.`, 429, {
+        "Retry-After": String(seconds),
+      });
+    // The same order as POST api/session: the address's allowance, the token's shape, the
+    // directory (an unknown workspace fails exactly as a wrong token), and only then the object.
+    const client = clientIp(c.req);
+    try {
+      chargeLoginAttempt(client);
+    } catch (error) {
+      if (error instanceof ApiError && error.status === 429)
+        return limited(Number(error.headers?.["Retry-After"] ?? 1));
+      throw error;
+    }
     const form = await c.req.parseBody();
     const token = typeof form.token === "string" ? form.token.trim() : "";
-    const failed = () =>
-      c.html(
-        renderPage(
-          LoginPage({
-            workspace,
-            theme: themeOf(c),
-            error: "That token is not valid for this workspace.",
-          }),
-        ),
-        401,
-      );
     if (workspaceOfSecret(token) !== workspace) return failed();
-    const opened = await c.env.WORKSPACE.getByName(workspace).openSession(token);
-    if (!opened.ok) return failed();
+    const stub = await findWorkspace(c.env, workspace, client);
+    if (!stub) return failed();
+    let opened: { session: string; expiresAt: string };
+    try {
+      opened = unwrap(await stub.openSession(token, client));
+      refundLoginAttempt(client);
+    } catch (error) {
+      if (!(error instanceof ApiError)) throw error;
+      return error.status === 429 ? limited(Number(error.headers?.["Retry-After"] ?? 1)) : failed();
+    }
     const secure = new URL(c.req.url).protocol === "https:";
     c.header(
       "Set-Cookie",
-      `${SESSION_COOKIE}=${opened.value.session}; Path=/w/${workspace}; HttpOnly; SameSite=Lax; Expires=${new Date(opened.value.expiresAt).toUTCString()}${secure ? "; Secure" : ""}`,
+      `${SESSION_COOKIE}=${opened.session}; Path=/w/${workspace}; HttpOnly; SameSite=Lax; Expires=${new Date(opened.expiresAt).toUTCString()}${secure ? "; Secure" : ""}`,
     );
     return c.redirect(`/w/${workspace}`, 303);
   })

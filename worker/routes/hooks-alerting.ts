@@ -17,7 +17,7 @@ import {
   type Outcome,
   type PagerDutyResult,
 } from "../../schema";
-import type { AppEnv } from "../env";
+import type { AppEnv, WorkspaceStub } from "../env";
 import { ApiError, pagerDutyFailure } from "../errors";
 import { bearerToken } from "../lib/bearer";
 import { cancel, readCappedBody } from "../lib/read-capped-body";
@@ -25,6 +25,12 @@ import { workspaceOfSecret, workspaceParam } from "../middleware/auth";
 import { router } from "../openapi";
 import { WorkspaceParams, json } from "./params";
 import { logSafe } from "../../lib/log-safe";
+import { refuseWithoutIntegration } from "../../durable-objects/domain/grafana-signature";
+import {
+  alertmanagerTokenRefused,
+  routingKeyUnknown,
+} from "../../durable-objects/capabilities/senders";
+import { clientIp, findWorkspace, workspaceStub } from "../lib/workspace-directory";
 
 const JSON_TYPE = /^application\/([\w.+-]+\+)?json\s*(;|$)/i;
 /** Grafana signs with hex HMAC-SHA256: 64 hex digits in some header. */
@@ -134,13 +140,26 @@ export const alertHookRoutes = router()
           ),
           "opsdeck-alertmanager",
         );
+      // The token is checked before a byte of the body is read: a caller without one costs a
+      // directory lookup (cached) and one hash in the object, whatever it sends.
+      const stub = await workspaceStub(c.env, workspace, clientIp(c.req), () =>
+        refused(alertmanagerTokenRefused(), "opsdeck-alertmanager"),
+      );
+      const known = await callObject<Outcome<void>>(
+        async () => await stub.checkAlertmanagerToken(token),
+        c.var.requestId,
+      );
+      if (!known) throw unavailable();
+      if (!known.ok) {
+        await c.req.raw.body?.cancel();
+        throw refused(known, "opsdeck-alertmanager");
+      }
       const delivery = await parseJson(
         c.req.raw,
         ALERT_HOOK_MAX_BYTES,
         AlertmanagerPayload,
         "Alertmanager webhook payload (version 4)",
       );
-      const stub = c.env.WORKSPACE.getByName(workspace);
       const result = await callObject<Outcome<AlertBatchResult>>(
         async () => await stub.receiveAlertmanager(token, delivery),
         c.var.requestId,
@@ -159,8 +178,8 @@ export const alertHookRoutes = router()
         "Hex HMAC-SHA256(secret, [timestamp + ':'] + raw body) in X-Grafana-Alerting-Signature",
         "or X-Grafana-Alert-Signature (configurable per integration), checked against every",
         "Grafana integration of the workspace before the body is parsed. 401 signature_missing,",
-        "signature_invalid or timestamp_out_of_window; 404 integration_not_found when the",
-        "workspace has none. Alerts are handled as for Alertmanager.",
+        "signature_invalid or timestamp_out_of_window; a workspace with no Grafana integration,",
+        "or none at all, answers as a wrong signature would. Alerts are handled as for Alertmanager.",
       ].join(" "),
       request: { params: WorkspaceParams },
       responses: hookResponses,
@@ -186,7 +205,10 @@ export const alertHookRoutes = router()
       const headers: Record<string, string> = {};
       for (const [name, value] of req.headers)
         if (name !== "authorization" && name !== "cookie") headers[name] = value;
-      const stub = c.env.WORKSPACE.getByName(workspace);
+      // No such workspace: the answer a workspace without a matching secret gives.
+      const stub = await workspaceStub(c.env, workspace, clientIp(c.req), async () =>
+        refused(await refuseWithoutIntegration(body.value, headers, new Date()), "opsdeck-grafana"),
+      );
       const result = await callObject<Outcome<AlertBatchResult>>(
         async () => await stub.receiveGrafana(body.value, headers),
         c.var.requestId,
@@ -212,9 +234,26 @@ function workspaceOfRoutingKey(
       issues: [{ path: "routing_key", message: "is missing or blank" }],
     });
   const workspace = key.startsWith("pdk.") ? workspaceOfSecret(key) : undefined;
-  if (!workspace || !WorkspaceSlug.safeParse(workspace).success)
-    return fail(404, "routing_key_unknown", "No integration has this routing key.");
+  if (!workspace || !WorkspaceSlug.safeParse(workspace).success) return routingKeyUnknown();
   return { ok: true, value: { key, workspace } };
+}
+
+/** The directory's answer as an Outcome, since these routes answer in PagerDuty's shape. */
+async function knownWorkspace(
+  c: Context<AppEnv>,
+  workspace: string,
+): Promise<Outcome<WorkspaceStub>> {
+  try {
+    const stub = await findWorkspace(c.env, workspace, clientIp(c.req));
+    return stub ? { ok: true, value: stub } : routingKeyUnknown();
+  } catch (error) {
+    if (error instanceof ApiError)
+      return fail(error.status, error.code, error.detail, {
+        retryAfterSeconds: Number(error.headers?.["Retry-After"] ?? 1),
+      });
+    console.error(`request ${c.var.requestId}: directory lookup failed:`, logSafe(error));
+    return fail(503, "unavailable", "Temporarily unavailable; retry later.");
+  }
 }
 
 /** Reads, checks and routes one PagerDuty-style request; the handler only picks the method. */
@@ -230,9 +269,17 @@ async function pdDelivery<S extends z.ZodType>(c: Context<AppEnv>, schema: S, wh
   if (!object.ok) return object;
   const routed = workspaceOfRoutingKey(object.value);
   if (!routed.ok) return routed;
+  // A key naming no workspace is answered as an unknown key of a real one, before the event
+  // is validated and without naming an object.
+  const stub = await knownWorkspace(c, routed.value.workspace);
+  if (!stub.ok) return stub;
   return {
     ok: true as const,
-    value: { ...routed.value, delivery: validated(schema, object.value, what, "") },
+    value: {
+      ...routed.value,
+      stub: stub.value,
+      delivery: validated(schema, object.value, what, ""),
+    },
   };
 }
 
@@ -269,8 +316,7 @@ export const pagerDutyRoutes = router()
     async (c) => {
       const routed = await pdDelivery(c, PagerDutyEvent, "PagerDuty event");
       if (!routed.ok) return pagerDutyFailure(c, routed);
-      const { key, workspace, delivery } = routed.value;
-      const stub = c.env.WORKSPACE.getByName(workspace);
+      const { key, stub, delivery } = routed.value;
       const result = await callObject<Outcome<PagerDutyResult>>(
         async () => await stub.receivePagerDuty(key, delivery),
         c.var.requestId,
@@ -295,8 +341,7 @@ export const pagerDutyRoutes = router()
     async (c) => {
       const routed = await pdDelivery(c, PagerDutyChangeEvent, "PagerDuty change event");
       if (!routed.ok) return pagerDutyFailure(c, routed);
-      const { key, workspace, delivery } = routed.value;
-      const stub = c.env.WORKSPACE.getByName(workspace);
+      const { key, stub, delivery } = routed.value;
       const result = await callObject<Outcome<{ outcome: "accepted" }>>(
         async () => await stub.receivePagerDutyChange(key, delivery),
         c.var.requestId,

@@ -5,6 +5,8 @@ import { GITHUB_BODY_LIMIT, checkGithubHeaders } from "../lib/github-hook-reques
 import { cancel, readCappedBody } from "../lib/read-capped-body";
 import { workspaceParam } from "../middleware/auth";
 import { router } from "../openapi";
+import { githubUnknownWorkspace } from "../lib/hook-refusals";
+import { clientIp, workspaceStub } from "../lib/workspace-directory";
 import { WorkspaceParams, json } from "./params";
 
 /**
@@ -38,16 +40,22 @@ export const githubHookRoutes = router().openapi(
   async (c) => {
     const workspace = workspaceParam(c);
     const req = c.req.raw;
-    // Headers first, body second, object last: a stranger's request costs a header check,
-    // and at most GITHUB_BODY_LIMIT bytes are ever read, chunked or not.
+    // Headers first, directory second, body third, object last: a stranger's request costs a
+    // header check and a cached lookup, and at most GITHUB_BODY_LIMIT bytes are ever read.
     const headers = checkGithubHeaders(req.headers);
     if (!headers.ok) {
       await cancel(req.body);
       throw ApiError.from(headers);
     }
+    const stub = await workspaceStub(c.env, workspace, clientIp(c.req), async () => {
+      await cancel(req.body);
+      return githubUnknownWorkspace(
+        c.req.header("X-Hub-Signature-256"),
+        c.req.header("X-Hub-Signature"),
+      );
+    });
     const body = await readCappedBody(req, GITHUB_BODY_LIMIT);
     if (!body.ok) throw ApiError.from(body);
-    const stub = c.env.WORKSPACE.getByName(workspace);
     const result = unwrap<GithubDeliveryResult>(
       await stub.ingestGithub({ ...headers.value, body: body.value }),
     );

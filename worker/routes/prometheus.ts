@@ -1,6 +1,6 @@
 import { createRoute } from "@hono/zod-openapi";
 import { z } from "zod";
-import { SourceState, type StorageUsage, type WorkspaceStats } from "../../schema";
+import { SourceState, type LoginStats, type StorageUsage, type WorkspaceStats } from "../../schema";
 import { CONTENT_TYPE, renderExposition, type Family } from "../lib/prometheus";
 import { socketFamilies } from "../lib/socket-families";
 import { authorize } from "../middleware/auth";
@@ -8,6 +8,33 @@ import { problemResponses, router } from "../openapi";
 import { WorkspaceParams } from "./params";
 
 const seconds = (iso: string) => Date.parse(iso) / 1000;
+
+/** Sign-in failures and refusals (capabilities/login-guard.ts). */
+function loginFamilies(logins: LoginStats): Family[] {
+  return [
+    {
+      name: "opsdeck_login_failures_total",
+      help: "Sign-in attempts refused because the token was not valid (all time).",
+      type: "counter",
+      samples: [{ value: logins.failedTotal }],
+    },
+    {
+      name: "opsdeck_login_failures_last_hour",
+      help: "Sign-in attempts refused because the token was not valid, in the last hour.",
+      type: "gauge",
+      samples: [{ value: logins.failedLastHour }],
+    },
+    {
+      name: "opsdeck_login_rate_limited_total",
+      help: "Sign-in attempts refused with 429 by the workspace's limits, since the object last started.",
+      type: "counter",
+      samples: [
+        { labels: { scope: "client" }, value: logins.limitedByClient },
+        { labels: { scope: "workspace" }, value: logins.limitedByWorkspace },
+      ],
+    },
+  ];
+}
 
 function families(stats: WorkspaceStats): Family[] {
   const numeric = stats.metrics.flatMap((m) =>
@@ -142,9 +169,13 @@ export const prometheusRoutes = router().openapi(
   }),
   async (c) => {
     const { stub } = c.var.workspace;
-    const [stats, usage] = await Promise.all([stub.stats(), stub.storageUsage()]);
+    const [stats, usage, logins] = await Promise.all([
+      stub.stats(),
+      stub.storageUsage(),
+      stub.loginStats(),
+    ]);
     c.header("Cache-Control", "no-store");
-    const all = [...families(stats), ...storageFamilies(usage)];
+    const all = [...families(stats), ...storageFamilies(usage), ...loginFamilies(logins)];
     return c.body(renderExposition(all), 200, { "Content-Type": CONTENT_TYPE });
   },
 );

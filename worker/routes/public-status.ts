@@ -19,6 +19,7 @@ import {
   type PublicRead,
 } from "../lib/public-status-cache";
 import { router } from "../openapi";
+import { clientIp, findWorkspace } from "../lib/workspace-directory";
 
 type Format = "page" | "json" | "badge";
 
@@ -55,11 +56,14 @@ function slugOf(raw: string): string | undefined {
 }
 
 async function read(c: Context<AppEnv>, slug: string): Promise<PublicRead> {
+  // Cloudflare sets it on every request; local dev and tests share one "unknown" bucket.
+  const client = clientIp(c.req);
   return readPublicStatus(cacheKey(new URL(c.req.url).origin, slug), {
     cache: defaultCache(),
-    load: () => c.env.WORKSPACE.getByName(slug).publicStatus(),
-    // Cloudflare sets it on every request; local dev and tests share one "unknown" bucket.
-    client: c.req.header("CF-Connecting-IP") ?? "unknown",
+    // A slug the directory does not know reads as "no public page", exactly as a workspace
+    // that published none, and through the same cache, so the two answers are identical.
+    load: async () => (await findWorkspace(c.env, slug, client))?.publicStatus(),
+    client,
     now: Date.now(),
     waitUntil: (promise) => c.executionCtx.waitUntil(promise),
   });

@@ -7,6 +7,11 @@ import type { AppEnv } from "../env";
 import { ApiError, unwrap } from "../errors";
 import { SESSION_COOKIE, authorize, workspaceOfSecret, workspaceParam } from "../middleware/auth";
 import { foreignOrigin } from "../middleware/cors";
+import { LOGIN_BODY_MAX_BYTES, chargeLoginAttempt, refundLoginAttempt } from "../lib/login-limit";
+import { readJsonBody } from "../middleware/json-body";
+import { createMiddleware } from "hono/factory";
+import { clientIp, workspaceStub } from "../lib/workspace-directory";
+import { invalidLogin } from "../../durable-objects/capabilities/login-guard";
 import { problemResponses, router } from "../openapi";
 import { WorkspaceParams, json, jsonBody } from "./params";
 
@@ -19,6 +24,13 @@ function cookieOptions(c: Context<AppEnv>, workspace: string) {
   };
 }
 
+/** Charges the address's sign-in allowance, and only then reads the body. */
+const loginGate = createMiddleware<AppEnv>(async (c, next) => {
+  chargeLoginAttempt(clientIp(c.req));
+  await readJsonBody(c, LOGIN_BODY_MAX_BYTES);
+  await next();
+});
+
 /** Browser sign-in: a token is exchanged for an HttpOnly session cookie scoped to the workspace. */
 export const sessionRoutes = router()
   .openapi(
@@ -26,6 +38,11 @@ export const sessionRoutes = router()
       method: "post",
       path: "/session",
       summary: "Sign in: exchange an API token for a session cookie",
+      description:
+        "Unauthenticated, so rate limited: 429 with Retry-After beyond 10 failed attempts at once (then one per 10 s) per client address and workspace, 60 at once (then one per second) per workspace, and 20 at once (then one per 5 s) per address at each edge isolate; a successful sign-in does not count. Failures are counted (GET /metrics), never stored one by one.",
+      // Sign-in needs no credential, so the work before the token is judged is small and
+      // fixed: the address is charged, then the body read (at most 8 kB) and parsed.
+      middleware: [loginGate] as const,
       request: { params: WorkspaceParams, ...jsonBody(LoginBody) },
       responses: {
         200: json(z.object({ principal: Principal, expiresAt: z.string() })),
@@ -42,12 +59,14 @@ export const sessionRoutes = router()
           "Cross-site sign-in refused: from another origin, send 'Authorization: Bearer <token>' on each request.",
         );
       const { token } = c.req.valid("json");
-      if (workspaceOfSecret(token) !== workspace) {
-        throw new ApiError(401, "invalid_token", "That token is not valid for this workspace.", [
-          { path: "json.token", message: "not a token of this workspace" },
-        ]);
-      }
-      const opened = unwrap(await c.env.WORKSPACE.getByName(workspace).openSession(token));
+      // A token of the wrong shape, or for a workspace that does not exist, gets the object's
+      // own answer to a wrong token without any object being touched.
+      const client = clientIp(c.req);
+      const invalid = () => ApiError.from(invalidLogin());
+      if (workspaceOfSecret(token) !== workspace) throw invalid();
+      const stub = await workspaceStub(c.env, workspace, client, invalid);
+      const opened = unwrap(await stub.openSession(token, client));
+      refundLoginAttempt(client);
       setCookie(c, SESSION_COOKIE, opened.session, {
         ...cookieOptions(c, workspace),
         expires: new Date(opened.expiresAt),

@@ -6,6 +6,7 @@ import type { AppEnv } from "../env";
 import { ApiError } from "../errors";
 import { invalidCredential, vetCredential } from "../middleware/auth";
 import { foreignOrigin, workspaceAllows } from "../middleware/cors";
+import { clientIp, workspaceStub } from "../lib/workspace-directory";
 
 const SocketQuery = z.object({ [FRAMES_PARAM]: FrameMode.optional() });
 
@@ -53,7 +54,9 @@ export const socketRoutes = new Hono<AppEnv>().get(
       Upgrade: "websocket",
       [CREDENTIAL_HEADER]: JSON.stringify(credential),
     });
-    const res = await c.env.WORKSPACE.getByName(id).fetch(new Request(url, { headers }));
+    // An unknown workspace answers as a wrong credential does, and no object is named.
+    const stub = await workspaceStub(c.env, id, clientIp(c.req), invalidCredential);
+    const res = await stub.fetch(new Request(url, { headers }));
     if (res.status === 401) throw invalidCredential();
     // The workspace holds its cap of sockets (durable-objects/domain/socket-limits.ts): the
     // newcomer is refused before any socket exists, and open dashboards stay live.

@@ -6,6 +6,7 @@ import { unwrap } from "../errors";
 import { requireOperator } from "../middleware/operator";
 import { problemResponses, router } from "../openapi";
 import { json, jsonBody } from "./params";
+import { rememberWorkspace } from "../lib/workspace-directory";
 
 export const workspaceRoutes = router().openapi(
   createRoute({
@@ -22,9 +23,13 @@ export const workspaceRoutes = router().openapi(
   }),
   async (c) => {
     const body = c.req.valid("json");
+    // Registered first: untrusted requests reach a workspace only once the directory knows it
+    // (lib/workspace-directory.ts), so it must never exist unregistered. Registering is
+    // idempotent, so POSTing an existing id again (409) also registers one that predates it.
+    await c.env.DIRECTORY.getByName(DIRECTORY_NAME).register(body.id);
     const stub = c.env.WORKSPACE.getByName(body.id);
     const adminToken = unwrap(await stub.create({ id: body.id, name: body.name }, body.adminName));
-    await c.env.DIRECTORY.getByName(DIRECTORY_NAME).register(body.id);
+    rememberWorkspace(body.id);
     const workspace = (await stub.info())!;
     return c.json({ workspace, adminToken }, 201);
   },
