@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { Principal, type ChangeEvent, type ServerFrame } from "../schema";
 import { logSafe } from "../lib/log-safe";
+import { checkFrame } from "./store/budget-guard";
 
 /** What each socket carries through hibernation (≤ 16 KiB; kept tiny). */
 export const SocketAttachment = z.object({
@@ -65,6 +66,8 @@ export function broadcast(
 }
 
 function sendText(ws: WebSocket, text: string): void {
+  // Outside the try: a frame over budget is a bug to surface, not a broken socket to skip.
+  checkFrame(text);
   try {
     ws.send(text);
   } catch (error) {

@@ -30,4 +30,5 @@ export * from "./alert-rules";
 export * from "./contracts";
 export * from "./notifications";
 export * from "./list-caps";
+export * from "./budgets";
 export * from "./allowed-origins";

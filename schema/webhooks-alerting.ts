@@ -17,8 +17,12 @@ const Rfc3339 = z.iso.datetime({
   error: "must be an RFC 3339 timestamp such as 2024-05-01T10:00:00Z",
 });
 
-/** Prometheus label sets and annotations: string to string, bounded per entry. */
-const LabelSet = z.record(z.string().max(1024), z.string().max(16_384));
+/**
+ * Prometheus label sets and annotations: string to string. Not bounded per entry here: a 4xx
+ * makes Alertmanager drop the whole notification, so an oversized set is stored cut to its
+ * budget with a mark (domain/alert-budget.ts); the body cap bounds what is read.
+ */
+const LabelSet = z.record(z.string(), z.string());
 
 /** Alertmanager sends at most this many alerts we accept in one notification. */
 export const MAX_ALERTS_PER_DELIVERY = 1000;
@@ -233,6 +237,8 @@ export const AlertBatchResult = z.object({
   repeated: z.number().int().nonnegative(),
   resolved: z.number().int().nonnegative(),
   suppressed: z.number().int().nonnegative(),
+  /** Alerts stored with labels or annotations cut to their budget (schema/budgets.ts). */
+  truncated: z.number().int().nonnegative().optional(),
 });
 export type AlertBatchResult = z.infer<typeof AlertBatchResult>;
 
