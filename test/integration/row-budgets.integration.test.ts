@@ -16,7 +16,6 @@ import { broadcast } from "../../durable-objects/connections";
 import { BudgetExceededError, guardedSql } from "../../durable-objects/store/budget-guard";
 import { amAlert, amGroup, integration, makeIntegration, postJson } from "../helpers/alerting";
 import { takeBudgetViolations } from "../helpers/budget-guard";
-import { captureConsole } from "../helpers/console";
 import { makeAlert, seedAlerts } from "../helpers/seed";
 import { closeAllSockets, isSnapshot, openSocket, waitForFrame } from "../helpers/ws";
 import {
