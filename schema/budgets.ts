@@ -74,6 +74,12 @@ export const NOTES_BUDGET_BYTES = 256 * 1024;
 export const TIMELINE_INLINE_ENTRIES = 10;
 export const TIMELINE_READ_MAX = 200;
 
+/**
+ * One stored pipeline run with its stages (GitHub jobs) and their steps; past it, steps are
+ * dropped from the stored copy (durable-objects/domain/pipeline-budget.ts).
+ */
+export const PIPELINE_ROW_BYTES = 256 * 1024;
+
 /** `before` and `after` of an audit row, each; larger ones are stored as a `TruncatedValue`. */
 export const AUDIT_VALUE_BYTES = 64 * 1024;
 

@@ -2,6 +2,7 @@ import { runInDurableObject } from "cloudflare:test";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
 import {
   AUDIT_VALUE_BYTES,
+  PIPELINE_ROW_BYTES,
   LIST_FRAME_BYTES,
   ROW_BUDGET_BYTES,
   TIMELINE_INLINE_ENTRIES,
@@ -10,7 +11,9 @@ import {
   type Incident,
   type IncidentDetail,
   type IssuedToken,
+  type Pipeline,
 } from "../../schema";
+import { deliverFixture, example, githubWorkspace } from "../helpers/github";
 import { makeAlert, seedAlerts } from "../helpers/seed";
 import { closeAllSockets, isSnapshot, openSocket, waitForFrame } from "../helpers/ws";
 import {
@@ -238,5 +241,45 @@ describe("audit entries of huge changes", () => {
       entries: AuditEntry[];
     };
     expect(last.entries[0]!.id).toBe(again.entries[0]!.id);
+  });
+});
+
+describe("a GitHub run with many jobs of 1,000 steps each", () => {
+  it("stores the run within its row budget, every stage kept, marked as cut", async () => {
+    const ws = await githubWorkspace();
+    const sock = await openSocket(`/w/${ws.id}/ws`, bearer(ws.viewer));
+    await waitForFrame(sock, isSnapshot);
+    const fixture = example("workflow_job", 1);
+    const job = fixture.payload.workflow_job as Record<string, unknown>;
+    const steps = Array.from({ length: 1000 }, (_, n) => ({
+      name: `step ${n} `.padEnd(300, "s"),
+      status: "completed",
+      conclusion: "success",
+      number: n + 1,
+      started_at: "2021-08-05T10:26:08.000Z",
+      completed_at: "2021-08-05T10:26:11.000Z",
+    }));
+    const jobs = 12;
+    for (let j = 0; j < jobs; j++) {
+      const payload = {
+        ...fixture.payload,
+        workflow_job: { ...job, id: 900_000 + j, name: `job ${j}`, steps },
+      };
+      const res = await deliverFixture(ws, "workflow_job", { ...fixture, payload });
+      expect(res.status).toBeLessThan(300);
+    }
+    const runId = String(job.run_id);
+    const frame = await waitForFrame(
+      sock,
+      (f) => f.type === "pipeline" && (f.payload as Pipeline).stages.length === jobs,
+    );
+    const run = (frame as { payload: unknown }).payload as Pipeline;
+    expect(run.id).toContain(runId);
+    expect(JSON.stringify(run).length).toBeLessThanOrEqual(PIPELINE_ROW_BYTES);
+    expect(run.truncated).toEqual([{ field: "stages.steps", bytes: expect.any(Number) }]);
+    expect(run.stages.map((s) => s.name).sort()).toEqual(
+      Array.from({ length: jobs }, (_, j) => `job ${j}`).sort(),
+    );
+    expect(await largestRecord(ws, "pipeline")).toBeLessThanOrEqual(PIPELINE_ROW_BYTES);
   });
 });
