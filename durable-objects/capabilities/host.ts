@@ -31,8 +31,7 @@ export class Host {
     readonly env: Env,
   ) {
     // Locally every write is checked against the row budget that production enforces.
-    armBudgetGuard(env);
-    this.sql = guardedSql(ctx.storage.sql);
+    this.sql = armBudgetGuard(env) ? guardedSql(ctx.storage.sql) : ctx.storage.sql;
     this.log = new EventLog(this.sql);
     this.audit = new AuditLog(this.sql);
     this.schedule = new AlarmSchedule(ctx.storage);

@@ -18,9 +18,10 @@ type Registry = { [VIOLATIONS_KEY]?: string[] };
 
 let armed = false;
 
-/** Arms the guard for this isolate when the environment is a local one. */
-export function armBudgetGuard(env: { ENVIRONMENT?: string }): void {
+/** Arms the guard for this isolate when the environment is a local one; true when armed. */
+export function armBudgetGuard(env: { ENVIRONMENT?: string }): boolean {
   armed = env.ENVIRONMENT === "test" || env.ENVIRONMENT === "development";
+  return armed;
 }
 
 function violation(message: string): never {
