@@ -162,6 +162,12 @@ describe("an Alertmanager delivery with oversized labels and annotations", () =>
     expect(other.labels).toEqual(normal.labels);
     expect(other.truncated).toBeUndefined();
     expectRowsWithinBudget(await largestRows(ws));
+    // The detail page says what was cut.
+    const page = await call(
+      `/w/${ws.id}/alerts/${encodeURIComponent(stored.id)}`,
+      bearer(ws.viewer),
+    );
+    expect(await page.text()).toContain("annotations.description (1048576 bytes)");
 
     expect((await ack(ws, stored.id, { notes: "on it" })).status).toBe(200);
     await waitForFrame(sock, (f) => f.type === "alerts");
