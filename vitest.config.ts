@@ -63,6 +63,8 @@ export default defineConfig({
           name: "workers",
           include: ["test/unit/**/*.test.ts", "test/integration/**/*.test.ts"],
           globalSetup: ["test/global-setup-workers.ts"],
+          // Fails a test whose writes or frames exceed the size budgets (schema/budgets.ts).
+          setupFiles: ["test/setup-budget-guard.ts"],
           // A workerd isolate's first request can take seconds on a loaded 2-core machine.
           testTimeout: 30_000,
           hookTimeout: 60_000,

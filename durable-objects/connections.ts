@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { Principal, type ChangeEvent, type ServerFrame } from "../schema";
 import { logSafe } from "../lib/log-safe";
+import { checkFrame } from "./store/budget-guard";
 
 /** What each socket carries through hibernation (≤ 16 KiB; kept tiny). */
 export const SocketAttachment = z.object({
@@ -79,6 +80,8 @@ export function broadcast(
 }
 
 function sendText(ws: WebSocket, text: string): void {
+  // Outside the try: a frame over budget is a bug to surface, not a broken socket to skip.
+  checkFrame(text);
   // A socket we (or its client) already closed stays listed until its close completes:
   // skipping it is normal, not a fault worth a log line.
   if (ws.readyState !== WebSocket.OPEN) return;

@@ -2,10 +2,11 @@ import { z } from "zod";
 import { Alert } from "./alerts";
 import { Deployment } from "./deployments";
 import { Pipeline } from "./pipelines";
+import { NOTE_MAX_CHARS } from "./budgets";
 import { Text } from "./common";
 
 /** `POST api/alerts/:id/resolve`: an optional closing note, like acknowledge. */
-export const ResolveAlertBody = z.object({ notes: Text(10_000).optional() }).strict();
+export const ResolveAlertBody = z.object({ notes: Text(NOTE_MAX_CHARS).optional() }).strict();
 export type ResolveAlertBody = z.infer<typeof ResolveAlertBody>;
 
 /** Changes to the alert's repository or service that finished shortly before it began. */

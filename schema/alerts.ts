@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { NOTE_MAX_CHARS, Truncation } from "./budgets";
 import { RecordId, Severity, Text, Timestamp } from "./common";
 
 export const AlertStatus = z.enum(["firing", "acknowledged", "resolved", "suppressed"]);
@@ -42,8 +43,13 @@ export const Alert = z.object({
   dedupKey: z.string().max(255).optional(),
   /** The webhook integration that delivered this alert. */
   integrationId: RecordId.optional(),
+  /**
+   * What was cut to fit the size budgets (schema/budgets.ts): a sender's oversized labels or
+   * annotations, or `frame` on a list item sent abbreviated (`GET api/alerts/:id` has it all).
+   */
+  truncated: z.array(Truncation).max(20).optional(),
 });
 export type Alert = z.infer<typeof Alert>;
 
-export const AcknowledgeAlertBody = z.object({ notes: Text(10_000).optional() }).strict();
+export const AcknowledgeAlertBody = z.object({ notes: Text(NOTE_MAX_CHARS).optional() }).strict();
 export type AcknowledgeAlertBody = z.infer<typeof AcknowledgeAlertBody>;

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { Alert } from "./alerts";
+import { Truncation } from "./budgets";
 import { RecordId, Severity, Text, Timestamp } from "./common";
 
 /**
@@ -52,7 +53,15 @@ export const Incident = z.preprocess(
     updatedAt: Timestamp,
     resolvedAt: Timestamp.optional(),
     createdBy: z.string().max(200),
+    /**
+     * The newest entries of the timeline (all of them on `GET api/incidents/:id`, up to
+     * `TIMELINE_READ_MAX`); each entry is stored in its own row (schema/budgets.ts).
+     */
     timeline: z.array(IncidentUpdate),
+    /** How many entries the whole timeline has (absent on incidents stored before it). */
+    timelineTotal: z.number().int().nonnegative().optional(),
+    /** `frame` when a list frame carries this incident abbreviated (schema/budgets.ts). */
+    truncated: z.array(Truncation).max(20).optional(),
     /** Contract `Alert.message`: the description. */
     message: z.string().max(10_000),
     /** Contract `Alert.timestamp`: when the incident was opened (`createdAt`). */

@@ -32,6 +32,7 @@ export * from "./alert-rules";
 export * from "./contracts";
 export * from "./notifications";
 export * from "./list-caps";
+export * from "./budgets";
 export * from "./allowed-origins";
 export * from "./socket-limits";
 export * from "./socket-close";

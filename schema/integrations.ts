@@ -39,13 +39,21 @@ export const DeliveryStats = z.object({
   duplicates: z.number().int().nonnegative(),
   ignored: z.number().int().nonnegative(),
   rejected: z.number().int().nonnegative(),
+  /** Alerts stored with labels or annotations cut to their budget (schema/budgets.ts). */
+  truncated: z.number().int().nonnegative().default(0),
   lastDeliveryAt: Timestamp.optional(),
   lastRejectedAt: Timestamp.optional(),
   lastError: z.string().max(2000).optional(),
 });
 export type DeliveryStats = z.infer<typeof DeliveryStats>;
 
-export const EMPTY_STATS: DeliveryStats = { accepted: 0, duplicates: 0, ignored: 0, rejected: 0 };
+export const EMPTY_STATS: DeliveryStats = {
+  accepted: 0,
+  duplicates: 0,
+  ignored: 0,
+  rejected: 0,
+  truncated: 0,
+};
 
 /** A webhook integration as read back: secrets only as "set", never their values. */
 export const WebhookIntegration = z.object({

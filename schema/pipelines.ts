@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { Truncation } from "./budgets";
 import { Provenance, RecordId, Timestamp } from "./common";
 import { RunStatus } from "./deployments";
 import { fillDuration } from "./durations";
@@ -59,6 +60,8 @@ export const Pipeline = z.object({
    * are not known yet, so `author` is empty and `status` reflects the stages seen so far.
    */
   incomplete: z.boolean().optional(),
+  /** What was cut to fit the row budget (schema/budgets.ts PIPELINE_ROW_BYTES). */
+  truncated: z.array(Truncation).max(20).optional(),
   ...Provenance,
 });
 export type Pipeline = z.infer<typeof Pipeline>;

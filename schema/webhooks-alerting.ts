@@ -1,7 +1,6 @@
 import { z } from "zod";
 import { RecordId, Text, Timestamp } from "./common";
 import {
-  LABEL_MATCH_INPUT_MAX,
   LABEL_PATTERN_MAX_LENGTH,
   labelPatternMatches,
   labelPatternProblem,
@@ -24,10 +23,12 @@ const Rfc3339 = z.iso.datetime({
 });
 
 /**
- * Prometheus label sets and annotations: string to string, bounded per entry. The value cap
- * is the longest input a matcher pattern runs on, so every stored label can be matched.
+ * Prometheus label sets and annotations: string to string. Not bounded per entry here: a 4xx
+ * makes Alertmanager drop the whole notification, so an oversized set is stored cut to its
+ * budget with a mark (domain/alert-budget.ts); the body cap bounds what is read. Stored values
+ * (at most 8 kB) stay under the matcher's input cap (label-matcher.ts), so every stored label can be matched.
  */
-const LabelSet = z.record(z.string().max(1024), z.string().max(LABEL_MATCH_INPUT_MAX));
+const LabelSet = z.record(z.string(), z.string());
 
 /** Alertmanager sends at most this many alerts we accept in one notification. */
 export const MAX_ALERTS_PER_DELIVERY = 1000;
@@ -244,6 +245,8 @@ export const AlertBatchResult = z.object({
   repeated: z.number().int().nonnegative(),
   resolved: z.number().int().nonnegative(),
   suppressed: z.number().int().nonnegative(),
+  /** Alerts stored with labels or annotations cut to their budget (schema/budgets.ts). */
+  truncated: z.number().int().nonnegative().optional(),
 });
 export type AlertBatchResult = z.infer<typeof AlertBatchResult>;
 

@@ -2,6 +2,7 @@ import { WorkspaceInfo, type ChangeEvent } from "../../schema";
 import { SOCKET_TAG, broadcast } from "../connections";
 import { AlarmSchedule } from "../store/alarm-schedule";
 import { AuditLog } from "../store/audit";
+import { armBudgetGuard, guardedSql } from "../store/budget-guard";
 import { EventLog } from "../store/event-log";
 import { Outlet } from "./outlet";
 import { SecretBox } from "../store/secret-box";
@@ -29,7 +30,8 @@ export class Host {
     readonly ctx: DurableObjectState,
     readonly env: Env,
   ) {
-    this.sql = ctx.storage.sql;
+    // Locally every write is checked against the row budget that production enforces.
+    this.sql = armBudgetGuard(env) ? guardedSql(ctx.storage.sql) : ctx.storage.sql;
     this.log = new EventLog(this.sql);
     this.audit = new AuditLog(this.sql);
     this.schedule = new AlarmSchedule(ctx.storage);

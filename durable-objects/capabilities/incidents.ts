@@ -1,6 +1,8 @@
 import {
   Incident,
   LIST_CAPS,
+  TIMELINE_INLINE_ENTRIES,
+  TIMELINE_READ_MAX,
   fail,
   ok,
   type CreateIncidentBody,
@@ -18,15 +20,22 @@ import {
   newIncident,
   requestedAlertIds,
 } from "../domain/incidents";
+import { IncidentTimeline } from "../store/incident-timeline";
 import { ObservedRecordStore } from "../store/observed-records";
 import type { RecordStore } from "../store/records";
 import type { Activity } from "./activity";
 import type { Alerts } from "./alerts";
 import type { Host } from "./host";
 
-/** Incidents: opened from one or several alerts, with a status timeline people append to. */
+/**
+ * Incidents: opened from one or several alerts, with a status timeline people append to. The
+ * timeline is stored one entry per row (store/incident-timeline.ts); the incident's own row
+ * keeps its newest `TIMELINE_INLINE_ENTRIES` and `timelineTotal`, so neither it nor the frames
+ * that carry it grow with the incident's age.
+ */
 export class Incidents {
   readonly store: RecordStore<typeof Incident>;
+  private readonly timeline: IncidentTimeline;
 
   constructor(
     private readonly host: Host,
@@ -42,6 +51,7 @@ export class Incidents {
       (i) => i.createdAt,
       (before, after) => notifier.incidentChanged(before, after),
     );
+    this.timeline = new IncidentTimeline(host.sql);
   }
 
   /** Newest first: the snapshot's and the frames' list. */
@@ -67,7 +77,12 @@ export class Incidents {
     const incident = this.store.get(id);
     if (!incident) return fail(404, "not_found", `No incident '${id}'.`, { field: "id" });
     const alerts = incident.alertIds.flatMap((alertId) => this.alerts.store.get(alertId) ?? []);
-    return ok({ incident, alerts });
+    // Incidents stored before the timeline had rows keep it whole in their own row.
+    const timeline =
+      incident.timelineTotal === undefined
+        ? incident.timeline
+        : this.timeline.newest(id, TIMELINE_READ_MAX);
+    return ok({ incident: { ...incident, timeline }, alerts });
   }
 
   /** Opens an incident for one or several alerts; each alert gets its `incidentId`. */
@@ -80,9 +95,10 @@ export class Incidents {
     );
     if (!checked.ok) return checked;
     const now = new Date();
-    const incident = newIncident(body, ids, actor, now, checked.value);
+    const incident = { ...newIncident(body, ids, actor, now, checked.value), timelineTotal: 1 };
     this.host.transaction(() => {
       this.store.put(incident);
+      this.timeline.append(incident.id, incident.timeline, 0);
       for (const alert of checked.value)
         this.alerts.store.put({ ...alert, incidentId: incident.id });
       this.host.audit.record(actor, "incident.create", incident.id, { after: incident }, now);
@@ -103,8 +119,17 @@ export class Incidents {
     const now = new Date();
     const updated = applyUpdate(before, body, actor, now);
     if (!updated.ok) return updated;
-    const after = updated.value;
+    const entry = updated.value.timeline.at(-1)!;
+    const total = before.timelineTotal ?? before.timeline.length;
+    const after: Incident = {
+      ...updated.value,
+      timeline: updated.value.timeline.slice(-TIMELINE_INLINE_ENTRIES),
+      timelineTotal: total + 1,
+    };
     this.host.transaction(() => {
+      // An incident from before timeline rows moves its entries to rows on its first update.
+      if (before.timelineTotal === undefined) this.timeline.append(id, before.timeline, 0);
+      this.timeline.append(id, [entry], total);
       this.store.put(after);
       this.host.audit.record(actor, "incident.update", id, { before, after }, now);
     });

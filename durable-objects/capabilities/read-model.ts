@@ -1,4 +1,5 @@
 import type { ChangeEvent, Snapshot, WorkspaceStats } from "../../schema";
+import { fitActivity, fitAlerts, fitIncidents, fitOther } from "../domain/frame-fit";
 import type { Activity } from "./activity";
 import type { Alerts } from "./alerts";
 import type { Aws } from "./aws";
@@ -32,16 +33,20 @@ export class ReadModel {
     private readonly parts: ReadModelParts,
   ) {}
 
-  /** Each list as its frames carry it: the snapshot and the outlet read these same functions. */
+  /**
+   * Each list as its frames carry it: the snapshot and the outlet read these same functions.
+   * Each fits its frame budget (domain/frame-fit.ts), so a stored event row and the snapshot
+   * stay within the platform's limits however large the records grow.
+   */
   readonly lists: OutletReaders["lists"] = {
-    metrics: () => this.parts.metrics.cards(),
-    alerts: () => this.parts.alerts.list(),
-    incidents: () => this.parts.incidents.recent(),
-    deployments: () => this.parts.delivery.listDeployments(),
-    "aws-services": () => this.parts.aws.list(),
-    "web3-networks": () => this.parts.web3.listCards(),
-    security: () => this.parts.delivery.listSecurity(),
-    sources: () => this.parts.sources.shown(),
+    metrics: () => fitOther(this.parts.metrics.cards()),
+    alerts: () => fitAlerts(this.parts.alerts.list()),
+    incidents: () => fitIncidents(this.parts.incidents.recent()),
+    deployments: () => fitOther(this.parts.delivery.listDeployments()),
+    "aws-services": () => fitOther(this.parts.aws.list()),
+    "web3-networks": () => fitOther(this.parts.web3.listCards()),
+    security: () => fitOther(this.parts.delivery.listSecurity()),
+    sources: () => fitOther(this.parts.sources.shown()),
   };
 
   /** What the outlet reads when it flushes. */
@@ -50,8 +55,8 @@ export class ReadModel {
     return {
       lists: this.lists,
       pipeline: (id) => delivery.pipelines.get(id),
-      activity: (ids) => activity.byIds(ids),
-      feed: () => activity.list(),
+      activity: (ids) => fitActivity(activity.byIds(ids)),
+      feed: () => fitActivity(activity.list()),
     };
   }
 
@@ -70,7 +75,7 @@ export class ReadModel {
       { type: "aws-services", payload: l["aws-services"]() },
       ...(latest ? [{ type: "pipeline" as const, payload: latest }] : []),
       { type: "web3-networks", payload: l["web3-networks"]() },
-      { type: "activity", payload: this.parts.activity.list() },
+      { type: "activity", payload: fitActivity(this.parts.activity.list()) },
     ];
   }
 
@@ -83,10 +88,10 @@ export class ReadModel {
       alerts: l.alerts(),
       incidents: l.incidents(),
       deployments: l.deployments(),
-      pipelines: this.parts.delivery.listPipelines(),
+      pipelines: fitOther(this.parts.delivery.listPipelines()),
       awsServices: l["aws-services"](),
       web3Networks: l["web3-networks"](),
-      activity: this.parts.activity.list(),
+      activity: fitActivity(this.parts.activity.list()),
       security: l.security(),
       sources: l.sources(),
     };
@@ -100,8 +105,9 @@ export class ReadModel {
       sockets: this.host.sockets().length,
       seq: this.host.log.lastSeq,
       storageBytes: this.host.sql.databaseSize,
-      sources: this.lists.sources(),
-      metrics: this.lists.metrics(),
+      // Counted whole: frame budgets shape what a socket carries, never what is counted.
+      sources: p.sources.shown(),
+      metrics: p.metrics.cards(),
       alertsFiring: p.alerts.counts(["firing"]),
       incidentsOpen: p.incidents.openCount(),
     };

@@ -180,10 +180,11 @@ export class AlertSenders {
     incoming: IncomingAlert[],
     now: Date,
   ): Promise<AlertBatchResult> {
+    const truncated = incoming.filter((a) => a.truncated !== undefined).length;
     const changes = this.host.transaction(() => {
       const applied = this.deps.alerts.apply(source, incoming, integrationId, now);
       const outcome = incoming.length ? "accepted" : "ignored";
-      this.deps.webhooks.store.record([integrationId], outcome, now);
+      this.deps.webhooks.store.record([integrationId], outcome, now, undefined, truncated);
       return applied;
     });
     if (incoming.length) this.deps.alerts.publish(now);
@@ -197,6 +198,7 @@ export class AlertSenders {
       repeated: changes.repeated.length,
       resolved: changes.resolved.length + changes.resolvedUnseen.length,
       suppressed: all.filter((a) => a.status === "suppressed").length,
+      ...(truncated > 0 ? { truncated } : {}),
     };
   }
 

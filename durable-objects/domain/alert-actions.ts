@@ -1,6 +1,8 @@
 import {
   Alert,
+  NOTES_BUDGET_BYTES,
   fail,
+  jsonBytes,
   ok,
   type ActivityItem,
   type Failure,
@@ -30,10 +32,24 @@ export type AlertChange = { before: Alert; after: Alert; changed: boolean };
 const conflict = (alert: Alert, detail: string): Failure =>
   fail(409, "conflict", detail, { field: "status", current: alert });
 
-function withNote(alert: Alert, by: string, text: string | undefined, at: string): Alert {
-  if (!text) return alert;
+/**
+ * Appends a note, unless it repeats this person's last words. The notes of one alert share a
+ * byte budget so its row stays within the platform's limit: past it, a note is refused (422
+ * naming `notes`) and the alert is unchanged; acting without a note still works.
+ */
+function withNote(alert: Alert, by: string, text: string | undefined, at: string): Outcome<Alert> {
+  if (!text) return ok(alert);
   const repeated = alert.notes.some((n) => n.by === by && n.text === text);
-  return repeated ? alert : { ...alert, notes: [...alert.notes, { at, by, text }] };
+  if (repeated) return ok(alert);
+  const notes = [...alert.notes, { at, by, text }];
+  if (jsonBytes(notes) > NOTES_BUDGET_BYTES)
+    return fail(
+      422,
+      "budget_exceeded",
+      `The notes of alert '${alert.id}' would exceed ${NOTES_BUDGET_BYTES} bytes; add a shorter note, or act without one.`,
+      { field: "notes" },
+    );
+  return ok({ ...alert, notes });
 }
 
 export function acknowledge(
@@ -59,7 +75,8 @@ export function acknowledge(
         status: alert.status === "suppressed" ? "suppressed" : "acknowledged",
       };
   const after = withNote(acked, actor.name, notes, at);
-  return ok({ before: alert, after, changed: after !== alert });
+  if (!after.ok) return after;
+  return ok({ before: alert, after: after.value, changed: after.value !== alert });
 }
 
 export function resolve(
@@ -77,7 +94,8 @@ export function resolve(
     notes,
     at,
   );
-  return ok({ before: alert, after, changed: true });
+  if (!after.ok) return after;
+  return ok({ before: alert, after: after.value, changed: true });
 }
 
 export function dismiss(alert: Alert, actor: Principal, now: Date): AlertChange {

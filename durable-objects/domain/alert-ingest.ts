@@ -7,8 +7,10 @@ import {
   type HealthStatus,
   type Link,
   type Severity,
+  type Truncation,
 } from "../../schema";
 import type { RecordStore } from "../store/records";
+import { fitAlertSets } from "./alert-budget";
 import { withSuppression, type Silences } from "./silences";
 
 /** `threshold`: raised by Opsdeck itself when a collected metric crosses a workspace threshold. */
@@ -29,6 +31,8 @@ export type IncomingAlert = {
   links: Link[];
   runbook?: string;
   group: string;
+  /** What was cut from labels or annotations to fit their budget. */
+  truncated?: Truncation[];
 };
 
 export type BatchChanges = {
@@ -112,6 +116,7 @@ export function normaliseAlerts(
   return payload.alerts.map((a) => {
     const startsAt = new Date(Date.parse(a.startsAt)).toISOString();
     const grafana = "silenceURL" in a ? a : undefined;
+    const sets = fitAlertSets(a.labels, a.annotations);
     return {
       id: alertIdFor(source, a.fingerprint, startsAt),
       status: a.status,
@@ -124,8 +129,9 @@ export function normaliseAlerts(
       ),
       message: clip(a.annotations.description ?? a.annotations.message ?? "", MESSAGE_MAX),
       severity: severityOf(a.labels),
-      labels: a.labels,
-      annotations: a.annotations,
+      labels: sets.labels,
+      annotations: sets.annotations,
+      truncated: sets.truncated,
       links: [
         ...link(a.generatorURL, "Source"),
         ...link(grafana?.silenceURL, "Silence"),
@@ -168,6 +174,7 @@ export function applyAlerts(
       links: a.links,
       runbook: a.runbook,
       group: a.group,
+      truncated: a.truncated,
       lastSeen: at,
     };
     if (!existing) {

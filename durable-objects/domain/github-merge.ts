@@ -1,4 +1,5 @@
 import type { Deployment, Pipeline, PipelineStage, RunStatus, SecurityScan } from "../../schema";
+import { fitPipeline } from "./pipeline-budget";
 
 /**
  * Pure rules for folding one GitHub event into what is already stored. GitHub does not promise
@@ -72,7 +73,8 @@ export function mergeStage(
   } else if (pipeline.incomplete) {
     pipeline = { ...pipeline, status: statusFromStages(next) };
   }
-  return pipeline;
+  // Stages are where a run grows: each event may add a job with up to 1,000 steps.
+  return fitPipeline(pipeline);
 }
 
 /**

@@ -1,6 +1,11 @@
-import type { AuditRecord, Principal } from "../../schema";
+import { AUDIT_VALUE_BYTES, boundedValue, type AuditRecord, type Principal } from "../../schema";
 
-/** Append-only audit trail: who (token name), what, when, before/after. */
+/**
+ * Append-only audit trail: who (token name), what, when, before/after. Each of before and
+ * after is kept whole up to `AUDIT_VALUE_BYTES`; a larger one (a huge settings change, an
+ * alert with big notes) is stored as `{"truncated":true,"bytes":N}`, so the row always fits
+ * and the entry still says who did what, when.
+ */
 export class AuditLog {
   constructor(private readonly sql: SqlStorage) {}
 
@@ -17,8 +22,8 @@ export class AuditLog {
       typeof actor === "string" ? actor : actor.name,
       action,
       target,
-      change.before === undefined ? null : JSON.stringify(change.before),
-      change.after === undefined ? null : JSON.stringify(change.after),
+      stored(change.before),
+      stored(change.after),
     );
   }
 
@@ -32,4 +37,8 @@ export class AuditLog {
       )
       .toArray();
   }
+}
+
+function stored(value: unknown): string | null {
+  return value === undefined ? null : JSON.stringify(boundedValue(value, AUDIT_VALUE_BYTES));
 }

@@ -180,8 +180,17 @@ export class WebhookIntegrations {
     return row.done ? undefined : row.value.id;
   }
 
-  /** Counts a delivery; rejections keep their reason so the UI can say why events are missing. */
-  record(integrationIds: string[], outcome: DeliveryOutcome, now: Date, error?: string): void {
+  /**
+   * Counts a delivery; rejections keep their reason so the UI can say why events are missing.
+   * `truncated`: alerts of it stored cut to their size budget.
+   */
+  record(
+    integrationIds: string[],
+    outcome: DeliveryOutcome,
+    now: Date,
+    error?: string,
+    truncated = 0,
+  ): void {
     for (const id of integrationIds) {
       const row = this.row(id);
       if (!row) continue;
@@ -201,6 +210,7 @@ export class WebhookIntegrations {
               accepted: stats.accepted + (outcome === "accepted" ? 1 : 0),
               duplicates: stats.duplicates + (outcome === "duplicate" ? 1 : 0),
               ignored: stats.ignored + (outcome === "ignored" ? 1 : 0),
+              truncated: stats.truncated + truncated,
             };
       this.sql.exec(
         "UPDATE webhook_integrations SET stats = ? WHERE id = ?",

@@ -71,6 +71,16 @@ export function AlertDetailView(props: {
         a.fingerprint && ["Fingerprint", html`<code>${a.fingerprint}</code>`],
         a.group && ["Group", a.group],
         a.silencedBy?.length && ["Silenced by", a.silencedBy.join(", ")],
+        // The sender's labels or annotations were cut to fit the size budgets.
+        a.truncated?.length && [
+          "Cut to fit",
+          a.truncated
+            .map(
+              (t) =>
+                `${t.field} (${t.bytes} bytes${t.droppedKeys ? `, ${t.droppedKeys} keys dropped` : ""})`,
+            )
+            .join(", "),
+        ],
       ]}
     />
     ${
