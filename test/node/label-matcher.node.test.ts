@@ -45,16 +45,19 @@ const LABELS = [
 
 const RUNS = 20;
 
-/** Median wall time of `RUNS` calls, in ms: robust to a loaded machine's odd slow run. */
-function medianMs(fn: () => void): number {
+/**
+ * Fastest wall time of `RUNS` calls, in ms. The whole suite shares two cores, so a median can
+ * land on a descheduled run; a backtracking pattern is slow on every run, so the fastest still
+ * shows it, while load alone can never make a linear match fail.
+ */
+function fastestMs(fn: () => void): number {
   const times: number[] = [];
   for (let i = 0; i < RUNS; i++) {
     const t = performance.now();
     fn();
     times.push(performance.now() - t);
   }
-  times.sort((a, b) => a - b);
-  return times[Math.floor(RUNS / 2)] ?? Infinity;
+  return Math.min(...times);
 }
 
 const m = (op: LabelMatcher["op"], value: string, name = "job"): LabelMatcher => ({
@@ -152,7 +155,7 @@ describe("label patterns: linear time", () => {
     }
     for (const label of LABELS) {
       labelPatternMatches(pattern, label); // warm: compile and build the DFA states once
-      expect(medianMs(() => labelPatternMatches(pattern, label))).toBeLessThan(1);
+      expect(fastestMs(() => labelPatternMatches(pattern, label))).toBeLessThan(1);
     }
   });
 
