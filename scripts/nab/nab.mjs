@@ -1,0 +1,28 @@
+// `npm run nab [-- --data DIR --out DIR --labels FILE]`: runs the anomaly detector over a
+// NAB-layout data directory, writes NAB result files, then scores them (scripts/nab/main.ts).
+// The detector and scorer are TypeScript with bundler-style imports, which plain Node cannot
+// load, so esbuild bundles them into a temporary file first (about 50 ms).
+import { build } from "esbuild";
+import { mkdtempSync, rmSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { fileURLToPath, pathToFileURL } from "node:url";
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const tmp = mkdtempSync(path.join(os.tmpdir(), "opsdeck-nab-"));
+const outfile = path.join(tmp, "main.mjs");
+try {
+  await build({
+    entryPoints: [path.join(here, "main.ts")],
+    outfile,
+    bundle: true,
+    platform: "node",
+    format: "esm",
+    target: "node22",
+    logLevel: "warning",
+  });
+  const { main } = await import(pathToFileURL(outfile).href);
+  process.exitCode = await main(process.argv.slice(2), path.resolve(here, "..", ".."));
+} finally {
+  rmSync(tmp, { recursive: true, force: true });
+}
