@@ -8,12 +8,14 @@ import os from "node:os";
 import path from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 
+// `npm run nab -- tune GRID_JSON` runs the parameter search (scripts/nab/tune.ts) instead.
+const tuning = process.argv[2] === "tune";
 const here = path.dirname(fileURLToPath(import.meta.url));
 const tmp = mkdtempSync(path.join(os.tmpdir(), "opsdeck-nab-"));
 const outfile = path.join(tmp, "main.mjs");
 try {
   await build({
-    entryPoints: [path.join(here, "main.ts")],
+    entryPoints: [path.join(here, tuning ? "tune.ts" : "main.ts")],
     outfile,
     bundle: true,
     platform: "node",
@@ -21,8 +23,13 @@ try {
     target: "node22",
     logLevel: "warning",
   });
-  const { main } = await import(pathToFileURL(outfile).href);
-  process.exitCode = await main(process.argv.slice(2), path.resolve(here, "..", ".."));
+  const mod = await import(pathToFileURL(outfile).href);
+  const root = path.resolve(here, "..", "..");
+  if (tuning) {
+    const nab = path.resolve(root, "../shared/data/nab");
+    const grid = JSON.parse(process.argv[3] ?? "{}");
+    mod.tune(path.join(nab, "data"), path.join(nab, "labels", "combined_windows.json"), grid);
+  } else process.exitCode = await mod.main(process.argv.slice(2), root);
 } finally {
   rmSync(tmp, { recursive: true, force: true });
 }
