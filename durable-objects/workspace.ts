@@ -4,6 +4,7 @@ import { logSafe } from "../lib/log-safe";
 import type { Access } from "./capabilities/access";
 import type { Activity } from "./capabilities/activity";
 import type { Alerts } from "./capabilities/alerts";
+import type { Anomalies } from "./capabilities/anomalies";
 import type { Aws } from "./capabilities/aws";
 import type { Collection } from "./capabilities/collection";
 import { Capabilities } from "./capabilities/compose";
@@ -151,6 +152,26 @@ export class Workspace extends DurableObject<Env> {
   }
   deleteAlertRule(...a: Parameters<MetricSeries["deleteRule"]>) {
     return this.c.metrics.deleteRule(...a);
+  }
+
+  // ── Anomaly detection (capabilities/anomalies.ts) ────────────────────────────────────
+  listAnomalies(...a: Parameters<Anomalies["list"]>) {
+    return this.c.anomalies.list(...a);
+  }
+  getAnomaly(...a: Parameters<Anomalies["get"]>) {
+    return this.c.anomalies.get(...a);
+  }
+  actOnAnomaly(...a: Parameters<Anomalies["act"]>) {
+    return this.c.anomalies.act(...a);
+  }
+  anomalyFeedback(...a: Parameters<Anomalies["feedback"]>) {
+    return this.c.anomalies.feedback(...a);
+  }
+  getDetection(...a: Parameters<Anomalies["detection"]>) {
+    return this.c.anomalies.detection(...a);
+  }
+  configureDetection(...a: Parameters<Anomalies["configure"]>) {
+    return this.c.anomalies.configure(...a);
   }
 
   // ── Alerts, silences, incidents (capabilities/alerts.ts, silences.ts, incidents.ts) ─

@@ -11,6 +11,7 @@ import { activityRoutes } from "./routes/activity";
 import { actionRoutes } from "./routes/actions";
 import { alertRoutes } from "./routes/alerts";
 import { alertRuleRoutes } from "./routes/alert-rules";
+import { anomalyRoutes } from "./routes/anomalies";
 import { allowedOriginRoutes } from "./routes/allowed-origins";
 import { auditRoutes } from "./routes/audit";
 import { awsIntegrationRoutes } from "./routes/aws-integration";
@@ -66,7 +67,8 @@ const api = router()
   .route("/", contractRoutes)
   .route("/", alertRuleRoutes)
   .route("/", notificationRoutes)
-  .route("/", allowedOriginRoutes);
+  .route("/", allowedOriginRoutes)
+  .route("/", anomalyRoutes);
 
 export const app = router();
 

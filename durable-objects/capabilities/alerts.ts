@@ -108,11 +108,11 @@ export class Alerts {
     return applyAlerts(this.store, this.silences, source, incoming, from, now);
   }
 
-  /** Breaches judged in this object: their alerts and activity go out at once. */
-  breached(changes: BatchChanges | undefined, now: Date): void {
+  /** Breaches (or anomalies) judged in this object: their alerts and activity go out at once. */
+  breached(changes: BatchChanges | undefined, now: Date, source: AlertSource = "threshold"): void {
     if (!changes) return;
     this.publish(now);
-    this.deps.activity.add(activityFor("threshold", changes, now), now);
+    this.deps.activity.add(activityFor(source, changes, now), now);
   }
 
   /** The list changed: the outlet sends it (what `alerts` frames carry). */

@@ -3,6 +3,7 @@ import { loadSettings } from "../domain/settings";
 import { Access } from "./access";
 import { Activity } from "./activity";
 import { Alerts } from "./alerts";
+import { Anomalies } from "./anomalies";
 import { Aws } from "./aws";
 import { Collection } from "./collection";
 import { Delivery } from "./delivery";
@@ -42,6 +43,7 @@ export class Capabilities {
   readonly sources: SourceStates;
   readonly senders: AlertSenders;
   readonly metrics: MetricSeries;
+  readonly anomalies: Anomalies;
   readonly incidents: Incidents;
   readonly delivery: Delivery;
   readonly web3: Web3;
@@ -88,6 +90,8 @@ export class Capabilities {
       sources: this.sources,
     });
     this.metrics = new MetricSeries(host, this.alerts);
+    this.anomalies = new Anomalies(host, { alerts: this.alerts, metrics: this.metrics.store });
+    this.metrics.store.observe(this.anomalies.observe);
     this.incidents = new Incidents(host, this.alerts, this.activity, this.notifications.notifier);
     this.aws = new Aws(host, {
       sources: this.sources,

@@ -13,8 +13,11 @@ import type { RecordStore } from "../store/records";
 import { fitAlertSets } from "./alert-budget";
 import { withSuppression, type Silences } from "./silences";
 
-/** `threshold`: raised by Opsdeck itself when a collected metric crosses a workspace threshold. */
-export type AlertSource = "alertmanager" | "grafana" | "pagerduty" | "threshold";
+/**
+ * `threshold`: raised by Opsdeck itself when a collected metric crosses a workspace threshold;
+ * `anomaly`: raised by the streaming detector on a metric series (capabilities/anomalies.ts).
+ */
+export type AlertSource = "alertmanager" | "grafana" | "pagerduty" | "threshold" | "anomaly";
 
 /** One alert of a notification, normalised; `id` is its identity (source, fingerprint, start). */
 export type IncomingAlert = {
@@ -95,7 +98,13 @@ export const safeKey = (key: string) => (SAFE_KEY.test(key) ? key : `h${shortHas
 
 /** Identity of an alert instance: a re-fire after resolve has a new `startsAt`, so a new id. */
 export function alertIdFor(source: AlertSource, fingerprint: string, startsAt: string): string {
-  const prefix = { alertmanager: "am", grafana: "gf", pagerduty: "pd", threshold: "th" }[source];
+  const prefix = {
+    alertmanager: "am",
+    grafana: "gf",
+    pagerduty: "pd",
+    threshold: "th",
+    anomaly: "an",
+  }[source];
   return `${prefix}.${safeKey(fingerprint)}.${Date.parse(startsAt)}`;
 }
 

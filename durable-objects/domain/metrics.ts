@@ -44,12 +44,20 @@ const TIER_FOR_RANGE: Record<TimeRange, number | "raw"> = {
   "30d": 3_600_000,
 };
 
+/** Sees each stored batch with the time each point was stored under. */
+export type IngestObserver = (
+  samples: readonly { metric: string; value: number; at: number }[],
+  source: string,
+  now: Date,
+) => void;
+
 /**
  * Metric series and their points. Cards are derived on read from the points, so a card's
  * value, change and trend always match the history a chart shows.
  */
 export class Metrics {
   private readonly series: RecordStore<typeof MetricSeries>;
+  private readonly observers: IngestObserver[] = [];
 
   constructor(private readonly sql: SqlStorage) {
     this.series = new RecordStore(sql, "metric-series", MetricSeries, (s) => s.id);
@@ -93,6 +101,14 @@ export class Metrics {
     }
     for (const sample of samples)
       this.store(sample.metric, pointTime(sample, now), sample.value, now);
+    if (this.observers.length > 0) {
+      const points = samples.map((s) => ({
+        metric: s.metric,
+        value: s.value,
+        at: pointTime(s, now),
+      }));
+      for (const observe of this.observers) observe(points, source, now);
+    }
     // Per series, so the deletes walk the primary key instead of scanning every point.
     for (const id of batch.keys()) {
       this.sql.exec(
@@ -110,6 +126,14 @@ export class Metrics {
       }
     }
     return ok({ accepted: samples.length });
+  }
+
+  /**
+   * Calls `observer` with every batch stored from now on (every source: pushed, agent, AWS,
+   * Web3, Prometheus), inside the ingest's transaction: anomaly detection scores points here.
+   */
+  observe(observer: IngestObserver): void {
+    this.observers.push(observer);
   }
 
   /**
