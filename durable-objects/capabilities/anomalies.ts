@@ -177,8 +177,8 @@ export class Anomalies {
 
   /** A series' detection settings, feedback and precision. */
   detection(seriesId: string): Outcome<SeriesDetection> {
-    if (!this.deps.metrics.has(seriesId))
-      return fail(404, "not_found", `No metric '${seriesId}'.`, { field: "id" });
+    if (!this.known(seriesId))
+      return fail(404, "not_found", `No metric series '${seriesId}'.`, { field: "id" });
     return ok(this.detectionView(this.store.detection(seriesId, new Date())));
   }
 
@@ -188,8 +188,8 @@ export class Anomalies {
     seriesId: string,
     body: DetectionSettingsBody,
   ): Outcome<SeriesDetection> {
-    if (!this.deps.metrics.has(seriesId))
-      return fail(404, "not_found", `No metric '${seriesId}'.`, { field: "id" });
+    if (!this.known(seriesId))
+      return fail(404, "not_found", `No metric series '${seriesId}'.`, { field: "id" });
     const now = new Date();
     const before = this.store.detection(seriesId, now);
     const after: SeriesDetectionRecord = {
@@ -209,6 +209,11 @@ export class Anomalies {
       if (open) this.resolveQuietly(open, now);
     }
     return ok(this.detectionView(this.store.detection(seriesId, now)));
+  }
+
+  /** A stored metric series, or one scored without being stored (Web3 readings). */
+  private known(seriesId: string): boolean {
+    return this.deps.metrics.has(seriesId) || this.store.series.get(seriesId) !== undefined;
   }
 
   /** The series' open anomaly, unless its alert was resolved or dismissed by hand. */
