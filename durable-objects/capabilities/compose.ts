@@ -78,6 +78,7 @@ export class Capabilities {
       alerts: this.alerts,
       sourcesChanged: (now) => this.sources.publish(now),
       collectNow: collectNow("web3"),
+      observe: (points, source, now) => this.anomalies.observe(points, source, now),
     });
     this.sources = new SourceStates(host, () => [
       ...this.webhooks.store.kinds(),

@@ -25,6 +25,7 @@ import {
 } from "../domain/watched-contracts";
 import { RecordStore } from "../store/records";
 import type { Alerts } from "./alerts";
+import type { IngestObserver } from "../domain/metrics";
 import type { Host } from "./host";
 import { SECRETS_KEY_MISSING } from "./webhooks";
 
@@ -53,6 +54,8 @@ export class Web3 {
       sourcesChanged: (now: Date) => void;
       /** Collect now (a network or watched address was added). */
       collectNow: (now: Date) => Promise<void>;
+      /** Anomaly detection: sees each fresh reading as the series `web3.<id>.gas|block-time`. */
+      observe?: IngestObserver;
     },
   ) {
     this.networks = new RecordStore(host.sql, "evm-network", StoredNetwork, (n) => n.addedAt);
@@ -178,6 +181,7 @@ export class Web3 {
         const { cards, errors, contracts } = await collectNetworks(box, networks, previous, now);
         return () => {
           for (const card of cards) this.cards.put(card);
+          this.deps.observe?.(freshReadings(cards, previous, now), "web3", now);
           // New readings alone also send the frame, so an open View Contracts dialog redraws.
           const readingsChanged = this.foldReadings(contracts, now);
           const changed =
@@ -242,4 +246,15 @@ export class Web3 {
     episodes.save(evaluated.episodes);
     this.deps.alerts.breached(changes, now);
   }
+}
+
+/** Gas price (average, gwei) and block time of each network read anew in this run. */
+function freshReadings(cards: Web3Network[], previous: Map<string, Web3Network>, now: Date) {
+  const at = now.getTime();
+  return cards
+    .filter((c) => !c.lastError && c.blockNumber !== previous.get(c.id)?.blockNumber)
+    .flatMap((c) => [
+      { metric: `web3.${c.id}.gas`, value: c.gasPrice.average, at },
+      { metric: `web3.${c.id}.block-time`, value: c.blockTime, at },
+    ]);
 }
