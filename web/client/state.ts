@@ -39,9 +39,13 @@ function withId(value: unknown): value is { id: string } {
   return isRecord(value) && typeof value.id === "string";
 }
 
-/** Sources change what empty panels say, so a sources change redraws every panel. */
+/**
+ * Sources change what empty panels say, so a sources change redraws every panel; alerts
+ * carry the anomaly badges on metric cards, so an alerts change redraws the metrics too.
+ */
 function changedBy(panel: PanelKey): PanelKey[] | "all" {
-  return panel === "sources" ? "all" : [panel];
+  if (panel === "sources") return "all";
+  return panel === "alerts" ? ["alerts", "metrics"] : [panel];
 }
 
 /**

@@ -1,5 +1,6 @@
 import type { Alert, Role } from "../../schema";
 import { html } from "../html";
+import { AnomalyLine } from "./anomaly";
 import { Age, Badge, ExternalLink, clip } from "./common";
 import { EmptyFor } from "./empty-state";
 import { Menu, RowNote } from "./menu";
@@ -69,6 +70,7 @@ export function AlertsBody({ snapshot, now, role, notes }: PanelProps) {
             ${alertMenu(a, ws, role)}
           </div>
           ${a.message ? html`<p class="text">${clip(a.message, 200)}</p>` : null}
+          ${a.source === "anomaly" ? html`<${AnomalyLine} alert=${a} />` : null}
           <small class="meta">
             ${a.source} · last seen <${Age} at=${a.lastSeen} now=${now} />
             ${a.acknowledgedBy ? ` · acknowledged by ${a.acknowledgedBy}` : ""}

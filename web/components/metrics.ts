@@ -1,5 +1,6 @@
 import type { Metric, Settings } from "../../schema";
 import { html } from "../html";
+import { AnomalyBadge, openAnomaly } from "./anomaly";
 import { Age, Badge, Empty, TREND_ARROW } from "./common";
 import { formatChange, formatValue } from "./format";
 import { Menu } from "./menu";
@@ -65,6 +66,7 @@ export function MetricsBody({ snapshot, now, role, range = "1h" }: PanelProps) {
               ${TREND_ARROW[m.trend]} ${formatChange(m.change)}
             </span>
             <${Badge} status=${m.status} />
+            <${AnomalyBadge} alert=${openAnomaly(snapshot.alerts, m.id)} />
           </div>
           <small class="meta"
             >${m.source} · <${Age} at=${m.updatedAt} now=${now} prefix="updated"
