@@ -2,6 +2,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import type { Alert, Anomaly, AuditEntry } from "../../schema";
 import { DETECTOR_STATE_MAX_BYTES } from "../../schema";
 import { anomalies, at, detection, pushRange, saw, spiked } from "../helpers/anomaly";
+import { configureChannels, deliveries, received, receivers, waitFor } from "../helpers/notify";
 import { bearer, call, jsonInit, makeWorkspace } from "../helpers/workspace";
 import { closeAllSockets, isChange, isSnapshot, openSocket, waitForFrame } from "../helpers/ws";
 
@@ -88,6 +89,22 @@ describe("streaming anomaly detection on pushed metrics", () => {
     expect(silence.status).toBe(201);
     await pushRange(ws, "q", 0, 303, spiked);
     expect((await anomalies(ws)).map((a) => a.status)).toEqual(["suppressed"]);
+  });
+
+  it("notifies: an anomaly alert reaches the signed webhook like any alert", async () => {
+    const ws = await makeWorkspace("anom");
+    const r = receivers();
+    await configureChannels(ws, r, { minSeverity: "warning" });
+    await pushRange(ws, "q", 0, 303, spiked);
+    const hooks = await waitFor(
+      () => received(r, "hook"),
+      (list) => list.length >= 1,
+    );
+    expect(JSON.parse(hooks[0]!.body)).toMatchObject({
+      type: "alert.firing",
+      data: { source: "anomaly", severity: "warning", status: "firing" },
+    });
+    expect((await deliveries(ws)).map((d) => d.event)).toContain("alert.firing");
   });
 
   it("does nothing on a series whose detection is off, or inside an expected window", async () => {
