@@ -204,6 +204,15 @@ describe("anomaly lifecycle and detection settings: roles and bad input", () => 
     const [one] = await anomalies(ws, "?series=a");
     expect(one!.seriesId).toBe("a");
     await call(`/w/${ws.id}/api/anomaly/${one!.id}/resolve`, jsonInit("POST", {}, ws.operator));
+    // A resolved anomaly cannot be acknowledged: 409 with the alert as it stands.
+    await expectProblem(
+      await call(
+        `/w/${ws.id}/api/anomaly/${one!.id}/acknowledge`,
+        jsonInit("POST", {}, ws.operator),
+      ),
+      409,
+      "conflict",
+    );
     expect((await anomalies(ws, "?status=open")).map((a: Anomaly) => a.seriesId)).toEqual(["b"]);
     expect((await anomalies(ws, "?status=resolved")).map((a) => a.seriesId)).toEqual(["a"]);
     expect(await anomalies(ws, `?since=${encodeURIComponent(at(301))}`)).toEqual([]);

@@ -20,6 +20,9 @@ import { WorkspaceParams, WorkspaceRecordParams, json, jsonBody } from "./params
 
 const AnomalyResult = z.object({ success: z.literal(true), anomaly: Anomaly });
 const SeriesParams = WorkspaceParams.extend({ id: RecordId });
+const conflict = {
+  409: { description: "The alert's state forbids it (problem+json with `current`)" },
+};
 const tooLarge = { 413: { description: "Body over 1 MB (more points than a request may hold)" } };
 
 /**
@@ -75,7 +78,7 @@ export const anomalyRoutes = router()
       summary: "Acknowledge the anomaly's alert",
       middleware: [authorize("operator")] as const,
       request: { params: WorkspaceRecordParams, ...jsonBody(ResolveAlertBody, false) },
-      responses: { 200: json(AnomalyResult), ...problemResponses },
+      responses: { 200: json(AnomalyResult), ...problemResponses, ...conflict },
     }),
     async (c) => {
       const { notes } = ResolveAlertBody.parse(c.req.valid("json") ?? {});
@@ -92,7 +95,7 @@ export const anomalyRoutes = router()
       summary: "Resolve the anomaly's alert by hand; the anomaly closes",
       middleware: [authorize("operator")] as const,
       request: { params: WorkspaceRecordParams, ...jsonBody(ResolveAlertBody, false) },
-      responses: { 200: json(AnomalyResult), ...problemResponses },
+      responses: { 200: json(AnomalyResult), ...problemResponses, ...conflict },
     }),
     async (c) => {
       const { notes } = ResolveAlertBody.parse(c.req.valid("json") ?? {});
@@ -109,7 +112,7 @@ export const anomalyRoutes = router()
       summary: "Dismiss the anomaly's alert (off every list, kept for the audit trail)",
       middleware: [authorize("operator")] as const,
       request: { params: WorkspaceRecordParams },
-      responses: { 200: json(AnomalyResult), ...problemResponses },
+      responses: { 200: json(AnomalyResult), ...problemResponses, ...conflict },
     }),
     async (c) => {
       const id = c.req.valid("param").id;
