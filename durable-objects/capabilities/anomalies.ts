@@ -75,7 +75,8 @@ export class Anomalies {
       });
       this.store.saveDetector(id, detector);
       this.store.series.put({ ...result.detection, updatedAt: now.toISOString() });
-      for (const anomaly of result.anomalies) this.store.putAnomaly(anomaly);
+      for (const anomaly of result.anomalies)
+        this.store.putAnomaly(anomaly, anomaly.id !== detection.openId);
       incoming.push(...result.incoming);
     }
     if (incoming.length === 0) return;

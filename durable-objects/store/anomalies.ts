@@ -33,6 +33,11 @@ export class AnomalyStore {
   readonly anomalies: RecordStore<typeof AnomalyRecord>;
   readonly series: RecordStore<typeof SeriesDetectionRecord>;
   private readonly detectors: RecordStore<typeof StoredDetector>;
+  /**
+   * Detectors as last persisted (written first, cached second): parsing a 3 kB state through
+   * its schema on every batch cost more than scoring it. At most one per series.
+   */
+  private readonly cache = new Map<string, DetectorState>();
 
   constructor(sql: SqlStorage) {
     this.anomalies = new RecordStore(sql, "anomaly", AnomalyRecord, (a) => a.openedAt);
@@ -50,6 +55,8 @@ export class AnomalyStore {
    */
   detector(id: string, threshold: number): DetectorState {
     const params = { ...DEFAULT_PARAMS, threshold };
+    const cached = this.cache.get(id);
+    if (cached) return { ...cached, params };
     let stored: StoredDetector | undefined;
     try {
       stored = this.detectors.get(id);
@@ -70,9 +77,11 @@ export class AnomalyStore {
     if (bytes > DETECTOR_STATE_MAX_BYTES) {
       const { params: _p, ...fresh } = createDetector(state.params);
       this.detectors.put({ id, state: fresh });
+      this.cache.delete(id);
       return JSON.stringify(fresh).length;
     }
     this.detectors.put({ id, state: rest });
+    this.cache.set(id, state);
     return bytes;
   }
 
@@ -84,8 +93,9 @@ export class AnomalyStore {
       : { bytes: 0, points: 0 };
   }
 
-  putAnomaly(anomaly: AnomalyRecord): void {
+  /** Stores an anomaly; a new one trims the oldest beyond ANOMALY_RECORDS_MAX. */
+  putAnomaly(anomaly: AnomalyRecord, created: boolean): void {
     this.anomalies.put(anomaly);
-    this.anomalies.trim(ANOMALY_RECORDS_MAX);
+    if (created) this.anomalies.trim(ANOMALY_RECORDS_MAX);
   }
 }

@@ -1,3 +1,4 @@
+import { evictDurableObject } from "cloudflare:test";
 import { afterEach, describe, expect, it } from "vitest";
 import type { Alert, Anomaly, AuditEntry } from "../../schema";
 import { DETECTOR_STATE_MAX_BYTES } from "../../schema";
@@ -170,6 +171,15 @@ describe("streaming anomaly detection on pushed metrics", () => {
     const audit = await call(`/w/${ws.id}/api/audit?limit=50`, bearer(ws.admin));
     const entries = ((await audit.json()) as { entries: AuditEntry[] }).entries;
     expect(entries.filter((e) => e.action === "anomaly.feedback")).toHaveLength(3);
+  });
+
+  it("keeps learning across hibernation: the detector state is persisted, not only cached", async () => {
+    const ws = await makeWorkspace("anom");
+    await pushRange(ws, "q", 0, 200);
+    await evictDurableObject(ws.stub);
+    await pushRange(ws, "q", 200, 303, spiked);
+    expect((await detection(ws, "q")).points).toBe(303);
+    expect(await anomalies(ws, "?status=open")).toHaveLength(1);
   });
 
   it("keeps detector state bounded per series", async () => {
