@@ -1,5 +1,5 @@
 // `npm run bench`: every benchmark, one after another, each printing its own table and writing
-// its JSON to bench/results/. `--only fanout,ingest,collect,render,abuse` picks some; with exactly one
+// its JSON to bench/results/. `--only fanout,ingest,collect,render,abuse,anomaly` picks some; with exactly one
 // picked, the other arguments are passed to it (each bench has its own options: bench/README.md).
 import { spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
@@ -13,6 +13,7 @@ const SUITES = {
   collect: "collect.mjs", // one collection cycle and cron fan-out over 10-1,000 workspaces (issue 4)
   render: "render.mjs", // server render time and page weight (issue 5)
   abuse: "abuse.mjs", // a second client's latency while hostile callers flood (issue 14)
+  anomaly: "anomaly.mjs", // points/s scored with 1,000 live series, push latency on vs off (issue 15)
 };
 
 const args = process.argv.slice(2);
