@@ -54,7 +54,12 @@ export function anomalyAlert(a: AnomalyRecord, info: SeriesInfo, open: boolean, 
     title: `Anomaly on ${info.label}`,
     message: `${first ? `${first.value}${unit} at ${first.timestamp}` : "A value"} outside the expected ${fmt(a.expected.low)}–${fmt(a.expected.high)}${unit} (score ${a.score.toFixed(2)}).`,
     severity: "warning",
-    labels: { alertname: "anomaly", metric: a.seriesId, source: info.source },
+    labels: {
+      alertname: "anomaly",
+      metric: a.seriesId,
+      source: info.source,
+      ...hostOf(a.seriesId),
+    },
     group: `anomaly:${a.seriesId}`,
   });
   return {
@@ -68,6 +73,12 @@ export function anomalyAlert(a: AnomalyRecord, info: SeriesInfo, open: boolean, 
       series: a.seriesId,
     },
   };
+}
+
+/** The host agent names its series `<reading>.host.<host>`: silences may match on `host`. */
+function hostOf(seriesId: string): { host?: string } {
+  const host = /\.host\.([^]+)$/.exec(seriesId)?.[1];
+  return host ? { host } : {};
 }
 
 /** The id an anomaly (and its alert) gets when it opens at `openedAt`. */

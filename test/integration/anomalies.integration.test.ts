@@ -80,16 +80,24 @@ describe("streaming anomaly detection on pushed metrics", () => {
     expect(all.map((a) => a.status)).toEqual(["firing", "dismissed"]);
   });
 
-  it("silences apply: a matching silence suppresses the anomaly alert", async () => {
+  it("silences apply: a silence on the host label suppresses the agent's series' anomaly", async () => {
     const ws = await makeWorkspace("anom");
     const silence = await post(`/w/${ws.id}/api/silences`, ws.operator, {
-      matchers: [{ name: "alertname", op: "=", value: "anomaly" }],
+      matchers: [
+        { name: "alertname", op: "=", value: "anomaly" },
+        { name: "host", op: "=", value: "web-1" },
+      ],
       endsAt: new Date(Date.now() + 3_600_000).toISOString(),
       comment: "load test",
     });
     expect(silence.status).toBe(201);
-    await pushRange(ws, "q", 0, 303, spiked);
-    expect((await anomalies(ws)).map((a) => a.status)).toEqual(["suppressed"]);
+    await pushRange(ws, "network_in.host.web-1", 0, 303, spiked);
+    await pushRange(ws, "network_in.host.web-2", 0, 303, spiked);
+    const found = await anomalies(ws);
+    expect(found.map((a) => [a.seriesId, a.status]).sort()).toEqual([
+      ["network_in.host.web-1", "suppressed"],
+      ["network_in.host.web-2", "firing"],
+    ]);
   });
 
   it("notifies: an anomaly alert reaches the signed webhook like any alert", async () => {
