@@ -1,8 +1,9 @@
 import { h } from "preact";
 import { render } from "preact-render-to-string";
 import { describe, expect, it } from "vitest";
-import type { Snapshot } from "../../schema";
+import type { Anomaly, Snapshot } from "../../schema";
 import { PanelContent } from "../../web/components/panels";
+import { MetricDetail } from "../../web/pages/metric";
 import { makeAlert } from "../helpers/seed";
 
 const XSS = "<script>alert(1)</script>";
@@ -60,5 +61,61 @@ describe("anomalies on the dashboard", () => {
   it("badges the metric card of a series with an open anomaly, not a closed one", () => {
     expect(draw("metrics", snapshot([anomaly("firing")]))).toContain(">anomaly</span>");
     expect(draw("metrics", snapshot([anomaly("resolved")]))).not.toContain(">anomaly</span>");
+  });
+
+  it("draws the expected band and marks the triggering points on the series' chart", () => {
+    const at = (min: number) => new Date(NOW - min * 60_000).toISOString();
+    const points = Array.from({ length: 50 }, (_, i) => ({
+      timestamp: at(50 - i),
+      value: 50 + (i % 10),
+    }));
+    const found: Anomaly = {
+      id: "an.q.1",
+      alertId: "an.q.1",
+      seriesId: "queue.depth",
+      source: "api",
+      label: XSS,
+      score: 0.98,
+      expected: { low: 48, high: 62 },
+      points: [{ timestamp: at(20), value: 500, score: 0.98, expected: { low: 48, high: 62 } }],
+      pointCount: 1,
+      openedAt: at(20),
+      closedAt: at(10),
+      status: "resolved",
+      feedback: { verdict: "true_positive", by: "operator-bot", at: at(5), note: XSS },
+    };
+    const html = render(
+      MetricDetail({
+        workspace: "demo",
+        metric: snapshot([]).metrics[0]!,
+        points,
+        range: "1h",
+        thresholds: { cpu: 90, memory: 90, disk: 90 },
+        rules: [],
+        role: "viewer",
+        now: NOW,
+        anomalies: [found],
+        detection: {
+          id: "queue.depth",
+          enabled: true,
+          sensitivity: 0.5,
+          adjustment: 0,
+          expectedWindows: [],
+          truePositives: 1,
+          falsePositives: 0,
+          examples: [],
+          updatedAt: at(5),
+          threshold: 0.8,
+          precision: 1,
+          points: 300,
+          stateBytes: 2800,
+        },
+      }),
+    );
+    expect(html).toContain('class="chart-band"');
+    expect(html).toContain('class="chart-mark"');
+    expect(html).toContain("precision from feedback: 100% of 1 judged");
+    expect(html).toContain("judged true positive by operator-bot");
+    expect(html).not.toContain(XSS);
   });
 });

@@ -97,7 +97,13 @@ export type ChartProps = {
   /** A dashed line, e.g. the alert threshold of cpu/memory/disk. */
   threshold?: number;
   height?: number;
+  /** Shaded expected bands (anomalies: from opening to closing, ms). */
+  bands?: readonly ChartBand[];
+  /** Points marked on the line (an anomaly's triggering points, at their true value). */
+  marks?: readonly ChartDataPoint[];
 };
+
+export type ChartBand = { from: number; to: number; low: number; high: number };
 
 /**
  * A line chart as static SVG, drawn the same on the server and in the browser. Time runs
@@ -146,8 +152,10 @@ export function LineChart(props: ChartProps) {
       ${axisX}
     </svg>`;
   }
-  const lo = Math.min(stats.min, props.threshold ?? stats.min);
-  const hi = Math.max(stats.max, props.threshold ?? stats.max);
+  const marks = (props.marks ?? []).filter((p) => Date.parse(p.timestamp) >= x0);
+  const markValues = marks.map((p) => p.value);
+  const lo = Math.min(stats.min, props.threshold ?? stats.min, ...markValues);
+  const hi = Math.max(stats.max, props.threshold ?? stats.max, ...markValues);
   const yTicks = ticks(lo, hi);
   const yMin = yTicks[0]!;
   const yMax = yTicks[yTicks.length - 1]!;
@@ -179,6 +187,7 @@ export function LineChart(props: ChartProps) {
             ${formatNumber(v)}
           </text>`,
     )}
+    ${(props.bands ?? []).map((b) => Band({ band: b, sx, sy, x0, x1: props.now, top: PAD.t, bottom: PAD.t + innerH }))}
     ${area ? html`<path class="chart-area" d=${area} />` : null}
     <path class="chart-line" d=${line} />
     ${xy.length === 1 ? html`<circle class="chart-dot" cx=${first[1]} cy=${first[2]} r="3" />` : null}
@@ -193,8 +202,43 @@ export function LineChart(props: ChartProps) {
           />`
         : null
     }
+    ${marks.map(
+      (p) =>
+        html`<circle
+          class="chart-mark"
+          cx=${sx(Date.parse(p.timestamp)).toFixed(1)}
+          cy=${sy(p.value).toFixed(1)}
+          r="4"
+          ><title>${`${formatValue(p.value, props.unit)} at ${p.timestamp}`}</title></circle
+        >`,
+    )}
     ${axisX}
   </svg>`;
+}
+
+/** One expected band, clipped to the drawing area. */
+function Band(props: {
+  band: ChartBand;
+  sx: (t: number) => number;
+  sy: (v: number) => number;
+  x0: number;
+  x1: number;
+  top: number;
+  bottom: number;
+}) {
+  const { band, sx, sy } = props;
+  const left = sx(Math.max(band.from, props.x0));
+  const right = sx(Math.min(band.to, props.x1));
+  const y1 = Math.max(props.top, Math.min(props.bottom, sy(band.high)));
+  const y2 = Math.max(props.top, Math.min(props.bottom, sy(band.low)));
+  if (!(right > left) || !(y2 > y1)) return null;
+  return html`<rect
+    class="chart-band"
+    x=${left.toFixed(1)}
+    y=${y1.toFixed(1)}
+    width=${(right - left).toFixed(1)}
+    height=${(y2 - y1).toFixed(1)}
+  />`;
 }
 
 export function StatsList(props: { stats: SeriesStats | undefined; unit?: string }) {

@@ -1,4 +1,14 @@
-import type { AlertRule, ChartDataPoint, Metric, Role, Settings, TimeRange } from "../../schema";
+import type {
+  AlertRule,
+  Anomaly,
+  ChartDataPoint,
+  Metric,
+  Role,
+  SeriesDetection,
+  Settings,
+  TimeRange,
+} from "../../schema";
+import { AnomalySection, anomalyBands, anomalyMarks } from "../components/anomaly-detail";
 import { AlertRuleForm, AlertRuleTable } from "../components/alert-rules";
 import { Age, Badge, TREND_ARROW } from "../components/common";
 import { LineChart, RANGES, RANGE_LABEL, StatsList, seriesStats } from "../components/chart";
@@ -20,8 +30,12 @@ export function MetricDetail(props: {
   rules: AlertRule[];
   role: Role;
   now: number;
+  /** Anomalies on this series opened in the range, and its detection settings. */
+  anomalies?: Anomaly[];
+  detection?: SeriesDetection;
 }) {
   const { metric: m, range } = props;
+  const anomalies = props.anomalies ?? [];
   const p = paths(props.workspace);
   const key = thresholdKey(m.id);
   const threshold = key ? props.thresholds[key] : undefined;
@@ -60,6 +74,8 @@ export function MetricDetail(props: {
         now=${props.now}
         threshold=${threshold}
         height=${260}
+        bands=${anomalyBands(anomalies, props.now)}
+        marks=${anomalyMarks(anomalies)}
       />
     </figure>
     <h3>Statistics, ${RANGE_LABEL[range]}</h3>
@@ -68,6 +84,13 @@ export function MetricDetail(props: {
       <a class="button" href=${p.metricCsv(m.id, range)} download="">Export Data (CSV)</a>
       <a class="button" href=${p.metricSvg(m.id, range)} download="">Export chart (SVG)</a>
     </div>
+    <${AnomalySection}
+      workspace=${props.workspace}
+      anomalies=${anomalies}
+      detection=${props.detection}
+      unit=${m.unit}
+      now=${props.now}
+    />
     <section id="set-alert">
       <h3>Set Alert</h3>
       ${

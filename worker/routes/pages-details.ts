@@ -3,7 +3,7 @@ import { getCookie } from "hono/cookie";
 import type { Context } from "hono";
 import { render } from "preact-render-to-string";
 import { RecordId, type ChartDataPoint, type TimeRange } from "../../schema";
-import { LineChart, RANGE_LABEL } from "../../web/components/chart";
+import { LineChart, RANGE_LABEL, RANGE_MS } from "../../web/components/chart";
 import { MAX_CHARTS } from "../../web/components/charts-panel";
 import { thresholdKey } from "../../web/components/metrics";
 import { AlertDetailView } from "../../web/pages/alert";
@@ -64,14 +64,24 @@ const EXPORT_STYLE =
 
 async function metricData(c: Ctx, id: string, range: TimeRange) {
   const stub = c.var.workspace.stub;
-  const [metrics, chart, settings, rules] = await Promise.all([
+  const since = new Date(Date.now() - RANGE_MS[range]).toISOString();
+  const [metrics, chart, settings, rules, anomalies, detection] = await Promise.all([
     stub.listMetrics(range),
     stub.chart(id, range),
     stub.getSettings(),
     stub.listAlertRules({ metric: id }),
+    stub.listAnomalies({ series: id, since }),
+    stub.getDetection(id),
   ]);
   const metric = metrics.find((m) => m.id === id);
-  return { metric, chart, settings, rules };
+  return {
+    metric,
+    chart,
+    settings,
+    rules,
+    anomalies,
+    detection: detection.ok ? detection.value : undefined,
+  };
 }
 
 /** Detail pages (and dialog content) behind every "View Details" of the overview. */
@@ -80,7 +90,7 @@ export const detailPageRoutes = new Hono<AppEnv>()
     const id = recordId(c);
     if (!id) return notFound(c, "metric");
     const range = rangeOf(c);
-    const { metric, chart, settings, rules } = await metricData(c, id, range);
+    const { metric, chart, settings, rules, anomalies, detection } = await metricData(c, id, range);
     if (!metric || !chart.ok) return notFound(c, "metric");
     return sendDetail(
       c,
@@ -94,6 +104,8 @@ export const detailPageRoutes = new Hono<AppEnv>()
         rules,
         role: c.var.principal.role,
         now: Date.now(),
+        anomalies,
+        detection,
       }),
     );
   })
