@@ -22,7 +22,7 @@ import {
   thresholdFor,
 } from "../domain/anomaly-detect";
 import type { IngestObserver, Metrics } from "../domain/metrics";
-import { AnomalyStore } from "../store/anomalies";
+import { AnomalyStore, defaultDetection } from "../store/anomalies";
 import type { Alerts } from "./alerts";
 import type { Host } from "./host";
 
@@ -58,8 +58,10 @@ export class Anomalies {
     }
     const incoming: IncomingAlert[] = [];
     for (const [id, points] of bySeries) {
-      const detection = this.store.detection(id, now);
+      const stored = this.store.series.get(id);
+      const detection = stored ?? defaultDetection(id, now);
       if (!detection.enabled) continue;
+      const before = { openId: detection.openId, inBand: detection.inBand };
       points.sort((a, b) => a.at - b.at);
       const described = this.deps.metrics.describe(id);
       const info = { id, label: described?.label ?? id, unit: described?.unit, source };
@@ -74,7 +76,10 @@ export class Anomalies {
         now,
       });
       this.store.saveDetector(id, detector);
-      this.store.series.put({ ...result.detection, updatedAt: now.toISOString() });
+      const after = result.detection;
+      // Most batches change nothing here: skip the write (one fewer row write per series).
+      if (!stored || after.openId !== before.openId || after.inBand !== before.inBand)
+        this.store.series.put({ ...after, updatedAt: now.toISOString() });
       for (const anomaly of result.anomalies)
         this.store.putAnomaly(anomaly, anomaly.id !== detection.openId);
       incoming.push(...result.incoming);
