@@ -145,6 +145,33 @@ describe("anomaly lifecycle and detection settings: roles and bad input", () => 
     );
   });
 
+  it("needs a credential of this workspace on every endpoint", async () => {
+    const ws = await makeWorkspace("anapi");
+    const other = await makeWorkspace("anapi");
+    await pushRange(ws, "q", 0, 303, spiked);
+    const [found] = await anomalies(ws);
+    const base = `/w/${ws.id}/api`;
+    const routes: [string, string, unknown][] = [
+      ["GET", `${base}/anomaly`, undefined],
+      ["GET", `${base}/anomaly/${found!.id}`, undefined],
+      ["POST", `${base}/anomaly`, { series: [{ timestamp: 0, value: 1 }] }],
+      ["POST", `${base}/anomaly/${found!.id}/acknowledge`, {}],
+      ["POST", `${base}/anomaly/${found!.id}/resolve`, {}],
+      ["POST", `${base}/anomaly/${found!.id}/dismiss`, {}],
+      ["POST", `${base}/anomaly/${found!.id}/feedback`, { verdict: "true_positive" }],
+      ["GET", `${base}/metrics/q/detection`, undefined],
+      ["PUT", `${base}/metrics/q/detection`, { enabled: false }],
+    ];
+    for (const [method, path, body] of routes) {
+      const init = body === undefined ? { method } : jsonInit(method, body);
+      expect((await call(path, init)).status, `${method} ${path}`).toBe(401);
+      const foreign =
+        body === undefined ? bearer(other.admin, { method }) : jsonInit(method, body, other.admin);
+      expect((await call(path, foreign)).status, `${method} ${path}`).toBe(404);
+    }
+    expect((await anomalies(ws))[0]!.status).toBe("firing");
+  });
+
   it("answers 404 for unknown anomalies and series, 400 for bad bodies and queries", async () => {
     const ws = await makeWorkspace("anapi");
     await pushRange(ws, "q", 0, 303, spiked);
