@@ -103,6 +103,8 @@ async function measure(base, spaces, label) {
   const walls = [];
   for (let r = 0; r < Number(opts.rounds); r++) walls.push(await round(base, spaces));
   const points = WORKSPACES * SERIES * 5;
+  // Let the rounds' deferred work (frames, activity) finish so it does not land in a push.
+  await sleep(2000);
   const latencies = [];
   for (let r = 0; r < Number(opts.requests); r++) {
     const t0 = nowMs();
