@@ -35,5 +35,13 @@ function bareWorker() {
 }
 
 const work = workDir("opsdeck-bench-");
-const worker = BARE ? bareWorker() : opsdeckWorker(APP, work, requiredSecrets());
+// One token holds every socket of the fan-out bench: lift the per-token and per-workspace caps
+// (and so the connect burst) to the platform's limit, as a wall of dashboards would.
+const worker = BARE
+  ? bareWorker()
+  : opsdeckWorker(APP, work, {
+      ...requiredSecrets(),
+      SOCKET_CAP_PER_PRINCIPAL: "32768",
+      SOCKET_CAP_PER_WORKSPACE: "32768",
+    });
 await serveToParent(newMiniflare(work, worker));
