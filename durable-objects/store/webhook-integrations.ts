@@ -220,6 +220,23 @@ export class WebhookIntegrations {
     }
   }
 
+  /** Counts a delivery refused at the open-alert cap (not a rejection: nothing was wrong with it). */
+  recordRefused(integrationId: string, now: Date): void {
+    const row = this.row(integrationId);
+    if (!row) return;
+    const stats = DeliveryStats.parse(JSON.parse(row.stats));
+    const next: DeliveryStats = {
+      ...stats,
+      refused: stats.refused + 1,
+      lastRefusedAt: now.toISOString(),
+    };
+    this.sql.exec(
+      "UPDATE webhook_integrations SET stats = ? WHERE id = ?",
+      JSON.stringify(next),
+      integrationId,
+    );
+  }
+
   private newCredential(kind: WebhookKind, chosen: string | undefined): string {
     if (chosen !== undefined) return chosen;
     const prefix = kind === "alertmanager" ? "amk" : kind === "pagerduty" ? "pdk" : "whs";
