@@ -22,6 +22,11 @@ const REFUSED = "alerts_refused.";
  */
 export class OpenAlertCap {
   private readonly counters: Counters;
+  /**
+   * The last exact count, kept until the alerts change (`forget`, called on every alert
+   * publish): a flood refused at the cap then costs no recount per delivery. Memory only.
+   */
+  private known?: number;
 
   constructor(private readonly host: Host) {
     this.counters = new Counters(host.sql);
@@ -39,7 +44,7 @@ export class OpenAlertCap {
       incoming.map((a) => a.id),
     );
     const change = openDelta(incoming, states);
-    const fits = fitsCap(change, alertRows(sql), () => openAlertCount(sql));
+    const fits = fitsCap(change, alertRows(sql), () => this.open());
     return fits ? undefined : alertLimitReached(change.opened);
   }
 
@@ -47,9 +52,19 @@ export class OpenAlertCap {
   admitOne(): Failure | undefined {
     const { sql } = this.host;
     const change = { opened: 1, closed: 0 };
-    return fitsCap(change, alertRows(sql), () => openAlertCount(sql))
+    return fitsCap(change, alertRows(sql), () => this.open())
       ? undefined
       : alertLimitReached(1, true);
+  }
+
+  /** The alerts changed: the next judgement counts afresh. */
+  forget(): void {
+    this.known = undefined;
+  }
+
+  private open(): number {
+    this.known ??= openAlertCount(this.host.sql);
+    return this.known;
   }
 
   /** Counts a refusal for `/metrics` (two rows updated in place, whatever the flood). */

@@ -127,6 +127,7 @@ export class Alerts {
 
   /** The list changed: the outlet sends it (what `alerts` frames carry). */
   publish(now: Date): void {
+    this.cap.forget();
     if (now.getTime() - this.lastPrune > ALERT_PRUNE_EVERY_MS) {
       this.lastPrune = now.getTime();
       pruneClosedAlerts(this.host.sql, now);
