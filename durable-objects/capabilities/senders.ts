@@ -209,10 +209,11 @@ export class AlertSenders {
       this.deps.webhooks.store.record([integrationId], outcome, now, undefined, truncated);
       return applied;
     });
-    this.deps.sources.reportLive(source, now);
+    // Refused at the cap: nothing changed, and (as any refused delivery) the strip stays as it was.
     if ("ok" in changes) return changes;
     if (incoming.length) this.deps.alerts.publish(now);
     this.deps.activity.add(activityFor(source, changes, now), now);
+    this.deps.sources.reportLive(source, now);
     const all = [...changes.created, ...changes.repeated, ...changes.resolvedUnseen];
     return ok({
       status: "success",
