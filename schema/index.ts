@@ -36,3 +36,4 @@ export * from "./budgets";
 export * from "./allowed-origins";
 export * from "./socket-limits";
 export * from "./socket-close";
+export * from "./caps";

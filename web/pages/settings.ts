@@ -426,7 +426,7 @@ export function SettingsPage(props: {
                                   <td><${Secret} set=${w.secretSet} /></td>
                                   <td class="num">
                                     ${w.stats.accepted} ok · ${w.stats.rejected}
-                                    rejected${w.stats.lastDeliveryAt ? html` · last <${Age} at=${w.stats.lastDeliveryAt} now=${props.now} />` : null}${w.stats.lastError ? html`<br /><span class="error">${w.stats.lastError}</span>` : null}
+                                    rejected${w.stats.refused > 0 ? html` · <span class="error" title="Refused at the workspace's open-alert limit; the sender retries them">${w.stats.refused} refused (open-alert limit)</span>` : null}${w.stats.lastDeliveryAt ? html` · last <${Age} at=${w.stats.lastDeliveryAt} now=${props.now} />` : null}${w.stats.lastError ? html`<br /><span class="error">${w.stats.lastError}</span>` : null}
                                   </td>
                                   <td>
                                     <${ActionButton}
