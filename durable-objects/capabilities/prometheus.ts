@@ -106,7 +106,8 @@ export class Prometheus {
       checked = await loadHistory(conn, cards, changed, checked, now, step);
     }
     // Guard the read-modify-write: another save may have landed during the queries.
-    if (JSON.stringify(this.stored()) !== JSON.stringify(before))
+    const config = (s: StoredPrometheus | undefined) => JSON.stringify({ ...s, reports: {} });
+    if (config(this.stored()) !== config(before))
       return fail(409, "conflict", "The integration changed while the queries ran; save again.");
     const after: StoredPrometheus = {
       enabled: input.enabled,

@@ -44,6 +44,12 @@ export async function checkCards(
           );
       } catch (error) {
         if (!(error instanceof PromQueryError)) throw error;
+        // 503: the query timed out or was aborted; worth retrying, not a fault in the PromQL.
+        if (error.httpStatus >= 500)
+          return fail(503, "prometheus_timeout", `${field}: Prometheus says: ${error.promError}`, {
+            field,
+            retryAfterSeconds: 30,
+          });
         // 400 bad_data is a parse error; 422 execution is valid PromQL Prometheus cannot run.
         const status = error.httpStatus === 422 ? 422 : 400;
         return fail(status, "promql_invalid", `${field}: Prometheus says: ${error.promError}`, {

@@ -42,12 +42,12 @@ export function prometheusJob(deps: PrometheusJobDeps): CollectionJob {
       // No cards: still prove the endpoint answers, so the source strip tells the truth.
       if (stored.cards.length === 0) await instantQuery(conn, "1", now);
       const reports: Record<string, PromCardReport> = {};
-      const samples: MetricSample[] = [];
+      const samples: Record<string, MetricSample[]> = {};
       for (const card of stored.cards) {
         try {
           const reading = readCard(card, await instantQuery(conn, card.query, now), now);
           reports[card.id] = reading.report;
-          samples.push(...reading.samples);
+          samples[card.id] = reading.samples;
         } catch (error) {
           if (!(error instanceof PromQueryError)) throw error;
           reports[card.id] = {
@@ -61,18 +61,28 @@ export function prometheusJob(deps: PrometheusJobDeps): CollectionJob {
         }
       }
       return () => {
+        // A save during the queries may have removed or changed cards: keep only current ones.
+        const latest = deps.stored();
+        const current = new Set(latest?.cards.map((c) => `${c.id}\n${c.query}`));
+        const asked = new Map(stored.cards.map((c) => [c.id, `${c.id}\n${c.query}`]));
+        for (const id of Object.keys(reports)) {
+          if (current.has(asked.get(id) ?? "")) continue;
+          delete reports[id];
+          delete samples[id];
+        }
         const failures = Object.entries(reports).flatMap(([id, r]) =>
           r.error ? [`card ${id}: ${r.error}`] : [],
         );
+        const batch = Object.values(samples).flat();
         const result = deps.transaction(() => {
           deps.saveReports(reports);
-          if (samples.length === 0) return { ingested: false, alerts: undefined };
-          const ingested = deps.metrics.ingest(samples, "prometheus", now);
+          if (batch.length === 0) return { ingested: false, alerts: undefined };
+          const ingested = deps.metrics.ingest(batch, "prometheus", now);
           if (!ingested.ok) {
             failures.push(`metrics: ${ingested.detail}`);
             return { ingested: false, alerts: undefined };
           }
-          const alerts = judgeSamples(deps, samples, deps.thresholds(), "prometheus", now);
+          const alerts = judgeSamples(deps, batch, deps.thresholds(), "prometheus", now);
           return { ingested: true, alerts };
         });
         if (result.ingested) deps.publishMetrics(now);
