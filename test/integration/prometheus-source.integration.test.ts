@@ -106,6 +106,17 @@ describe("Prometheus source: configuration", () => {
     expect(auths).toContain(`Basic ${btoa("grafana:p@ss:word")}`);
   });
 
+  it("answers another workspace's admin token with 404 on both endpoints, calling nothing", async () => {
+    const ws = await makeWorkspace("prom");
+    const other = await makeWorkspace("prom");
+    const ep = endpoint();
+    const body = { enabled: true, baseUrl: ep.base, cards: [card("up", "up")] };
+    await expectProblem(await put(ws, body, other.admin), 404, "not_found");
+    const read = await call(`/w/${ws.id}/api/integrations/prometheus`, bearer(other.admin));
+    await expectProblem(read, 404, "not_found");
+    expect(await ep.requests()).toEqual([]);
+  });
+
   it("refuses a stored credential following the URL to another host", async () => {
     const ws = await makeWorkspace("prom");
     const ep = endpoint();
