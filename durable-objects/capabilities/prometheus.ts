@@ -33,6 +33,19 @@ import type { MetricSeries } from "./metrics";
 import type { SourceStates } from "./sources";
 import { SECRETS_KEY_MISSING } from "./webhooks";
 
+/** What the audit keeps of a configuration: no source state, no run reports, no credential. */
+function auditView(stored: StoredPrometheus | undefined) {
+  const {
+    source: _s,
+    cards,
+    ...rest
+  } = viewPrometheus(stored, {
+    id: "prometheus",
+    status: "pending",
+  });
+  return { ...rest, cards: cards.map(({ report: _r, ...card }) => card) };
+}
+
 /**
  * Prometheus as a source: the endpoint (credential sealed, write-only), its metric cards (each
  * a PromQL expression whose series become metric series), and the collector job that evaluates
@@ -78,7 +91,7 @@ export class Prometheus {
     const box = await this.host.box();
     if (!box) return SECRETS_KEY_MISSING();
     const before = this.stored();
-    const origin = (u: string | undefined) => (u ? new URL(u).origin : undefined);
+    const origin = (u: string | undefined) => (u && URL.canParse(u) ? new URL(u).origin : u);
     const moved = before !== undefined && origin(before.baseUrl) !== origin(input.baseUrl);
     if (input.auth === undefined && moved && before.authSealed)
       return fail(
@@ -159,15 +172,7 @@ export class Prometheus {
       });
       const fresh = [...newRules.values()].filter((r) => !oldRules.some((o) => o.id === r.id));
       judgements.push(...fresh.map((rule) => ({ rule })));
-      const { source: _b, ...auditBefore } = viewPrometheus(before, {
-        id: "prometheus",
-        status: "pending",
-      });
-      const { source: _a, ...auditAfter } = viewPrometheus(after, {
-        id: "prometheus",
-        status: "pending",
-      });
-      const change = { before: auditBefore, after: auditAfter };
+      const change = { before: auditView(before), after: auditView(after) };
       this.host.audit.record(actor, "prometheus.configure", "prometheus", change, now);
       return judgements.length > 0 ? judgeRules(judge, judgements, now) : undefined;
     });

@@ -1,4 +1,5 @@
 import { PromData, PromEnvelope } from "../../schema";
+import { bytesToBase64 } from "../../lib/base64";
 import { checkOutboundUrl } from "../../lib/url-policy";
 import { UpstreamError, boundedFetch } from "../http";
 
@@ -38,7 +39,7 @@ function headers(conn: PromConnection): Headers {
   if (conn.auth?.type === "bearer") h.set("Authorization", `Bearer ${conn.auth.token}`);
   if (conn.auth?.type === "basic") {
     const pair = new TextEncoder().encode(`${conn.auth.username}:${conn.auth.password}`);
-    h.set("Authorization", `Basic ${btoa(String.fromCharCode(...pair))}`);
+    h.set("Authorization", `Basic ${bytesToBase64(pair)}`);
   }
   if (conn.orgId) h.set("X-Scope-OrgID", conn.orgId);
   return h;

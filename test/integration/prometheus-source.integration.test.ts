@@ -97,6 +97,9 @@ describe("Prometheus source: configuration", () => {
       expect(r.authorization).toBe("Bearer prom-secret-token-123");
       expect(r.orgId).toBe("tenant-1");
     }
+    const audit = await (await call(`/w/${ws.id}/api/audit`, bearer(ws.admin))).text();
+    expect(audit).toContain("prometheus.configure");
+    expect(audit).not.toContain("prom-secret-token-123");
     // Omitting auth keeps it; basic auth is sent as RFC 7617 basic.
     expect((await put(ws, { ...body, auth: undefined })).status).toBe(200);
     expect((await view(ws)).credentialSet).toBe(true);
