@@ -27,6 +27,7 @@ export * from "./github";
 export * from "./github-integration";
 export * from "./actions";
 export * from "./aws";
+export * from "./prometheus";
 export * from "./status-page";
 export * from "./alert-rules";
 export * from "./contracts";

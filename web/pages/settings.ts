@@ -6,6 +6,7 @@ import type {
   NetworkView,
   NotificationsView,
   Principal,
+  PrometheusIntegration,
   Settings,
   WebhookIntegration,
 } from "../../schema";
@@ -13,6 +14,7 @@ import { AlertRuleTable } from "../components/alert-rules";
 import { Age } from "../components/common";
 import { ActionButton, ActionForm } from "../components/menu";
 import { paths } from "../components/paths";
+import { PrometheusSource } from "../components/prometheus-source";
 import { can } from "../components/roles";
 import type { Theme } from "../components/topbar";
 import { html } from "../html";
@@ -23,6 +25,8 @@ export type SettingsData = {
   /** The integrations' own views, read by admins only (they carry owner, regions…). */
   github?: GithubIntegrationView;
   aws?: AwsIntegration;
+  /** The Prometheus source (every role reads it; no credential in it). */
+  prometheus?: PrometheusIntegration;
   settings: Settings;
   intervals: CollectionIntervals;
   networks: NetworkView[];
@@ -344,6 +348,11 @@ export function SettingsPage(props: {
                 />
               `)
         }
+      </section>
+
+      <section id="prometheus">
+        <h3>Prometheus (as a source)</h3>
+        <${PrometheusSource} prometheus=${props.data.prometheus} />
       </section>
 
       <section id="slack">
