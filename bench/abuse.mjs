@@ -202,42 +202,45 @@ async function flooderMain({ base, viewer, amk, seconds, rate, floods }) {
     });
   await Promise.all([
     on("resumes") && floodResumes(base, viewer, until, outcomes),
-    floodRequests(
-      "login",
-      4,
-      until,
-      outcomes,
-      () =>
-        fetch(`${base}/w/${WS}/api/session`, {
-          method: "POST",
-          headers: { "Content-Type": "application/json", Origin: base },
-          body: JSON.stringify({ token: wrongToken }),
-        }),
-      rate,
-    ),
-    floodRequests(
-      "stranger",
-      4,
-      until,
-      outcomes,
-      (n) =>
-        n % 2
-          ? fetch(`${base}/status/nobody-${n % 500}.json`)
-          : fetch(`${base}/w/nobody-${n % 500}/hooks/alertmanager`, {
-              method: "POST",
-              headers: { Authorization: `Bearer amk.nobody.${"y".repeat(43)}` },
-              body: "{}",
-            }),
-      rate,
-    ),
-    floodRequests(
-      "pattern-alerts",
-      2,
-      until,
-      outcomes,
-      (n) => amPost(amAlerts(`Flood${n % 50}`, 5, 10_240)),
-      rate > 0 ? rate / 10 : 0,
-    ),
+    on("logins") &&
+      floodRequests(
+        "login",
+        4,
+        until,
+        outcomes,
+        () =>
+          fetch(`${base}/w/${WS}/api/session`, {
+            method: "POST",
+            headers: { "Content-Type": "application/json", Origin: base },
+            body: JSON.stringify({ token: wrongToken }),
+          }),
+        rate,
+      ),
+    on("strangers") &&
+      floodRequests(
+        "stranger",
+        4,
+        until,
+        outcomes,
+        (n) =>
+          n % 2
+            ? fetch(`${base}/status/nobody-${n % 500}.json`)
+            : fetch(`${base}/w/nobody-${n % 500}/hooks/alertmanager`, {
+                method: "POST",
+                headers: { Authorization: `Bearer amk.nobody.${"y".repeat(43)}` },
+                body: "{}",
+              }),
+        rate,
+      ),
+    on("patterns") &&
+      floodRequests(
+        "pattern-alerts",
+        2,
+        until,
+        outcomes,
+        (n) => amPost(amAlerts(`Flood${n % 50}`, 5, 10_240)),
+        rate > 0 ? rate / 10 : 0,
+      ),
   ]);
   process.send(Object.fromEntries(outcomes), () => process.exit(0));
 }
