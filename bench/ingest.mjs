@@ -319,9 +319,11 @@ export async function run(options = {}) {
   process.env.PATH = `${path.join(ROOT, "node_modules", ".bin")}${path.delimiter}${process.env.PATH}`;
   const persist = mkdtempSync(path.join(tmpdir(), "opsdeck-bench-ingest-"));
   const runtime = options.runtime ?? "wrangler";
+  // One token holds every socket here: lift the socket caps, as a wall of dashboards would.
+  const caps = { SOCKET_CAP_PER_PRINCIPAL: "32768", SOCKET_CAP_PER_WORKSPACE: "32768" };
   const server = await startRuntime(
     runtime,
-    { OPERATOR_TOKEN, SECRETS_KEY, ENVIRONMENT: "development" },
+    { OPERATOR_TOKEN, SECRETS_KEY, ENVIRONMENT: "development", ...caps },
     persist,
   );
   const clients = [];

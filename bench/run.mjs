@@ -181,7 +181,9 @@ async function main() {
   );
 
   const wanted = new Set(opts.servers.split(","));
-  const env = { OPERATOR_TOKEN, SECRETS_KEY, BENCH_APP_ROOT: opts.app };
+  // One token holds every socket here: lift the socket caps, as a wall of dashboards would.
+  const caps = { SOCKET_CAP_PER_PRINCIPAL: "32768", SOCKET_CAP_PER_WORKSPACE: "32768" };
+  const env = { OPERATOR_TOKEN, SECRETS_KEY, BENCH_APP_ROOT: opts.app, ...caps };
   const servers = {
     node: wanted.has("node") ? start("node-ws-server.mjs") : undefined,
     bare: wanted.has("bare")

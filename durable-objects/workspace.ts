@@ -6,6 +6,7 @@ import type { Activity } from "./capabilities/activity";
 import type { Alerts } from "./capabilities/alerts";
 import type { Anomalies } from "./capabilities/anomalies";
 import type { Aws } from "./capabilities/aws";
+import type { Prometheus } from "./capabilities/prometheus";
 import type { Collection } from "./capabilities/collection";
 import { Capabilities } from "./capabilities/compose";
 import type { Delivery } from "./capabilities/delivery";
@@ -285,6 +286,12 @@ export class Workspace extends DurableObject<Env> {
   }
   configureAws(...a: Parameters<Aws["configure"]>) {
     return this.c.aws.configure(...a);
+  }
+  getPrometheusIntegration() {
+    return this.c.prometheus.view();
+  }
+  configurePrometheus(...a: Parameters<Prometheus["configure"]>) {
+    return this.c.prometheus.configure(...a);
   }
   listWeb3() {
     return this.c.web3.listCards();

@@ -41,8 +41,11 @@ export const DeliveryStats = z.object({
   rejected: z.number().int().nonnegative(),
   /** Alerts stored with labels or annotations cut to their budget (schema/budgets.ts). */
   truncated: z.number().int().nonnegative().default(0),
+  /** Deliveries refused whole at the open-alert cap (schema/caps.ts); the sender retries them. */
+  refused: z.number().int().nonnegative().default(0),
   lastDeliveryAt: Timestamp.optional(),
   lastRejectedAt: Timestamp.optional(),
+  lastRefusedAt: Timestamp.optional(),
   lastError: z.string().max(2000).optional(),
 });
 export type DeliveryStats = z.infer<typeof DeliveryStats>;
@@ -53,6 +56,7 @@ export const EMPTY_STATS: DeliveryStats = {
   ignored: 0,
   rejected: 0,
   truncated: 0,
+  refused: 0,
 };
 
 /** A webhook integration as read back: secrets only as "set", never their values. */

@@ -10,6 +10,7 @@ export const SourceId = z.enum([
   "pagerduty",
   "slack",
   "webhook",
+  "prometheus",
 ]);
 export type SourceId = z.infer<typeof SourceId>;
 
@@ -36,7 +37,7 @@ export type SourceStatus = z.infer<typeof SourceStatus>;
 
 /** The sources whose data each read panel shows (`slack` and `webhook` only receive notifications). */
 export const PANEL_SOURCES = {
-  metrics: ["aws"],
+  metrics: ["aws", "prometheus"],
   alerts: ["alertmanager", "grafana", "pagerduty"],
   incidents: ["alertmanager", "grafana", "pagerduty"],
   deployments: ["github"],

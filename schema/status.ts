@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { AlertLimitStats } from "./caps";
 import { Severity } from "./common";
 import { Metric } from "./metrics";
 import { SocketLimitStats } from "./socket-limits";
@@ -19,6 +20,8 @@ export const WorkspaceStats = z.object({
   incidentsOpen: z.number().int().nonnegative(),
   /** Optional: an object deployed before the socket caps does not report it. */
   socketLimits: SocketLimitStats.optional(),
+  /** Optional: an object deployed before the open-alert cap does not report it. */
+  alertLimits: AlertLimitStats.optional(),
 });
 export type WorkspaceStats = z.infer<typeof WorkspaceStats>;
 

@@ -4,6 +4,7 @@ import { startAwsStandin } from "./peers/aws-standin";
 import { startFlakyProxy } from "./peers/flaky-proxy";
 import { startGithubStandin } from "./peers/github-standin";
 import { startNotifyStandin } from "./peers/notify-standin";
+import { startPrometheusStandin } from "./peers/prometheus-standin";
 
 declare module "vitest" {
   export interface ProvidedContext {
@@ -17,6 +18,8 @@ declare module "vitest" {
     awsEndpoint: string;
     /** Slack incoming-webhook and generic webhook receiver (test/peers/notify-standin.ts). */
     notifyUrl: string;
+    /** Replays Prometheus's documented API answers (test/peers/prometheus-standin.ts). */
+    prometheusUrl: string;
   }
 }
 
@@ -33,7 +36,10 @@ export default async function setup(project: TestProject) {
   project.provide("awsEndpoint", aws.url);
   const notify = await startNotifyStandin();
   project.provide("notifyUrl", notify.url);
+  const prometheus = await startPrometheusStandin();
+  project.provide("prometheusUrl", prometheus.url);
   return async () => {
+    await prometheus.stop();
     await notify.stop();
     await github.stop();
     await aws.stop();

@@ -15,6 +15,7 @@ import { anomalyRoutes } from "./routes/anomalies";
 import { allowedOriginRoutes } from "./routes/allowed-origins";
 import { auditRoutes } from "./routes/audit";
 import { awsIntegrationRoutes } from "./routes/aws-integration";
+import { prometheusIntegrationRoutes } from "./routes/prometheus-integration";
 import { dashboardRoutes } from "./routes/dashboard";
 import { detailPageRoutes } from "./routes/pages-details";
 import { settingsPageRoutes } from "./routes/pages-settings";
@@ -63,6 +64,7 @@ const api = router()
   .route("/", githubIntegrationRoutes)
   .route("/", actionRoutes)
   .route("/", awsIntegrationRoutes)
+  .route("/", prometheusIntegrationRoutes)
   .route("/", collectionRoutes)
   .route("/", contractRoutes)
   .route("/", alertRuleRoutes)

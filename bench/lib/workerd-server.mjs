@@ -35,5 +35,12 @@ function bareWorker() {
 }
 
 const work = workDir("opsdeck-bench-");
-const worker = BARE ? bareWorker() : opsdeckWorker(APP, work, requiredSecrets());
+// Socket caps from the caller's environment: the fan-out benches hold every socket on one
+// token and lift them, as a wall of dashboards would; the abuse bench keeps the defaults.
+const caps = Object.fromEntries(
+  ["SOCKET_CAP_PER_PRINCIPAL", "SOCKET_CAP_PER_WORKSPACE"]
+    .filter((key) => process.env[key])
+    .map((key) => [key, process.env[key]]),
+);
+const worker = BARE ? bareWorker() : opsdeckWorker(APP, work, { ...requiredSecrets(), ...caps });
 await serveToParent(newMiniflare(work, worker));

@@ -1,4 +1,5 @@
 import {
+  ACTIVE_TOKENS_MAX,
   fail,
   ok,
   type Admission,
@@ -57,7 +58,8 @@ export class Access {
       "INSERT INTO meta (key, value) VALUES ('workspace', ?)",
       JSON.stringify(record),
     );
-    const token = await this.store.issueToken(adminName, "admin", "operator", now);
+    // The first token of a new workspace: no cap can be reached yet.
+    const token = (await this.store.issueToken(adminName, "admin", "operator", now))!;
     const { audit } = this.host;
     audit.record("operator", "workspace.create", info.id, { after: record }, now);
     const after = { name: adminName, role: "admin" };
@@ -129,12 +131,25 @@ export class Access {
     return this.store.listTokens();
   }
 
-  async createToken(actor: Principal, body: CreateTokenBody): Promise<IssuedToken> {
+  /** Mints a token (its secret is in this result only), up to `ACTIVE_TOKENS_MAX` active ones. */
+  async createToken(actor: Principal, body: CreateTokenBody): Promise<Outcome<IssuedToken>> {
     const now = new Date();
-    const token = await this.store.issueToken(body.name, body.role, actor.name, now);
+    const token = await this.store.issueToken(
+      body.name,
+      body.role,
+      actor.name,
+      now,
+      ACTIVE_TOKENS_MAX,
+    );
+    if (!token)
+      return fail(
+        409,
+        "limit_reached",
+        `This workspace has ${ACTIVE_TOKENS_MAX} active tokens, the most it keeps; revoke one it no longer uses first.`,
+      );
     const after = { name: body.name, role: body.role };
     this.host.audit.record(actor, "token.create", token.id, { after }, now);
-    return token;
+    return ok(token);
   }
 
   /** Revokes a token; its live sockets close. */

@@ -33,7 +33,9 @@ import { Silences } from "../domain/silences";
 import { pruneClosedAlerts } from "../store/alert-retention";
 import { ObservedRecordStore } from "../store/observed-records";
 import type { RecordStore } from "../store/records";
+import { openAlertTally } from "../store/open-alerts";
 import type { Activity } from "./activity";
+import { OpenAlertCap } from "./alert-cap";
 import type { Host } from "./host";
 
 const ALERT_PRUNE_EVERY_MS = 60 * 60 * 1000;
@@ -52,6 +54,8 @@ export type AlertsDeps = {
 export class Alerts {
   readonly store: RecordStore<typeof Alert>;
   readonly silences: Silences;
+  /** The open-alert cap sender deliveries are judged against (alert-cap.ts). */
+  readonly cap: OpenAlertCap;
   /** When closed alerts were last pruned (memory only: at most hourly, at the next publish). */
   private lastPrune = 0;
 
@@ -67,6 +71,7 @@ export class Alerts {
       (before, after) => deps.notifier.alertChanged(before, after),
     );
     this.silences = new Silences(host.sql);
+    this.cap = new OpenAlertCap(host);
   }
 
   /** Alerts still on the board (not dismissed), newest first: frames, snapshot and REST. */
@@ -77,6 +82,11 @@ export class Alerts {
   /** Alerts per severity in `statuses`, dismissed ones excluded. */
   counts(statuses: readonly AlertStatus[]): Record<Severity, number> {
     return alertCounts(this.host.sql, statuses);
+  }
+
+  /** Firing alerts per severity and all open ones, counted in one pass (stats, `/metrics`). */
+  tally(): { firing: Record<Severity, number>; open: number } {
+    return openAlertTally(this.host.sql);
   }
 
   /** The alert (dismissed ones too) and the changes that finished shortly before it began. */
@@ -117,6 +127,7 @@ export class Alerts {
 
   /** The list changed: the outlet sends it (what `alerts` frames carry). */
   publish(now: Date): void {
+    this.cap.forget();
     if (now.getTime() - this.lastPrune > ALERT_PRUNE_EVERY_MS) {
       this.lastPrune = now.getTime();
       pruneClosedAlerts(this.host.sql, now);

@@ -31,6 +31,7 @@ export class Collection {
     "collect:web3": async (now) => void (await this.run("web3", new Date(now))),
     "collect:github": async (now) => void (await this.run("github", new Date(now))),
     "collect:aws": async (now) => void (await this.run("aws", new Date(now))),
+    "collect:prometheus": async (now) => void (await this.run("prometheus", new Date(now))),
   };
 
   intervals(): CollectionIntervals {

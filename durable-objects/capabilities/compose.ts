@@ -1,4 +1,5 @@
 import { awsConfigured, githubCollectable } from "../domain/configured";
+import { loadPrometheus, prometheusConfigured } from "../domain/prometheus-config";
 import { loadSettings } from "../domain/settings";
 import { Access } from "./access";
 import { Activity } from "./activity";
@@ -14,6 +15,7 @@ import { Incidents } from "./incidents";
 import { MetricSeries } from "./metrics";
 import { Notifications } from "./notifications";
 import { Origins } from "./origins";
+import { Prometheus } from "./prometheus";
 import { ReadModel } from "./read-model";
 import { Retention } from "./retention";
 import { AlertSenders } from "./senders";
@@ -48,6 +50,7 @@ export class Capabilities {
   readonly delivery: Delivery;
   readonly web3: Web3;
   readonly aws: Aws;
+  readonly prometheus: Prometheus;
   readonly github: Github;
   readonly collection: Collection;
   readonly settings: WorkspaceSettings;
@@ -72,7 +75,7 @@ export class Capabilities {
     });
     this.silences = new SilenceWindows(host, this.alerts);
     this.webhooks = new Webhooks(host, (now) => this.sources.publish(now));
-    const collectNow = (source: "web3" | "github" | "aws") => (now: Date) =>
+    const collectNow = (source: "web3" | "github" | "aws" | "prometheus") => (now: Date) =>
       this.collection.reschedule(source, now);
     this.web3 = new Web3(host, {
       alerts: this.alerts,
@@ -83,6 +86,7 @@ export class Capabilities {
     this.sources = new SourceStates(host, () => [
       ...this.webhooks.store.kinds(),
       ...(this.web3.configured() ? (["web3"] as const) : []),
+      ...(prometheusConfigured(loadPrometheus(host.sql)) ? (["prometheus"] as const) : []),
     ]);
     this.senders = new AlertSenders(host, {
       alerts: this.alerts,
@@ -99,6 +103,12 @@ export class Capabilities {
       metrics: this.metrics,
       alerts: this.alerts,
       reschedule: collectNow("aws"),
+    });
+    this.prometheus = new Prometheus(host, {
+      sources: this.sources,
+      metrics: this.metrics,
+      alerts: this.alerts,
+      reschedule: collectNow("prometheus"),
     });
     this.settings = new WorkspaceSettings(host, {
       metrics: this.metrics,
@@ -122,6 +132,10 @@ export class Capabilities {
         job: () => this.github.job(),
       },
       aws: { configured: () => awsConfigured(settings()), job: () => this.aws.job() },
+      prometheus: {
+        configured: () => prometheusConfigured(loadPrometheus(host.sql)),
+        job: () => this.prometheus.job(),
+      },
     }));
     this.statusPage = new StatusPage(host, {
       sources: () => this.sources.list(),

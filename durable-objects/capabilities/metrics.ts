@@ -29,6 +29,20 @@ import { AlertRuleStore } from "../store/alert-rules";
 import type { Alerts } from "./alerts";
 import type { Host } from "./host";
 
+/** Rules made by hand plus rules another capability derives (Prometheus card thresholds). */
+class JudgedRules extends AlertRuleStore {
+  constructor(
+    sql: SqlStorage,
+    private readonly derived: (metrics: readonly string[]) => AlertRule[],
+  ) {
+    super(sql);
+  }
+
+  override forMetrics(metrics: readonly string[]): AlertRule[] {
+    return [...super.forMetrics(metrics), ...this.derived(metrics)];
+  }
+}
+
 /**
  * Metric series (pushed and collected), their cards and charts, and the thresholds and alert
  * rules judged against them. `cards()` is the one source of metric cards for the snapshot,
@@ -37,6 +51,11 @@ import type { Host } from "./host";
 export class MetricSeries {
   readonly store: Metrics;
   readonly rules: AlertRuleStore;
+  /**
+   * Rules that live with something else (a Prometheus card's thresholds): judged and shown on
+   * the cards like stored rules, but not listed or edited through `api/alert-rules`.
+   */
+  derivedRules: (metrics: readonly string[]) => AlertRule[] = () => [];
 
   constructor(
     private readonly host: Host,
@@ -48,7 +67,8 @@ export class MetricSeries {
 
   /** Cards over `range` with threshold and rule status, as of now. */
   cards(range: TimeRange = "1h", thresholds = loadSettings(this.host.sql).thresholds): Metric[] {
-    const status = breachedStatus(this.rules.list(), new ThresholdEpisodes(this.host.sql).load());
+    const rules = [...this.rules.list(), ...this.derivedRules(this.store.ids())];
+    const status = breachedStatus(rules, new ThresholdEpisodes(this.host.sql).load());
     return this.store.cards(range, thresholds, new Date(), status);
   }
 
@@ -115,7 +135,7 @@ export class MetricSeries {
       alerts: this.alerts.store,
       silences: this.alerts.silences,
       episodes: new ThresholdEpisodes(this.host.sql),
-      rules: this.rules,
+      rules: new JudgedRules(this.host.sql, (metrics) => this.derivedRules(metrics)),
     };
   }
 

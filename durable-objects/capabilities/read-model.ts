@@ -100,6 +100,7 @@ export class ReadModel {
   /** Counts for the Prometheus endpoint and `api/status`. */
   stats(): WorkspaceStats {
     const p = this.parts;
+    const alerts = p.alerts.tally();
     return {
       workspace: this.workspace(),
       sockets: this.host.sockets().length,
@@ -108,8 +109,9 @@ export class ReadModel {
       // Counted whole: frame budgets shape what a socket carries, never what is counted.
       sources: p.sources.shown(),
       metrics: p.metrics.cards(),
-      alertsFiring: p.alerts.counts(["firing"]),
+      alertsFiring: alerts.firing,
       incidentsOpen: p.incidents.openCount(),
+      alertLimits: p.alerts.cap.stats(alerts.open),
     };
   }
 

@@ -78,7 +78,7 @@ export class AlertSenders {
       return delivery;
     }
     const incoming = normaliseAlerts("alertmanager", delivery.value);
-    return ok(await this.ingest("alertmanager", integrationId, incoming, now));
+    return this.ingest("alertmanager", integrationId, incoming, now);
   }
 
   /**
@@ -127,7 +127,7 @@ export class AlertSenders {
       return delivery;
     }
     const incoming = normaliseAlerts("grafana", delivery.value);
-    return ok(await this.ingest("grafana", verified.value, incoming, now));
+    return this.ingest("grafana", verified.value, incoming, now);
   }
 
   /** Events v2 `enqueue`. Ack or resolve of an unknown dedup key changes nothing. */
@@ -139,12 +139,20 @@ export class AlertSenders {
     const admitted = await this.admitPagerDuty(routingKey, delivery, now);
     if (!admitted.ok) return admitted;
     const { integrationId, event } = admitted.value;
+    const { cap } = this.deps.alerts;
     const change = this.host.transaction(() => {
+      // A trigger that would open a new alert past the cap is refused before any write.
+      const refusal = this.pagerDuty.wouldOpen(event, integrationId) ? cap.admitOne() : undefined;
+      if (refusal) {
+        this.refuse(integrationId, now);
+        return refusal;
+      }
       const applied = this.pagerDuty.apply(event, integrationId, now);
       const outcome = applied.kind === "none" ? "ignored" : "accepted";
       this.deps.webhooks.store.record([integrationId], outcome, now);
       return applied;
     });
+    if ("ok" in change) return change;
     if (change.kind !== "none") {
       this.deps.alerts.publish(now);
       const created = change.kind === "created" && change.alert ? [change.alert] : [];
@@ -173,25 +181,41 @@ export class AlertSenders {
     return ok({ outcome: "accepted" });
   }
 
-  /** Applies one Alertmanager/Grafana batch atomically; frames leave paced. */
+  /** Counts a delivery refused at the open-alert cap, on the integration and for `/metrics`. */
+  private refuse(integrationId: string, now: Date): void {
+    this.deps.alerts.cap.refused("open_alert_limit", now);
+    this.deps.webhooks.store.recordRefused(integrationId, now);
+  }
+
+  /**
+   * Applies one Alertmanager/Grafana batch atomically, or none of it when it would open
+   * alerts past the cap (the sender retries the whole notification); frames leave paced.
+   */
   private async ingest(
     source: "alertmanager" | "grafana",
     integrationId: string,
     incoming: IncomingAlert[],
     now: Date,
-  ): Promise<AlertBatchResult> {
+  ): Promise<Outcome<AlertBatchResult>> {
     const truncated = incoming.filter((a) => a.truncated !== undefined).length;
     const changes = this.host.transaction(() => {
+      const refusal = this.deps.alerts.cap.admitBatch(incoming);
+      if (refusal) {
+        this.refuse(integrationId, now);
+        return refusal;
+      }
       const applied = this.deps.alerts.apply(source, incoming, integrationId, now);
       const outcome = incoming.length ? "accepted" : "ignored";
       this.deps.webhooks.store.record([integrationId], outcome, now, undefined, truncated);
       return applied;
     });
+    // Refused at the cap: nothing changed, and (as any refused delivery) the strip stays as it was.
+    if ("ok" in changes) return changes;
     if (incoming.length) this.deps.alerts.publish(now);
     this.deps.activity.add(activityFor(source, changes, now), now);
     this.deps.sources.reportLive(source, now);
     const all = [...changes.created, ...changes.repeated, ...changes.resolvedUnseen];
-    return {
+    return ok({
       status: "success",
       outcome: incoming.length ? "accepted" : "ignored",
       created: changes.created.length,
@@ -199,7 +223,7 @@ export class AlertSenders {
       resolved: changes.resolved.length + changes.resolvedUnseen.length,
       suppressed: all.filter((a) => a.status === "suppressed").length,
       ...(truncated > 0 ? { truncated } : {}),
-    };
+    });
   }
 
   /** Routing key → integration, then the per-key rate limit, then the body's validity. */

@@ -4,8 +4,11 @@ import {
   type SocketLimitReason,
   type SocketLimitStats,
 } from "../../schema";
+import { TokenBuckets } from "../../lib/token-bucket";
 import {
   CREDENTIAL_SWEEP_MS,
+  SOCKET_CONNECTS_PER_TOKEN,
+  connectBurst,
   evictionCount,
   socketCaps,
   type SocketCaps,
@@ -58,9 +61,23 @@ export class SocketGuard {
   ) {
     this.caps = socketCaps(host.env);
     this.counters = new SocketCounters(host.sql);
+    this.connects = new TokenBuckets(connectBurst(this.caps), SOCKET_CONNECTS_PER_TOKEN.perSecond);
   }
 
   readonly tasks = { [SWEEP_TASK]: (now: number) => this.sweep(now) };
+
+  /**
+   * Upgrades per token, in memory (eviction only resets allowances). The burst is at least the
+   * token's socket cap, so all of a token's sockets can reconnect at once after a deploy.
+   */
+  private readonly connects: TokenBuckets;
+
+  /** Charges one upgrade to `tokenId`; past its allowance, how long to wait (and counted). */
+  charge(tokenId: string, nowMs: number): { ok: true } | { ok: false; retryAfterSeconds: number } {
+    const charged = this.connects.take(tokenId, nowMs);
+    if (!charged.ok) this.counters.refused("connect_rate");
+    return charged;
+  }
 
   /**
    * Makes room for one more socket of `tokenId`: closes the token's oldest sockets past its

@@ -13,7 +13,7 @@ import {
   RESUME_INTERVAL_MS,
   takeResume,
 } from "../domain/resume-allowance";
-import { SOCKET_RETRY_AFTER_SECONDS } from "../domain/socket-limits";
+import { SOCKET_REFUSAL_HEADER, SOCKET_RETRY_AFTER_SECONDS } from "../domain/socket-limits";
 import {
   CONTRACT_TAG,
   SOCKET_TAG,
@@ -62,6 +62,16 @@ export class Sockets {
         : undefined;
     if (!resolved) return new Response("Invalid, expired or revoked credential", { status: 401 });
     const now = Date.now();
+    // A reconnect loop is refused before it costs a snapshot.
+    const charged = this.guard.charge(resolved.principal.tokenId, now);
+    if (!charged.ok)
+      return new Response("Too many connections from this token", {
+        status: 429,
+        headers: {
+          "Retry-After": String(charged.retryAfterSeconds),
+          [SOCKET_REFUSAL_HEADER]: "connect_rate",
+        },
+      });
     // Before the caps: admit and accept then run with no await between them.
     await this.guard.watch(now);
     if (!this.guard.admit(resolved.principal.tokenId)) {

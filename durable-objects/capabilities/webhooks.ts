@@ -1,4 +1,5 @@
 import {
+  WEBHOOK_INTEGRATIONS_MAX,
   fail,
   ok,
   type CreateWebhookIntegrationBody,
@@ -33,7 +34,10 @@ export class Webhooks {
     return this.store.list(new Date());
   }
 
-  /** Creates a sender integration; its credential is in this result only. */
+  /**
+   * Creates a sender integration, up to `WEBHOOK_INTEGRATIONS_MAX` per workspace (each is
+   * checked on every delivery of its kind); its credential is in this result only.
+   */
   async create(
     actor: Principal,
     body: CreateWebhookIntegrationBody,
@@ -41,7 +45,13 @@ export class Webhooks {
     const box = await this.host.box();
     if (!box) return SECRETS_KEY_MISSING();
     const now = new Date();
-    const issued = await this.store.create(box, body, actor.name, now);
+    const issued = await this.store.create(box, body, actor.name, now, WEBHOOK_INTEGRATIONS_MAX);
+    if (!issued)
+      return fail(
+        409,
+        "limit_reached",
+        `This workspace has ${WEBHOOK_INTEGRATIONS_MAX} webhook integrations, the most it keeps; delete one it no longer uses first.`,
+      );
     const { integration } = issued;
     this.host.audit.record(actor, "webhook.create", integration.id, { after: integration }, now);
     this.sourcesChanged(now);

@@ -21,5 +21,6 @@ export function staleAfter(intervals: CollectionIntervals): Partial<Record<Sourc
     web3: 3 * intervals.web3 * 1000,
     github: 3 * intervals.deployments * 1000,
     aws: 3 * intervals.metrics * 1000,
+    prometheus: 3 * intervals.metrics * 1000,
   };
 }

@@ -4,7 +4,7 @@ import type { Sources } from "../domain/sources";
 import type { AlarmSchedule } from "../store/alarm-schedule";
 
 /** Sources filled by collectors (as opposed to webhooks). */
-export type CollectedSource = Extract<SourceId, "web3" | "github" | "aws">;
+export type CollectedSource = Extract<SourceId, "web3" | "github" | "aws" | "prometheus">;
 
 /** A collector as the workspace runs it on its alarm. */
 export type CollectionJob = {

@@ -182,6 +182,13 @@ export class Metrics {
     return this.series.list().map((s) => s.id);
   }
 
+  /** Forgets a series and its points (its Prometheus card was removed). */
+  drop(metricId: string): void {
+    this.series.delete(metricId);
+    this.sql.exec("DELETE FROM metric_points WHERE metric_id = ?", metricId);
+    this.sql.exec("DELETE FROM metric_rollups WHERE metric_id = ?", metricId);
+  }
+
   has(metricId: string): boolean {
     return this.series.get(metricId) !== undefined;
   }

@@ -46,12 +46,16 @@ export class PagerDutyAlerts {
     private readonly silences: Silences,
   ) {}
 
+  /** Whether `apply` would open a new alert: a trigger whose key has no open alert. */
+  wouldOpen(event: PagerDutyEvent, integrationId: string): boolean {
+    if (event.event_action !== "trigger") return false;
+    if (event.dedup_key === undefined) return true;
+    return this.openAlertOf(event.dedup_key, integrationId).openAlert === undefined;
+  }
+
   apply(event: PagerDutyEvent, integrationId: string, now: Date): PagerDutyChange {
     const dedupKey = event.dedup_key ?? crypto.randomUUID();
-    const key = `${integrationId}.${safeKey(dedupKey)}`;
-    const index = this.open.get(key);
-    const current = index?.dedupKey === dedupKey ? this.alerts.get(index.alertId) : undefined;
-    const openAlert = current && current.status !== "resolved" ? current : undefined;
+    const { key, openAlert } = this.openAlertOf(dedupKey, integrationId);
     const at = now.toISOString();
     if (event.event_action === "trigger") {
       const p = event.payload;
@@ -130,6 +134,14 @@ export class PagerDutyAlerts {
     this.alerts.put(alert);
     this.open.delete(key);
     return { dedupKey, kind: "resolved", alert };
+  }
+
+  /** The index key of a dedup key, and the open alert it names, if any. */
+  private openAlertOf(dedupKey: string, integrationId: string): { key: string; openAlert?: Alert } {
+    const key = `${integrationId}.${safeKey(dedupKey)}`;
+    const index = this.open.get(key);
+    const current = index?.dedupKey === dedupKey ? this.alerts.get(index.alertId) : undefined;
+    return { key, openAlert: current && current.status !== "resolved" ? current : undefined };
   }
 }
 

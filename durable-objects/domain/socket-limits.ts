@@ -14,6 +14,18 @@ export const DEFAULT_SOCKET_CAP_PER_WORKSPACE = 2000;
 /** The platform's limit of sockets per Durable Object; a larger setting means nothing. */
 export const MAX_SOCKET_CAP = 32_768;
 
+/**
+ * Upgrades one token may make: each costs the object a snapshot, so a reconnect loop is
+ * throttled before it is served. The burst lets a token's whole cap reconnect after a deploy.
+ */
+export const SOCKET_CONNECTS_PER_TOKEN = { burst: 60, perSecond: 1 } as const;
+/** Upgrades one token may make at once: the larger of the allowance's burst and its cap. */
+export const connectBurst = (caps: SocketCaps): number =>
+  Math.max(SOCKET_CONNECTS_PER_TOKEN.burst, caps.perPrincipal);
+
+/** The object's 429 says which limit refused it, so the Worker can say it in the problem. */
+export const SOCKET_REFUSAL_HEADER = "Opsdeck-Socket-Refusal";
+
 /** A refused upgrade is told to come back after this long (sockets close at human pace). */
 export const SOCKET_RETRY_AFTER_SECONDS = 30;
 /** How often the object re-checks the credentials of its open sockets while any is open. */

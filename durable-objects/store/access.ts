@@ -52,9 +52,21 @@ export class AccessStore {
     private readonly workspaceId: () => string,
   ) {}
 
-  async issueToken(name: string, role: Role, createdBy: string, now: Date): Promise<IssuedToken> {
+  /**
+   * Mints a token, or returns undefined when the workspace already has `maxActive` active
+   * ones. The count is taken after the only await, so no other request can slip in between it
+   * and the insert.
+   */
+  async issueToken(
+    name: string,
+    role: Role,
+    createdBy: string,
+    now: Date,
+    maxActive = Number.POSITIVE_INFINITY,
+  ): Promise<IssuedToken | undefined> {
     const token = randomSecret("odk", this.workspaceId());
     const hash = await sha256Hex(token);
+    if (this.activeTokenCount() >= maxActive) return undefined;
     const id = crypto.randomUUID();
     this.sql.exec(
       "INSERT INTO tokens (id, name, role, hash, created_at, created_by) VALUES (?, ?, ?, ?, ?, ?)",
@@ -66,6 +78,13 @@ export class AccessStore {
       createdBy,
     );
     return { ...this.getToken(id)!, token };
+  }
+
+  /** Tokens not revoked. */
+  activeTokenCount(): number {
+    return this.sql
+      .exec<{ n: number }>("SELECT COUNT(*) AS n FROM tokens WHERE revoked_at IS NULL")
+      .one().n;
   }
 
   getToken(id: string): ApiToken | undefined {

@@ -1,10 +1,11 @@
 /**
  * Time-based retention for the tables that grow with use: the audit trail, expired sessions
- * and socket tickets, expired idempotency keys, old webhook delivery ids and PagerDuty alerts
- * opened without a `dedup_key`. Each rule deletes at most `limit` rows per call (one alarm
+ * and socket tickets, long-revoked tokens, expired idempotency keys, old webhook delivery ids
+ * and PagerDuty alerts opened without a `dedup_key`. Each rule deletes at most `limit` rows per call (one alarm
  * turn), so pruning a large backlog never holds the object for long; the caller re-arms soon
  * while a batch came back full. Deletes go by rowid through an indexed or bounded sub-select.
  */
+import { REVOKED_TOKEN_DAYS } from "../../schema";
 import { KEY_TTL_MS } from "./notification-outbox";
 
 const DAY_MS = 24 * 60 * 60 * 1000;
@@ -46,6 +47,23 @@ function pruneExpired(
     `DELETE FROM ${table} WHERE rowid IN
        (SELECT rowid FROM ${table} WHERE ${column} <= ? LIMIT ?)`,
     before,
+    limit,
+  ).rowsWritten;
+}
+
+/**
+ * Tokens revoked more than `REVOKED_TOKEN_DAYS` ago, with their hash (their sessions and
+ * tickets went at revocation). The audit trail names actors and tokens by name and keeps the
+ * `token.create` / `token.revoke` entries, so it still says who held what.
+ */
+export function pruneRevokedTokens(sql: SqlStorage, now: number, limit: number): number {
+  const cutoff = new Date(now - REVOKED_TOKEN_DAYS * DAY_MS).toISOString();
+  // No index on revoked_at: the table holds at most 500 active tokens and what was revoked
+  // within the window, so the scan stays small.
+  return sql.exec(
+    `DELETE FROM tokens WHERE rowid IN
+       (SELECT rowid FROM tokens WHERE revoked_at IS NOT NULL AND revoked_at < ? LIMIT ?)`,
+    cutoff,
     limit,
   ).rowsWritten;
 }
@@ -165,6 +183,7 @@ export function pruneAll(
     { rule: "audit", removed: pruneAudit(sql, now, settings.auditDays, limit) },
     { rule: "sessions", removed: pruneSessions(sql, now, limit) },
     { rule: "tickets", removed: pruneTickets(sql, now, limit) },
+    { rule: "revoked_tokens", removed: pruneRevokedTokens(sql, now, limit) },
     { rule: "idempotency", removed: pruneIdempotency(sql, now, limit) },
     // deliveries: pruned by the GitHub task that owns them (store/delivery-memory.ts).
     { rule: "notification_keys", removed: pruneNotifiedKeys(sql, now, limit) },

@@ -51,15 +51,21 @@ export class WebhookIntegrations {
     private readonly workspaceId: () => string,
   ) {}
 
+  /**
+   * Creates an integration, or returns undefined when the workspace already has `max`. The
+   * count is taken after the only await, so no other request slips in before the insert.
+   */
   async create(
     box: SecretBox,
     body: CreateWebhookIntegrationBody,
     createdBy: string,
     now: Date,
-  ): Promise<IssuedWebhookIntegration> {
+    max = Number.POSITIVE_INFINITY,
+  ): Promise<IssuedWebhookIntegration | undefined> {
     const id = crypto.randomUUID();
     const credential = this.newCredential(body.kind, "secret" in body ? body.secret : undefined);
     const stored = await this.storeCredential(box, body.kind, credential);
+    if (this.count() >= max) return undefined;
     const options = body.kind === "grafana" ? GrafanaOptions.parse(body.options ?? {}) : undefined;
     this.sql.exec(
       `INSERT INTO webhook_integrations
@@ -115,6 +121,10 @@ export class WebhookIntegrations {
       .exec<Row>("SELECT * FROM webhook_integrations ORDER BY created_at")
       .toArray()
       .map((row) => this.view(row, now));
+  }
+
+  count(): number {
+    return this.sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM webhook_integrations").one().n;
   }
 
   delete(id: string): boolean {
@@ -218,6 +228,23 @@ export class WebhookIntegrations {
         id,
       );
     }
+  }
+
+  /** Counts a delivery refused at the open-alert cap (not a rejection: nothing was wrong with it). */
+  recordRefused(integrationId: string, now: Date): void {
+    const row = this.row(integrationId);
+    if (!row) return;
+    const stats = DeliveryStats.parse(JSON.parse(row.stats));
+    const next: DeliveryStats = {
+      ...stats,
+      refused: stats.refused + 1,
+      lastRefusedAt: now.toISOString(),
+    };
+    this.sql.exec(
+      "UPDATE webhook_integrations SET stats = ? WHERE id = ?",
+      JSON.stringify(next),
+      integrationId,
+    );
   }
 
   private newCredential(kind: WebhookKind, chosen: string | undefined): string {

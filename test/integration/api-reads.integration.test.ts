@@ -165,7 +165,7 @@ const activityItem = (id: string, minutesAgo: number) =>
 
 /** Every read endpoint: its path, envelope key and the sources that feed it. */
 const READS = [
-  { path: "/metrics", key: "metrics", sources: ["aws"] },
+  { path: "/metrics", key: "metrics", sources: ["aws", "prometheus"] },
   { path: "/alerts", key: "alerts", sources: ["alertmanager", "grafana", "pagerduty"] },
   { path: "/incidents", key: "incidents", sources: ["alertmanager", "grafana", "pagerduty"] },
   { path: "/deployments", key: "deployments", sources: ["github"] },
@@ -440,6 +440,7 @@ describe("GET /health and api/status", () => {
       "pagerduty",
       "slack",
       "webhook",
+      "prometheus",
     ]);
     expect(status.sockets).toBe(0);
     expect(status.seq).toBe(0);

@@ -1,7 +1,7 @@
 import { env } from "cloudflare:workers";
 import { evictDurableObject, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { socketCaps } from "../../durable-objects/domain/socket-limits";
+import { connectBurst, socketCaps } from "../../durable-objects/domain/socket-limits";
 import {
   BASE,
   bearer,
@@ -179,6 +179,33 @@ describe("socket caps", () => {
     closeAllSockets();
     await evictDurableObject(ws.stub);
     expect(await scrape(ws)).toContain('opsdeck_websocket_closed_total{reason="principal_cap"} 1');
+  });
+});
+
+describe("socket connects per token", () => {
+  it("refuses a reconnect loop past the allowance with 429 before any snapshot, and no one else", async () => {
+    const ws = await makeWorkspace();
+    const bystander = await connect(ws, bearer(ws.admin));
+    const upgrade = () => call(socketPath(ws), upgradeInit(bearer(ws.viewer)));
+    let refused: Response | undefined;
+    for (let i = 0; i <= connectBurst(caps) + 1 && !refused; i++) {
+      const res = await upgrade();
+      if (res.status !== 101) refused = res;
+      else {
+        res.webSocket?.accept();
+        res.webSocket?.close(1000, "loop");
+      }
+    }
+    expect(refused).toBeDefined();
+    const problem = await expectProblem(refused!, 429, "rate_limited");
+    expect(problem.detail).toContain("backoff");
+    expect(Number(refused!.headers.get("Retry-After"))).toBeGreaterThanOrEqual(1);
+    // Another token connects, and open sockets keep working.
+    await connect(ws, bearer(ws.operator));
+    await expectLive(ws, [bystander]);
+    expect(await scrape(ws)).toMatch(
+      /opsdeck_websocket_refused_total\{reason="connect_rate"\} [1-9]/,
+    );
   });
 });
 

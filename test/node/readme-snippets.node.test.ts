@@ -35,6 +35,7 @@ describe("README snippets", () => {
         "pagerduty-resolve",
         "github-collector",
         "aws-configure",
+        "prometheus-configure",
         "web3-network",
       ]),
     );

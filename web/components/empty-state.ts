@@ -12,6 +12,7 @@ export const SOURCE_NAMES: Record<SourceId, string> = {
   pagerduty: "PagerDuty events",
   slack: "Slack",
   webhook: "Signed webhook",
+  prometheus: "Prometheus",
 };
 
 /** Where each source is set up on the settings page. */
@@ -24,6 +25,7 @@ export const SOURCE_SETTINGS: Record<SourceId, string> = {
   pagerduty: "webhooks",
   slack: "notifications",
   webhook: "notifications",
+  prometheus: "prometheus",
 };
 
 function names(list: SourceStatus[]): string {

@@ -6,6 +6,7 @@ import type {
   NetworkView,
   NotificationsView,
   Principal,
+  PrometheusIntegration,
   Settings,
   WebhookIntegration,
 } from "../../schema";
@@ -13,6 +14,7 @@ import { AlertRuleTable } from "../components/alert-rules";
 import { Age } from "../components/common";
 import { ActionButton, ActionForm } from "../components/menu";
 import { paths } from "../components/paths";
+import { PrometheusSource } from "../components/prometheus-source";
 import { can } from "../components/roles";
 import type { Theme } from "../components/topbar";
 import { html } from "../html";
@@ -23,6 +25,8 @@ export type SettingsData = {
   /** The integrations' own views, read by admins only (they carry owner, regions…). */
   github?: GithubIntegrationView;
   aws?: AwsIntegration;
+  /** The Prometheus source (every role reads it; no credential in it). */
+  prometheus?: PrometheusIntegration;
   settings: Settings;
   intervals: CollectionIntervals;
   networks: NetworkView[];
@@ -346,6 +350,11 @@ export function SettingsPage(props: {
         }
       </section>
 
+      <section id="prometheus">
+        <h3>Prometheus (as a source)</h3>
+        <${PrometheusSource} prometheus=${props.data.prometheus} />
+      </section>
+
       <section id="slack">
         <h3>Slack</h3>
         ${save(html`
@@ -426,7 +435,7 @@ export function SettingsPage(props: {
                                   <td><${Secret} set=${w.secretSet} /></td>
                                   <td class="num">
                                     ${w.stats.accepted} ok · ${w.stats.rejected}
-                                    rejected${w.stats.lastDeliveryAt ? html` · last <${Age} at=${w.stats.lastDeliveryAt} now=${props.now} />` : null}${w.stats.lastError ? html`<br /><span class="error">${w.stats.lastError}</span>` : null}
+                                    rejected${w.stats.refused > 0 ? html` · <span class="error" title="Refused at the workspace's open-alert limit; the sender retries them">${w.stats.refused} refused (open-alert limit)</span>` : null}${w.stats.lastDeliveryAt ? html` · last <${Age} at=${w.stats.lastDeliveryAt} now=${props.now} />` : null}${w.stats.lastError ? html`<br /><span class="error">${w.stats.lastError}</span>` : null}
                                   </td>
                                   <td>
                                     <${ActionButton}

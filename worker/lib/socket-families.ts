@@ -2,7 +2,7 @@ import type { SocketLimitReason, SocketLimitStats } from "../../schema";
 import type { Family } from "./prometheus";
 
 /** Reasons each counter can carry; each series is written from the start (0), never born late. */
-const REFUSED: readonly SocketLimitReason[] = ["workspace_cap"];
+const REFUSED: readonly SocketLimitReason[] = ["workspace_cap", "connect_rate"];
 const CLOSED: readonly SocketLimitReason[] = [
   "principal_cap",
   "signed_out",

@@ -100,7 +100,10 @@ const hookResponses = {
   404: { description: "No such integration" },
   413: { description: "Body over the limit" },
   415: { description: "Not JSON" },
-  503: { description: "Transient: retry" },
+  503: {
+    description:
+      "Transient: retry. `alert_limit` (with Retry-After): the delivery would open alerts past the workspace's open-alert cap and none of it was stored",
+  },
 } as const;
 
 /**
@@ -289,7 +292,10 @@ const pdResponses = {
   404: json(PagerDutyResponse, "Unknown routing key"),
   413: json(PagerDutyResponse, "Body over 512 KB"),
   415: json(PagerDutyResponse, "Not JSON"),
-  429: json(PagerDutyResponse, "Too many events for this routing key; retry after Retry-After"),
+  429: json(
+    PagerDutyResponse,
+    "Too many events for this routing key, or a trigger that would open an alert past the workspace's open-alert cap; retry after Retry-After",
+  ),
   503: json(PagerDutyResponse, "Transient; retry"),
 } as const;
 

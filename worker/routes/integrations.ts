@@ -32,7 +32,8 @@ export const integrationRoutes = router()
     createRoute({
       method: "post",
       path: "/integrations/webhooks",
-      summary: "Create a webhook integration; its credential is in this response only",
+      summary:
+        "Create a webhook integration; its credential is in this response only. At most 50 per workspace (409 limit_reached)",
       middleware: [authorize("admin")] as const,
       request: { params: WorkspaceParams, ...jsonBody(CreateWebhookIntegrationBody) },
       responses: { 201: json(IssuedWebhookIntegration, "Created"), ...problemResponses },

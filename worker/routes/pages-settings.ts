@@ -12,7 +12,7 @@ export const settingsPageRoutes = new Hono<AppEnv>().get(
   async (c) => {
     const stub = c.var.workspace.stub;
     const admin = can(c.var.principal.role, "admin");
-    const [settings, intervals, networks, rules, webhooks, github, aws, notifications] =
+    const [settings, intervals, networks, rules, webhooks, github, aws, notifications, prometheus] =
       await Promise.all([
         stub.getSettings(),
         stub.getIntervals(),
@@ -22,6 +22,7 @@ export const settingsPageRoutes = new Hono<AppEnv>().get(
         admin ? stub.getGithubIntegration() : undefined,
         admin ? stub.getAwsIntegration() : undefined,
         stub.getNotifications(),
+        stub.getPrometheusIntegration(),
       ]);
     c.header("Cache-Control", "no-store");
     return c.html(
@@ -30,7 +31,17 @@ export const settingsPageRoutes = new Hono<AppEnv>().get(
           workspace: c.var.workspace.id,
           principal: c.var.principal,
           theme: themeOf(c),
-          data: { settings, intervals, networks, rules, webhooks, github, aws, notifications },
+          data: {
+            settings,
+            intervals,
+            networks,
+            rules,
+            webhooks,
+            github,
+            aws,
+            notifications,
+            prometheus,
+          },
           now: Date.now(),
         }),
       ),

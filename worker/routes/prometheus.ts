@@ -1,6 +1,13 @@
 import { createRoute } from "@hono/zod-openapi";
 import { z } from "zod";
-import { SourceState, type LoginStats, type StorageUsage, type WorkspaceStats } from "../../schema";
+import {
+  AlertRefusalReason,
+  SourceState,
+  type AlertLimitStats,
+  type LoginStats,
+  type StorageUsage,
+  type WorkspaceStats,
+} from "../../schema";
 import { CONTENT_TYPE, renderExposition, type Family } from "../lib/prometheus";
 import { socketFamilies } from "../lib/socket-families";
 import { authorize } from "../middleware/auth";
@@ -32,6 +39,34 @@ function loginFamilies(logins: LoginStats): Family[] {
         { labels: { scope: "client" }, value: logins.limitedByClient },
         { labels: { scope: "workspace" }, value: logins.limitedByWorkspace },
       ],
+    },
+  ];
+}
+
+/** The open-alert cap: how full it is and what it refused (capabilities/alert-cap.ts). */
+function alertLimitFamilies(limits: AlertLimitStats | undefined): Family[] {
+  if (!limits) return [];
+  return [
+    {
+      name: "opsdeck_alerts_open",
+      help: "Open alerts (firing, acknowledged or silenced; not resolved or dismissed).",
+      type: "gauge",
+      samples: [{ value: limits.open }],
+    },
+    {
+      name: "opsdeck_alerts_open_limit",
+      help: "Open alerts a workspace may hold; sender deliveries past it are refused.",
+      type: "gauge",
+      samples: [{ value: limits.limit }],
+    },
+    {
+      name: "opsdeck_alerts_refused_total",
+      help: "Sender deliveries refused (retried by the sender), by reason.",
+      type: "counter",
+      samples: AlertRefusalReason.options.map((reason) => ({
+        labels: { reason },
+        value: limits.refused[reason] ?? 0,
+      })),
     },
   ];
 }
@@ -106,6 +141,7 @@ function families(stats: WorkspaceStats): Family[] {
       samples: [{ value: stats.sockets }],
     },
     ...socketFamilies(stats.socketLimits),
+    ...alertLimitFamilies(stats.alertLimits),
     {
       name: "opsdeck_events_total",
       help: "Change events published (the event log's sequence number).",

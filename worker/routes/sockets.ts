@@ -1,7 +1,13 @@
 import { Hono } from "hono";
 import { z } from "zod";
 import { CREDENTIAL_HEADER, FRAMES_PARAM, FrameMode } from "../../schema";
-import { SOCKET_RETRY_AFTER_SECONDS, socketCaps } from "../../durable-objects/domain/socket-limits";
+import {
+  SOCKET_CONNECTS_PER_TOKEN,
+  SOCKET_REFUSAL_HEADER,
+  SOCKET_RETRY_AFTER_SECONDS,
+  connectBurst,
+  socketCaps,
+} from "../../durable-objects/domain/socket-limits";
 import type { AppEnv } from "../env";
 import { ApiError } from "../errors";
 import { invalidCredential, vetCredential } from "../middleware/auth";
@@ -58,6 +64,14 @@ export const socketRoutes = new Hono<AppEnv>().get(
     const stub = await workspaceStub(c.env, id, clientIp(c.req), invalidCredential);
     const res = await stub.fetch(new Request(url, { headers }));
     if (res.status === 401) throw invalidCredential();
+    if (res.status === 429 && res.headers.get(SOCKET_REFUSAL_HEADER) === "connect_rate")
+      throw new ApiError(
+        429,
+        "rate_limited",
+        `Too many connections from this credential: at most ${connectBurst(socketCaps(c.env))} at once, then ${SOCKET_CONNECTS_PER_TOKEN.perSecond} a second. Reconnect with backoff.`,
+        undefined,
+        { "Retry-After": res.headers.get("Retry-After") ?? "1" },
+      );
     // The workspace holds its cap of sockets (durable-objects/domain/socket-limits.ts): the
     // newcomer is refused before any socket exists, and open dashboards stay live.
     if (res.status === 429)

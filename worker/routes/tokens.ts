@@ -22,13 +22,16 @@ export const tokenRoutes = router()
     createRoute({
       method: "post",
       path: "/tokens",
-      summary: "Mint a token; its secret is in this response only",
+      summary:
+        "Mint a token; its secret is in this response only. At most 500 active per workspace (409 limit_reached)",
       middleware: [authorize("admin")] as const,
       request: { params: WorkspaceParams, ...jsonBody(CreateTokenBody) },
       responses: { 201: json(z.object({ token: IssuedToken }), "Created"), ...problemResponses },
     }),
     async (c) => {
-      const token = await c.var.workspace.stub.createToken(c.var.principal, c.req.valid("json"));
+      const token = unwrap(
+        await c.var.workspace.stub.createToken(c.var.principal, c.req.valid("json")),
+      );
       return c.json({ token }, 201);
     },
   )
