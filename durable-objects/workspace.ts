@@ -1,6 +1,5 @@
 import { DurableObject } from "cloudflare:workers";
 import { PING_FRAME, PONG_FRAME, type NetworkView, type Principal } from "../schema";
-import { logSafe } from "../lib/log-safe";
 import type { Access } from "./capabilities/access";
 import type { Activity } from "./capabilities/activity";
 import type { Alerts } from "./capabilities/alerts";
@@ -384,23 +383,6 @@ export class Workspace extends DurableObject<Env> {
    * the alarm and stall every other task.
    */
   override async alarm(): Promise<void> {
-    const now = Date.now();
-    const { schedule } = this.host;
-    for (const task of schedule.due(now)) {
-      const run = this.c.alarmTasks[task];
-      // An unknown name (a task from another version, or the retired `heartbeat`) would
-      // otherwise re-fire forever.
-      if (!run) {
-        schedule.cancel(task);
-        continue;
-      }
-      try {
-        await run(now);
-      } catch (error) {
-        console.error(`Workspace:alarm ${task}`, logSafe(error));
-        schedule.write(task, now + TASK_RETRY_MS);
-      }
-    }
-    await schedule.arm();
+    await this.host.schedule.runDue(this.c.alarmTasks, Date.now(), TASK_RETRY_MS);
   }
 }

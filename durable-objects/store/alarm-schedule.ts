@@ -78,6 +78,32 @@ export class AlarmSchedule {
       .map((entry) => entry.task);
   }
 
+  /**
+   * Runs every due task, then re-arms. An unknown name (a task from another version, or the
+   * retired `heartbeat`) is cancelled, or it would re-fire forever; a task that throws alone
+   * runs again `retryMs` later.
+   */
+  async runDue(
+    tasks: Record<string, (now: number) => void | Promise<void>>,
+    now: number,
+    retryMs: number,
+  ): Promise<void> {
+    for (const task of this.due(now)) {
+      const run = tasks[task];
+      if (!run) {
+        this.cancel(task);
+        continue;
+      }
+      try {
+        await run(now);
+      } catch (error) {
+        console.error(`Workspace:alarm ${task}`, logSafe(error));
+        this.write(task, now + retryMs);
+      }
+    }
+    await this.arm();
+  }
+
   /** Points the alarm at the earliest task, or clears it when nothing is scheduled. */
   async arm(): Promise<void> {
     const earliest = this.entries()[0]?.at;
