@@ -9,6 +9,7 @@ import {
   SilenceRecord,
   type LabelMatcher,
 } from "../../schema";
+import { CATASTROPHIC_PATTERNS } from "../helpers/catastrophic-patterns";
 
 /**
  * Matcher patterns run on RE2 (schema/label-matcher.ts): Alertmanager's semantics, and time
@@ -16,23 +17,7 @@ import {
  * during synchronous work (inside workerd it does not).
  */
 
-/** Patterns that make a backtracking engine take exponential (or huge polynomial) time. */
-const CATASTROPHIC = [
-  "(.|.)*",
-  "((.+))+",
-  "(.*a){12}",
-  "(a+)+$",
-  "(a|aa)+",
-  "(a|a?)+",
-  "(\\w+\\s?)*",
-  "^(([a-z])+.)+[A-Z]([a-z])+$",
-  "(x+x+)+y",
-  "(.*){1,32000}[bc]",
-  "(a*)*b",
-  "([a-zA-Z]+)*$",
-  "(.*a){20}",
-  "(?i)(a|a)*b",
-];
+const CATASTROPHIC = CATASTROPHIC_PATTERNS;
 
 /** 10 kB labels shaped to make each pattern almost match, then fail at the end. */
 const LABELS = [
