@@ -29,6 +29,7 @@ import { alertHookRoutes, pagerDutyRoutes } from "./routes/hooks-alerting";
 import { incidentRoutes } from "./routes/incidents";
 import { integrationRoutes } from "./routes/integrations";
 import { inventoryRoutes } from "./routes/inventory";
+import { memberRoutes } from "./routes/members";
 import { metricsRoutes } from "./routes/metrics";
 import { notificationRoutes } from "./routes/notifications";
 import { pipelineRoutes } from "./routes/pipelines";
@@ -59,6 +60,7 @@ const api = router()
   .route("/", statusPageRoutes)
   .route("/", auditRoutes)
   .route("/", tokenRoutes)
+  .route("/", memberRoutes)
   .route("/", silenceRoutes)
   .route("/", integrationRoutes)
   .route("/", githubIntegrationRoutes)
