@@ -1,0 +1,114 @@
+import { runInDurableObject } from "cloudflare:test";
+import { describe, expect, it, vi } from "vitest";
+import type { Actor, Alert, AuditEntry, Incident } from "../../schema";
+import { browserJson, joinAs } from "../helpers/members";
+import { makeAlert, seedAlerts } from "../helpers/seed";
+import {
+  bearer,
+  call,
+  expectProblem,
+  jsonInit,
+  makeWorkspace,
+  type TestWorkspace,
+} from "../helpers/workspace";
+
+vi.setConfig({ testTimeout: 20_000 });
+
+const api = (ws: TestWorkspace, path: string) => `/w/${ws.id}/api/${path}`;
+
+async function audit(ws: TestWorkspace, query = ""): Promise<AuditEntry[]> {
+  const res = await call(api(ws, `audit?limit=500${query}`), bearer(ws.admin));
+  expect(res.status, await res.clone().text()).toBe(200);
+  return ((await res.json()) as { entries: AuditEntry[] }).entries;
+}
+
+describe("attribution", () => {
+  it("names the member on an acknowledgement, its note, an incident and the audit trail", async () => {
+    const ws = await makeWorkspace();
+    const { member, cookie } = await joinAs(ws, "operator", "Olga Operator");
+    const person: Actor = { kind: "member", memberId: member.id, name: "Olga Operator" };
+    const [alert] = await seedAlerts(ws.stub, [makeAlert({ id: `a-${crypto.randomUUID()}` })]);
+
+    const acked = await call(
+      api(ws, `alerts/${alert!.id}/acknowledge`),
+      browserJson("POST", { notes: "looking into it" }, cookie),
+    );
+    expect(acked.status, await acked.clone().text()).toBe(200);
+    const { alert: after } = (await acked.json()) as { alert: Alert };
+    expect(after.acknowledgedBy).toBe("Olga Operator");
+    expect(after.acknowledgedByActor).toEqual(person);
+    expect(after.notes.at(-1)).toMatchObject({ text: "looking into it", actor: person });
+
+    const opened = await call(
+      api(ws, "incidents"),
+      browserJson(
+        "POST",
+        { alertId: alert!.id, title: "Checkout down", severity: "error" },
+        cookie,
+      ),
+    );
+    expect(opened.status, await opened.clone().text()).toBe(201);
+    const { incident } = (await opened.json()) as { incident: Incident };
+    expect(incident.createdByActor).toEqual(person);
+    const updated = await call(
+      api(ws, `incidents/${incident.id}/updates`),
+      browserJson("POST", { status: "identified", message: "bad deploy" }, cookie),
+    );
+    expect(updated.status).toBe(200);
+    const full = (await (
+      await call(api(ws, `incidents/${incident.id}`), bearer(ws.viewer))
+    ).json()) as {
+      incident: Incident;
+    };
+    expect(full.incident.timeline.map((e) => e.actor)).toEqual([person, person]);
+
+    // A token's action is attributed to the token.
+    const [second] = await seedAlerts(ws.stub, [makeAlert({ id: `a-${crypto.randomUUID()}` })]);
+    const byToken = await call(
+      api(ws, `alerts/${second!.id}/acknowledge`),
+      jsonInit("POST", {}, ws.operator),
+    );
+    const tokenAlert = ((await byToken.json()) as { alert: Alert }).alert;
+    expect(tokenAlert.acknowledgedByActor).toMatchObject({ kind: "token", name: "operator-bot" });
+
+    // The audit trail names the member, and filters by person.
+    const mine = await audit(ws, `&actor=${member.id}`);
+    expect(mine.length).toBeGreaterThanOrEqual(3);
+    expect(mine.every((e) => e.by?.kind === "member" && e.by.memberId === member.id)).toBe(true);
+    expect(mine.map((e) => e.action)).toEqual(
+      expect.arrayContaining(["member.join", "session.open"]),
+    );
+    const everyone = await audit(ws);
+    expect(everyone.some((e) => e.by?.kind === "token")).toBe(true);
+    await expectProblem(
+      await call(api(ws, "audit?actor=..%2Fx"), bearer(ws.admin)),
+      400,
+      "validation_failed",
+    );
+  });
+
+  it("keeps audit rows written before members readable: they name a token, with no actor", async () => {
+    const ws = await makeWorkspace();
+    await runInDurableObject(ws.stub, (_i, state) => {
+      state.storage.sql.exec(
+        "INSERT INTO audit (ts, actor, action, target, before, after) VALUES (?, 'admin', 'token.create', 't1', NULL, NULL)",
+        new Date().toISOString(),
+      );
+    });
+    const [newest] = await audit(ws);
+    expect(newest).toMatchObject({ actor: "admin", action: "token.create" });
+    expect(newest!.by).toBeUndefined();
+  });
+
+  it("records who changed the settings", async () => {
+    const ws = await makeWorkspace();
+    const { member, cookie } = await joinAs(ws, "admin", "Ada Admin");
+    const res = await call(
+      api(ws, "settings"),
+      browserJson("PUT", { retention: { auditDays: 120 } }, cookie),
+    );
+    expect(res.status, await res.clone().text()).toBe(200);
+    const [entry] = await audit(ws, `&actor=${member.id}`);
+    expect(entry).toMatchObject({ by: { kind: "member", memberId: member.id, name: "Ada Admin" } });
+  });
+});
