@@ -17,6 +17,7 @@ import { auditRoutes } from "./routes/audit";
 import { awsIntegrationRoutes } from "./routes/aws-integration";
 import { prometheusIntegrationRoutes } from "./routes/prometheus-integration";
 import { dashboardRoutes } from "./routes/dashboard";
+import { joinPageRoutes } from "./routes/join-page";
 import { detailPageRoutes } from "./routes/pages-details";
 import { settingsPageRoutes } from "./routes/pages-settings";
 import { collectionRoutes } from "./routes/collection";
@@ -130,6 +131,7 @@ app.route("/w/:workspace", alertHookRoutes);
 app.route("/", pagerDutyRoutes);
 app.route("/", publicStatusRoutes);
 app.route("/", dashboardRoutes);
+app.route("/", joinPageRoutes);
 app.route("/", detailPageRoutes);
 app.route("/", settingsPageRoutes);
 

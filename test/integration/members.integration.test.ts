@@ -330,3 +330,38 @@ describe("sign-in limits on acceptance", () => {
     expect(await countRows(ws, "members")).toBe(0);
   });
 });
+
+describe("the invitation link's page", () => {
+  it("opens a form, and joining signs the invitee in without JavaScript", async () => {
+    const ws = await makeWorkspace();
+    const invitation = await invite(ws, "viewer");
+    const page = await call(new URL(invitation.link).pathname + new URL(invitation.link).search);
+    expect(page.status).toBe(200);
+    expect(page.headers.get("Referrer-Policy")).toBe("same-origin");
+    const html = await page.text();
+    expect(html).toContain(`value="${invitation.token}"`);
+    const hostile = await call(
+      `/w/${ws.id}/join?invitation=%22%3E%3Cscript%3Ealert(1)%3C/script%3E`,
+    );
+    expect(await hostile.text()).not.toContain("<script>alert(1)");
+
+    const post = (name: string) =>
+      call(`/w/${ws.id}/join`, {
+        method: "POST",
+        redirect: "manual",
+        headers: { "Content-Type": "application/x-www-form-urlencoded", Origin: BASE },
+        body: new URLSearchParams({ invitation: invitation.token, name }).toString(),
+      });
+    const bad = await post("<img onerror=x>");
+    expect(bad.status).toBe(400);
+    expect(await countRows(ws, "members")).toBe(0);
+    const joined = await post("Jo Join");
+    expect(joined.status).toBe(303);
+    expect(joined.headers.get("Location")).toBe(`/w/${ws.id}`);
+    const cookie = (joined.headers.get("Set-Cookie") ?? "").split(";")[0]!;
+    expect((await me(ws, cookie)).member).toMatchObject({ name: "Jo Join", role: "viewer" });
+    const again = await post("Jo Again");
+    expect(again.status).toBe(410);
+    expect(await again.text()).toContain("ask an admin");
+  });
+});

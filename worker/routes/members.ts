@@ -26,7 +26,7 @@ import { loginGate } from "./session";
 
 /**
  * The page an invitation link opens: `PUBLIC_URL` when set, else the address the admin
- * called from. The secret rides in the query of a page that sends no Referer.
+ * called from. The secret rides in the query of a page whose Referer never leaves the origin.
  */
 export function invitationLink(c: Context<AppEnv>, workspace: string, token: string): string {
   const base = c.env.PUBLIC_URL || new URL(c.req.url).origin;
