@@ -18,6 +18,7 @@ import { awsIntegrationRoutes } from "./routes/aws-integration";
 import { prometheusIntegrationRoutes } from "./routes/prometheus-integration";
 import { dashboardRoutes } from "./routes/dashboard";
 import { joinPageRoutes } from "./routes/join-page";
+import { memberPageRoutes } from "./routes/pages-members";
 import { detailPageRoutes } from "./routes/pages-details";
 import { settingsPageRoutes } from "./routes/pages-settings";
 import { collectionRoutes } from "./routes/collection";
@@ -132,6 +133,7 @@ app.route("/", pagerDutyRoutes);
 app.route("/", publicStatusRoutes);
 app.route("/", dashboardRoutes);
 app.route("/", joinPageRoutes);
+app.route("/", memberPageRoutes);
 app.route("/", detailPageRoutes);
 app.route("/", settingsPageRoutes);
 

@@ -1,7 +1,7 @@
 import { runInDurableObject } from "cloudflare:test";
 import { describe, expect, it, vi } from "vitest";
 import type { Actor, Alert, AuditEntry, Incident } from "../../schema";
-import { browserJson, joinAs } from "../helpers/members";
+import { browser, browserJson, joinAs } from "../helpers/members";
 import { makeAlert, seedAlerts } from "../helpers/seed";
 import {
   bearer,
@@ -110,5 +110,30 @@ describe("attribution", () => {
     expect(res.status, await res.clone().text()).toBe(200);
     const [entry] = await audit(ws, `&actor=${member.id}`);
     expect(entry).toMatchObject({ by: { kind: "member", memberId: member.id, name: "Ada Admin" } });
+  });
+});
+
+describe("the dashboard names who", () => {
+  it("links a member's name to the members page, which shows addresses to admins only", async () => {
+    const ws = await makeWorkspace();
+    const { member, cookie } = await joinAs(ws, "operator", "Eve");
+    const admin = await joinAs(ws, "admin", "Ada Admin");
+    const [alert] = await seedAlerts(ws.stub, [makeAlert({ id: `a-${crypto.randomUUID()}` })]);
+    await call(
+      api(ws, `alerts/${alert!.id}/acknowledge`),
+      browserJson("POST", { notes: "<script>alert(1)</script>" }, cookie),
+    );
+    const page = await call(`/w/${ws.id}/alerts/${alert!.id}`, browser(cookie));
+    const html = await page.text();
+    expect(page.status).toBe(200);
+    const link = `href="/w/${ws.id}/members#member-${member.id}"`;
+    expect(html.split(link).length - 1).toBeGreaterThanOrEqual(2);
+    expect(html).not.toContain("<script>alert(1)");
+
+    const asOperator = await (await call(`/w/${ws.id}/members`, browser(cookie))).text();
+    expect(asOperator).toContain(`id="member-${member.id}"`);
+    expect(asOperator).not.toContain(member.email);
+    const asAdmin = await (await call(`/w/${ws.id}/members`, browser(admin.cookie))).text();
+    expect(asAdmin).toContain(member.email);
   });
 });
