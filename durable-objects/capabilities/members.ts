@@ -116,15 +116,23 @@ export class Members {
     return ok(after);
   }
 
-  /** Invites an address to a role; the secret is in this result only. */
+  /**
+   * Invites an address to a role; the secret is in this result only. Inviting a member's own
+   * address sends them a sign-in link instead (their role stays as it is): until passkeys and
+   * single sign-on arrive, that is how a member whose sessions ended gets back in.
+   */
   async invite(
     actor: Principal | Actor,
     body: CreateInvitationBody,
   ): Promise<Outcome<{ invitation: Invitation; token: string }>> {
-    if (this.store.byEmail(body.email))
-      return fail(409, "member_exists", `${body.email} is already a member of this workspace.`, {
-        field: "email",
-      });
+    const existing = this.store.byEmail(body.email);
+    if (existing?.disabledAt)
+      return fail(
+        409,
+        "member_disabled",
+        `${body.email} is a disabled member: enable them first (PATCH members/${existing.id}).`,
+        { field: "email" },
+      );
     const now = new Date();
     const by = "kind" in actor ? actor : actorOf(actor);
     const issued = await this.store.invite(body.email, body.role, by, now, OPEN_INVITATIONS_MAX);
@@ -172,12 +180,19 @@ export class Members {
       logins.failed(now.getTime());
       return invalidInvitation();
     }
-    if (this.store.byEmail(invitation.email))
-      return fail(
-        409,
-        "member_exists",
-        `${invitation.email} is already a member; sign in instead.`,
-      );
+    const existing = this.store.byEmail(invitation.email);
+    if (existing) {
+      // A sign-in link for a member: used up, and the member signed in as they are.
+      if (existing.disabledAt)
+        return fail(
+          403,
+          "member_disabled",
+          "This member is disabled; ask an admin to enable them.",
+        );
+      logins.succeeded(client.address);
+      this.store.deleteInvitation(invitation.id);
+      return this.startSession(existing.id, "invitation", client);
+    }
     if (this.store.count() >= MEMBERS_MAX)
       return fail(
         409,

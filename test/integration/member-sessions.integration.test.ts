@@ -1,4 +1,4 @@
-import { runInDurableObject } from "cloudflare:test";
+import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import type { Me, MemberSession } from "../../schema";
 import {
@@ -195,5 +195,33 @@ describe("member sessions", () => {
       ((await enabled.json()) as { member: { disabledAt?: string } }).member.disabledAt,
     ).toBeUndefined();
     expect(await meStatus(ws, person.cookie)).toBe(401);
+  });
+});
+
+describe("retention", () => {
+  it("the hourly retention task removes expired invitations and sessions past their expiry", async () => {
+    const ws = await makeWorkspace();
+    const live = await joinAs(ws, "viewer", "Liv");
+    const gone = await joinAs(ws, "viewer", "Gus");
+    const stale = await invite(ws, "viewer");
+    await invite(ws, "viewer");
+    await runInDurableObject(ws.stub, async (_i, state) => {
+      const sql = state.storage.sql;
+      sql.exec("UPDATE invitations SET expires_at = ? WHERE id = ?", Date.now() - 1, stale.id);
+      sql.exec(
+        "UPDATE member_sessions SET expires_at = ? WHERE member_id = ?",
+        Date.now() - 1,
+        gone.member.id,
+      );
+      sql.exec(
+        "INSERT OR REPLACE INTO meta (key, value) VALUES ('alarm:retention', ?)",
+        String(Date.now() - 1),
+      );
+      await state.storage.setAlarm(Date.now());
+    });
+    expect(await runDurableObjectAlarm(ws.stub)).toBe(true);
+    expect(await countRows(ws, "invitations")).toBe(1);
+    expect(await countRows(ws, "member_sessions")).toBe(1);
+    expect(await meStatus(ws, live.cookie)).toBe(200);
   });
 });

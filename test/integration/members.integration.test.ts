@@ -175,14 +175,32 @@ describe("invitations", () => {
     expect(await countRows(ws, "invitations")).toBe(0);
   });
 
-  it("refuses a second invitation for a member (409) and more than 100 open ones", async () => {
+  it("re-invites a member as a sign-in link (role kept), refuses a disabled one, caps open ones at 100", async () => {
     const ws = await makeWorkspace();
-    const { member } = await joinAs(ws, "viewer");
+    const { member, cookie } = await joinAs(ws, "viewer");
     const again = await call(
       api(ws, "invitations"),
       jsonInit("POST", { email: member.email, role: "admin" }, ws.admin),
     );
-    await expectProblem(again, 409, "member_exists");
+    expect(again.status).toBe(201);
+    const link = ((await again.json()) as { invitation: IssuedInvitation }).invitation;
+    const back = await accept(ws, link.token, "Someone Else");
+    expect(back.member).toMatchObject({ id: member.id, role: "viewer", name: member.name });
+    expect(back.cookie).not.toBe(cookie);
+    expect(await countRows(ws, "members")).toBe(1);
+    const off = await call(
+      api(ws, `members/${member.id}`),
+      jsonInit("PATCH", { disabled: true }, ws.admin),
+    );
+    expect(off.status).toBe(200);
+    await expectProblem(
+      await call(
+        api(ws, "invitations"),
+        jsonInit("POST", { email: member.email, role: "viewer" }, ws.admin),
+      ),
+      409,
+      "member_disabled",
+    );
     await runInDurableObject(ws.stub, (_i, state) => {
       for (let i = 0; i < 100; i++)
         state.storage.sql.exec(
