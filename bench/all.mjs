@@ -14,6 +14,7 @@ const SUITES = {
   render: "render.mjs", // server render time and page weight (issue 5)
   abuse: "abuse.mjs", // a second client's latency while hostile callers flood (issue 14)
   anomaly: "anomaly.mjs", // points/s scored with 1,000 live series, push latency on vs off (issue 15)
+  sessions: "sessions.mjs", // verifying a member session vs a token session vs a bearer token (issue 16)
 };
 
 const args = process.argv.slice(2);
