@@ -1,7 +1,8 @@
 import { runInDurableObject } from "cloudflare:test";
 import { describe, expect, it, vi } from "vitest";
-import type { Actor, Alert, AuditEntry, Incident } from "../../schema";
+import type { Actor, Alert, AuditEntry, Incident, ProviderAction } from "../../schema";
 import { browser, browserJson, joinAs } from "../helpers/members";
+import { ago, liveGithubWorkspace } from "../helpers/github-standin";
 import { makeAlert, seedAlerts } from "../helpers/seed";
 import {
   bearer,
@@ -135,5 +136,33 @@ describe("the dashboard names who", () => {
     expect(asOperator).not.toContain(member.email);
     const asAdmin = await (await call(`/w/${ws.id}/members`, browser(admin.cookie))).text();
     expect(asAdmin).toContain(member.email);
+  });
+});
+
+describe("provider actions name who asked", () => {
+  it("records the member who re-ran a pipeline on the action", async () => {
+    const { ws } = await liveGithubWorkspace("attr", {
+      name: "api",
+      runs: [
+        {
+          id: 301,
+          name: "CI",
+          status: "completed",
+          conclusion: "failure",
+          head_sha: "4".repeat(40),
+          created_at: ago(3600),
+          updated_at: ago(3000),
+          jobs: [{ id: 3011, name: "test", status: "completed", conclusion: "failure" }],
+        },
+      ],
+    });
+    const { member, cookie } = await joinAs(ws, "operator", "Rita");
+    const res = await call(api(ws, "pipeline/gh-run-301/rerun"), browserJson("POST", {}, cookie));
+    expect(res.status, await res.clone().text()).toBe(200);
+    const { action } = (await res.json()) as { action: ProviderAction };
+    expect(action).toMatchObject({
+      actor: "Rita",
+      actorRef: { kind: "member", memberId: member.id, name: "Rita" },
+    });
   });
 });
