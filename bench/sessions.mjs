@@ -78,7 +78,8 @@ export async function run(rounds = 400) {
       ]),
     );
     console.log(`GET api/me, ${rounds} rounds (ms, wall time through wrangler dev):`);
-    console.table(result);
+    for (const [name, r] of Object.entries(result))
+      console.log(`  ${name.padEnd(15)} p50 ${r.p50} ms  p95 ${r.p95} ms`);
     const dir = path.join(HERE, "results");
     mkdirSync(dir, { recursive: true });
     const file = path.join(dir, `sessions-${new Date().toISOString().replaceAll(":", "-")}.json`);

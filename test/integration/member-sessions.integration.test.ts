@@ -153,6 +153,48 @@ describe("member sessions", () => {
     expect(left[0]!.expires_at).toBeLessThanOrEqual(Date.now() + 30_000);
   });
 
+  it("signing out on the request that renews the session ends both the old and the new one", async () => {
+    const ws = await makeWorkspace();
+    const admin = await joinAs(ws, "admin", "Ada");
+    const person = await joinAs(ws, "viewer", "Pat");
+    const promoted = await call(
+      api(ws, `members/${person.member.id}`),
+      browserJson("PATCH", { role: "operator" }, admin.cookie),
+    );
+    expect(promoted.status).toBe(200);
+    // A socket ticket asked for on the renewing request belongs to the new session.
+    const ticketRes = await call(api(ws, "ws-ticket"), browser(person.cookie, { method: "POST" }));
+    const renewed = sessionCookie(ticketRes);
+    const { ticket } = (await ticketRes.json()) as { ticket: string };
+    const sock = await openSocket(`/w/${ws.id}/ws?ticket=${encodeURIComponent(ticket)}`);
+    await waitForFrame(sock, isSnapshot);
+    const out = await call(api(ws, "session"), browser(renewed, { method: "DELETE" }));
+    expect(out.status).toBe(200);
+    expect(await meStatus(ws, renewed)).toBe(401);
+    expect((await waitForClose(sock)).code).toBe(1008);
+
+    // The same on the request that renews: the old cookie's request ends both sessions.
+    const again = await joinAs(ws, "viewer", "Quinn");
+    await call(
+      api(ws, `members/${again.member.id}`),
+      browserJson("PATCH", { role: "operator" }, admin.cookie),
+    );
+    const signOut = await call(api(ws, "session"), browser(again.cookie, { method: "DELETE" }));
+    expect(signOut.status).toBe(200);
+    expect(await meStatus(ws, again.cookie)).toBe(401);
+    const left = await runInDurableObject(
+      ws.stub,
+      (_i, state) =>
+        state.storage.sql
+          .exec<{ n: number }>(
+            "SELECT COUNT(*) AS n FROM member_sessions WHERE member_id = ?",
+            again.member.id,
+          )
+          .one().n,
+    );
+    expect(left).toBe(0);
+  });
+
   it("disabling a member ends their sessions and closes their open sockets at once", async () => {
     const ws = await makeWorkspace();
     const admin = await joinAs(ws, "admin", "Ada");

@@ -39,6 +39,17 @@ export function clearSessionCookie(c: Context<AppEnv>, workspace: string): void 
   deleteCookie(c, SESSION_COOKIE, sessionCookieOptions(c, workspace));
 }
 
-/** The session cookie the browser sent, if any (ended at sign-in: no fixation). */
+/**
+ * The caller's browser session: the one `authorize` just renewed (its cookie is on this
+ * response), else the cookie the browser sent. Sign-out, socket tickets and "current" in the
+ * session list use it, so they act on the session the browser holds from now on.
+ */
 export const presentedSession = (c: Context<AppEnv>): string | undefined =>
-  getCookie(c, SESSION_COOKIE);
+  c.get("renewedSession") ?? getCookie(c, SESSION_COOKIE);
+
+/** Every session a sign-out must end: the cookie sent and, if just renewed, its successor. */
+export function heldSessions(c: Context<AppEnv>): string[] {
+  const sent = getCookie(c, SESSION_COOKIE);
+  const renewed = c.get("renewedSession");
+  return [sent, renewed].filter((s): s is string => s !== undefined);
+}

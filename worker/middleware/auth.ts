@@ -131,7 +131,10 @@ export function authorize(minRole: Role, options: { allowTicket?: boolean } = {}
     // on this response (the old id keeps working a few seconds for requests in flight).
     if (principal.renewSession && credential.kind === "session") {
       const renewed = await stub.renewMemberSession(credential.secret);
-      if (renewed) setSessionCookie(c, id, renewed.session, renewed.expiresAt);
+      if (renewed) {
+        setSessionCookie(c, id, renewed.session, renewed.expiresAt);
+        c.set("renewedSession", renewed.session);
+      }
     }
     if (ROLE_RANK[principal.role] < ROLE_RANK[minRole]) {
       throw new ApiError(

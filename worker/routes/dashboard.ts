@@ -7,7 +7,7 @@ import { DashboardPage } from "../../web/pages/dashboard";
 import { LoginPage } from "../../web/pages/login";
 import { renderPage } from "../../web/render";
 import type { AppEnv, WorkspaceStub } from "../env";
-import { clearSessionCookie, setSessionCookie } from "../lib/session-cookie";
+import { clearSessionCookie, heldSessions, setSessionCookie } from "../lib/session-cookie";
 import { ApiError, unwrap } from "../errors";
 import { chargeLoginAttempt, loginBodyLimit, refundLoginAttempt } from "../lib/login-limit";
 import { clientIp, findWorkspace } from "../lib/workspace-directory";
@@ -103,8 +103,8 @@ export const dashboardRoutes = new Hono<AppEnv>()
   // same-origin (CSRF) check to cookie-authenticated writes.
   .post("/w/:workspace/logout", authorize("viewer"), async (c) => {
     const workspace = c.var.workspace.id;
-    const session = getCookie(c, SESSION_COOKIE);
-    if (session) await c.var.workspace.stub.closeSession(c.var.principal, session);
+    for (const session of heldSessions(c))
+      await c.var.workspace.stub.closeSession(c.var.principal, session);
     clearSessionCookie(c, workspace);
     return c.redirect(loginPath(workspace), 303);
   })

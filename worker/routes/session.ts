@@ -1,11 +1,15 @@
 import { createRoute } from "@hono/zod-openapi";
-import { getCookie } from "hono/cookie";
 import { z } from "zod";
 import { LoginBody, Principal } from "../../schema";
 import type { AppEnv } from "../env";
-import { clearSessionCookie, presentedSession, setSessionCookie } from "../lib/session-cookie";
+import {
+  clearSessionCookie,
+  heldSessions,
+  presentedSession,
+  setSessionCookie,
+} from "../lib/session-cookie";
 import { ApiError, unwrap } from "../errors";
-import { SESSION_COOKIE, authorize, workspaceOfSecret, workspaceParam } from "../middleware/auth";
+import { authorize, workspaceOfSecret, workspaceParam } from "../middleware/auth";
 import { foreignOrigin } from "../middleware/cors";
 import { LOGIN_BODY_MAX_BYTES, chargeLoginAttempt, refundLoginAttempt } from "../lib/login-limit";
 import { readJsonBody } from "../middleware/json-body";
@@ -73,8 +77,8 @@ export const sessionRoutes = router()
       responses: { 200: json(z.object({ success: z.literal(true) })), ...problemResponses },
     }),
     async (c) => {
-      const session = getCookie(c, SESSION_COOKIE);
-      if (session) await c.var.workspace.stub.closeSession(c.var.principal, session);
+      for (const session of heldSessions(c))
+        await c.var.workspace.stub.closeSession(c.var.principal, session);
       clearSessionCookie(c, c.var.workspace.id);
       return c.json({ success: true as const }, 200);
     },
@@ -93,7 +97,7 @@ export const sessionRoutes = router()
     }),
     async (c) => {
       // A browser's ticket is tied to its session, so signing out closes the socket too.
-      const session = c.var.credentialKind === "session" ? getCookie(c, SESSION_COOKIE) : undefined;
+      const session = c.var.credentialKind === "session" ? presentedSession(c) : undefined;
       return c.json(await c.var.workspace.stub.issueSocketTicket(c.var.principal, session), 200);
     },
   );
