@@ -130,6 +130,10 @@ describe("the dashboard names who", () => {
     const link = `href="/w/${ws.id}/members#member-${member.id}"`;
     expect(html.split(link).length - 1).toBeGreaterThanOrEqual(2);
     expect(html).not.toContain("<script>alert(1)");
+    // Spaced as prose: "by Eve 1 s ago", "Eve · 1 s ago" (htm drops whitespace at line breaks).
+    const text = html.replace(/<[^>]+>/g, "");
+    expect(text).toMatch(/by Eve \S/);
+    expect(text).toMatch(/Eve · \S/);
 
     const asOperator = await (await call(`/w/${ws.id}/members`, browser(cookie))).text();
     expect(asOperator).toContain(`id="member-${member.id}"`);

@@ -76,8 +76,7 @@ export function AlertsBody({ snapshot, now, role, notes }: PanelProps) {
             ${a.source} · last seen <${Age} at=${a.lastSeen} now=${now} />
             ${
               a.acknowledgedBy
-                ? html` · acknowledged by
-                    <${Who}
+                ? html` · acknowledged by${" "}<${Who}
                       workspace=${ws}
                       actor=${a.acknowledgedByActor}
                       name=${a.acknowledgedBy}

@@ -47,8 +47,7 @@ export function IncidentsBody({ snapshot, now, role, notes }: PanelProps) {
               workspace=${snapshot.workspace.id}
               actor=${i.createdByActor}
               name=${i.createdBy}
-            />
-            · updated${" "}<${Age} at=${i.updatedAt} now=${now} />
+            />${" "}· updated${" "}<${Age} at=${i.updatedAt} now=${now} />
           </small>
           <${RowNote} notes=${notes} id=${`incident:${i.id}`} />
         </li>`,

@@ -56,20 +56,17 @@ export function AlertDetailView(props: {
         a.count > 1 && ["Occurrences", String(a.count)],
         a.acknowledgedBy && [
           "Acknowledged",
-          html`by
-            <${Who}
+          html`by${" "}<${Who}
               workspace=${props.workspace}
               actor=${a.acknowledgedByActor}
               name=${a.acknowledgedBy}
-            />
-            <${Age} at=${a.acknowledgedAt} now=${props.now} />`,
+            />${" "}<${Age} at=${a.acknowledgedAt} now=${props.now} />`,
         ],
         a.resolvedAt && [
           "Resolved",
           html`<${Age} at=${a.resolvedAt} now=${props.now} />${
               a.resolvedBy
-                ? html` by
-                    <${Who}
+                ? html` by${" "}<${Who}
                       workspace=${props.workspace}
                       actor=${a.resolvedByActor}
                       name=${a.resolvedBy}
@@ -116,8 +113,10 @@ export function AlertDetailView(props: {
                 html`<li class="row">
                   <p class="text">${n.text}</p>
                   <small class="meta"
-                    ><${Who} workspace=${props.workspace} actor=${n.actor} name=${n.by} /> ·
-                    <${Age} at=${n.at} now=${props.now}
+                    ><${Who}
+                      workspace=${props.workspace}
+                      actor=${n.actor}
+                      name=${n.by} />${" "}·${" "}<${Age} at=${n.at} now=${props.now}
                   /></small>
                 </li>`,
             )}

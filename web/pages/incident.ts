@@ -28,8 +28,11 @@ export function IncidentDetailView(props: {
       rows=${[
         [
           "Opened",
-          html`<${Age} at=${i.createdAt} now=${props.now} /> by
-            <${Who} workspace=${props.workspace} actor=${i.createdByActor} name=${i.createdBy} />`,
+          html`<${Age} at=${i.createdAt} now=${props.now} /> by${" "}<${Who}
+              workspace=${props.workspace}
+              actor=${i.createdByActor}
+              name=${i.createdBy}
+            />`,
         ],
         ["Updated", html`<${Age} at=${i.updatedAt} now=${props.now} />`],
         i.resolvedAt && ["Resolved", html`<${Age} at=${i.resolvedAt} now=${props.now} />`],
@@ -57,8 +60,10 @@ export function IncidentDetailView(props: {
           html`<li class="row">
             <div class="row-head">
               <${Badge} status=${u.status} /><span class="meta"
-                ><${Who} workspace=${props.workspace} actor=${u.actor} name=${u.by} /> ·
-                <${Age} at=${u.at} now=${props.now}
+                ><${Who}
+                  workspace=${props.workspace}
+                  actor=${u.actor}
+                  name=${u.by} />${" "}·${" "}<${Age} at=${u.at} now=${props.now}
               /></span>
             </div>
             ${u.message ? html`<p class="text">${u.message}</p>` : null}
