@@ -61,6 +61,8 @@ export const DEFAULT_PARAMS: DetectorParams = {
   context: 3,
   bits: 2048,
   learnAfter: 100,
+  contextWeight: 0.85,
+  coarse: 2,
   likelihoodWeight: 0,
   noveltyWeight: 1,
   noveltyRate: 0.01,
