@@ -19,7 +19,7 @@ afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 function run(...args: string[]) {
   const res = spawnSync(process.execPath, [path.join(ROOT, "scripts/nab/nab.mjs"), ...args], {
     encoding: "utf8",
-    timeout: 60_000,
+    timeout: 120_000,
   });
   return { code: res.status, out: `${res.stdout}${res.stderr}` };
 }
@@ -76,4 +76,19 @@ describe.skipIf(!existsSync(NAB))("npm run nab", () => {
     expect(code).toBe(2);
     expect(text).toMatch(/unknown option --dta.*usage: npm run nab/);
   });
+
+  it("refuses a runtime it cannot run", () => {
+    const { code, out: text } = run("--data", data, "--out", out, "--runtime", "deno");
+    expect(code).toBe(2);
+    expect(text).toMatch(/--runtime takes node or workerd, not deno/);
+  });
+
+  // Starts workerd through Miniflare; the figures vary with load, so only their shape is checked.
+  it("prints the cost per point inside workerd beside Node's, with both runtimes agreeing", () => {
+    const { code, out: text } = run("--data", data, "--out", out, "--runtime", "workerd");
+    expect(code, text).toBe(0);
+    expect(text).toMatch(/^node +\d+\.\d\d +\d+\.\d\d$/m);
+    expect(text).toMatch(/^workerd +\d+\.\d\d +\d+\.\d\d$/m);
+    expect(text).not.toMatch(/scores differ|WARNING|mf:warn/);
+  }, 120_000);
 });
