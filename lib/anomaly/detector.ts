@@ -23,6 +23,12 @@ export interface DetectorParams extends NoveltyParams {
   noveltyWeight: number;
   /** Rate of the running share of novel points; novelty is discounted by that share. */
   noveltyRate: number;
+  /**
+   * Slowest rate of the long-run share of novelty, a plain running mean until then; 0 = off.
+   * Novelty is discounted by the larger of the two shares, so a series still learning its
+   * contexts (most false positives came in the first days after NAB's probation) needs more.
+   */
+  settleRate: number;
   /** Points before any score above 0 (the statistics are not yet meaningful). */
   warmup: number;
   /** Rate of the error scales and of the slow level. */
@@ -61,11 +67,12 @@ export const DEFAULT_PARAMS: DetectorParams = {
   context: 3,
   bits: 2048,
   learnAfter: 100,
-  contextWeight: 0.85,
+  contextWeight: 0.9,
   coarse: 2,
   likelihoodWeight: 0,
   noveltyWeight: 1,
   noveltyRate: 0.01,
+  settleRate: 0.001,
 };
 
 const DAY_MS = 86_400_000;
@@ -93,6 +100,8 @@ export interface DetectorState {
   novelty: NoveltyState;
   /** Running share of novelty (see noveltyRate). */
   usual: number;
+  /** Long-run share of novelty since contexts started to be learned (see settleRate). */
+  settled: number;
 }
 
 export interface PointScore {
@@ -120,6 +129,7 @@ export function createDetector(params: Partial<DetectorParams> = {}): DetectorSt
     hold: 0,
     novelty: createNovelty(p),
     usual: 0,
+    settled: 0,
   };
 }
 
@@ -187,8 +197,12 @@ export function score(s: DetectorState, t: number, value: number): PointScore {
   // −log10 of the tail probability over 10: 0.5 is a 1-in-100,000 average surprise.
   const fresh = novelty(s.novelty, p, x);
   // A series where novelty is common (noise) needs more of it to be surprising.
-  const nov = fresh * (1 - s.usual);
+  const nov = fresh * Math.max(0, 1 - Math.max(s.usual, s.settled));
   s.usual += p.noveltyRate * (fresh - s.usual);
+  if (p.settleRate > 0 && s.novelty.step > 0) {
+    const learning = Math.max(1, s.novelty.seen - p.learnAfter);
+    s.settled += Math.max(p.settleRate, 1 / learning) * (fresh - s.settled);
+  }
   const lik = Math.min(1, normalTailLog10(u) / 10);
   let out =
     s.n < p.warmup ? 0 : Math.min(1, Math.max(p.likelihoodWeight * lik, p.noveltyWeight * nov));
