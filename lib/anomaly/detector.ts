@@ -29,6 +29,12 @@ export interface DetectorParams extends NoveltyParams {
    * contexts (most false positives came in the first days after NAB's probation) needs more.
    */
   settleRate: number;
+  /**
+   * Error, in error scales, that the previous value or the slow level must make on a novel
+   * point for it to count: a new context whose value both predicted well is noise (on NAB
+   * half of the false positives were under 4, three quarters of the detections over it).
+   */
+  gate: number;
   /** Points before any score above 0 (the statistics are not yet meaningful). */
   warmup: number;
   /** Rate of the error scales and of the slow level. */
@@ -73,6 +79,7 @@ export const DEFAULT_PARAMS: DetectorParams = {
   noveltyWeight: 1,
   noveltyRate: 0.01,
   settleRate: 0.001,
+  gate: 4,
 };
 
 const DAY_MS = 86_400_000;
@@ -197,7 +204,8 @@ export function score(s: DetectorState, t: number, value: number): PointScore {
   // −log10 of the tail probability over 10: 0.5 is a 1-in-100,000 average surprise.
   const fresh = novelty(s.novelty, p, x);
   // A series where novelty is common (noise) needs more of it to be surprising.
-  const nov = fresh * Math.max(0, 1 - Math.max(s.usual, s.settled));
+  const surprising = Math.max(z[0] ?? 0, z[1] ?? 0) >= p.gate;
+  const nov = surprising ? fresh * Math.max(0, 1 - Math.max(s.usual, s.settled)) : 0;
   s.usual += p.noveltyRate * (fresh - s.usual);
   if (p.settleRate > 0 && s.novelty.step > 0) {
     const learning = Math.max(1, s.novelty.seen - p.learnAfter);
