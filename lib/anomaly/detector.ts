@@ -33,8 +33,10 @@ export interface DetectorParams extends NoveltyParams {
    * Error, in error scales, that the previous value or the slow level must make on a novel
    * point for it to count: a new context whose value both predicted well is noise (on NAB
    * half of the false positives were under 4, three quarters of the detections over it).
+   * A new level is evidence already and needs less (`levelGate`) than a new context (`gate`).
    */
   gate: number;
+  levelGate: number;
   /** Points before any score above 0 (the statistics are not yet meaningful). */
   warmup: number;
   /** Rate of the error scales and of the slow level. */
@@ -79,7 +81,8 @@ export const DEFAULT_PARAMS: DetectorParams = {
   noveltyWeight: 1,
   noveltyRate: 0.01,
   settleRate: 0.001,
-  gate: 4,
+  gate: 5,
+  levelGate: 3,
 };
 
 const DAY_MS = 86_400_000;
@@ -201,16 +204,16 @@ export function score(s: DetectorState, t: number, value: number): PointScore {
   s.short += p.shortAlpha * (surprise - s.short);
   const sd = Math.sqrt(s.variance) + 1e-6;
   const u = (s.short - s.mean) / sd;
-  // −log10 of the tail probability over 10: 0.5 is a 1-in-100,000 average surprise.
   const fresh = novelty(s.novelty, p, x);
+  const surprising = Math.max(z[0] ?? 0, z[1] ?? 0) >= (fresh >= 1 ? p.levelGate : p.gate);
   // A series where novelty is common (noise) needs more of it to be surprising.
-  const surprising = Math.max(z[0] ?? 0, z[1] ?? 0) >= p.gate;
   const nov = surprising ? fresh * Math.max(0, 1 - Math.max(s.usual, s.settled)) : 0;
   s.usual += p.noveltyRate * (fresh - s.usual);
   if (p.settleRate > 0 && s.novelty.step > 0) {
     const learning = Math.max(1, s.novelty.seen - p.learnAfter);
     s.settled += Math.max(p.settleRate, 1 / learning) * (fresh - s.settled);
   }
+  // −log10 of the tail probability over 10: 0.5 is a 1-in-100,000 average surprise.
   const lik = Math.min(1, normalTailLog10(u) / 10);
   let out =
     s.n < p.warmup ? 0 : Math.min(1, Math.max(p.likelihoodWeight * lik, p.noveltyWeight * nov));
