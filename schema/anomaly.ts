@@ -227,7 +227,6 @@ export const StoredDetector = z.object({
     hold: z.number(),
     novelty: NoveltyStateSchema,
     usual: z.number(),
-    settled: z.number(),
   }),
 });
 export type StoredDetector = z.infer<typeof StoredDetector>;

@@ -5,9 +5,11 @@
  * The score is context novelty (./novelty.ts): has this value, after the few values before
  * it, been seen before? It is discounted by how common novelty has been lately, so a noisy
  * series needs more of it. Alongside, three predictors guess each value — the previous value,
- * a slow level and a time-of-day profile — whose errors give the `expected` band and an
- * optional prediction-error "anomaly likelihood" term (Numenta's idea; its weight is 0 by
- * default because on NAB it added false positives, not detections). After a detection the
+ * a slow level and a time-of-day profile — whose errors give the `expected` band, gate the
+ * novelty (a novel value that the previous value or the slow level predicted well does not
+ * count) and feed an optional prediction-error "anomaly likelihood" term (Numenta's idea; its
+ * weight is 0 by default because on NAB it added false positives, not detections, as did the
+ * same likelihood over the novelty itself, and a time-of-day novelty). After a detection the
  * detector holds off for a while: one anomaly should raise one alarm, not one per point.
  *
  * @example
@@ -23,12 +25,6 @@ export interface DetectorParams extends NoveltyParams {
   noveltyWeight: number;
   /** Rate of the running share of novel points; novelty is discounted by that share. */
   noveltyRate: number;
-  /**
-   * Slowest rate of the long-run share of novelty, a plain running mean until then; 0 = off.
-   * Novelty is discounted by the larger of the two shares, so a series still learning its
-   * contexts (most false positives came in the first days after NAB's probation) needs more.
-   */
-  settleRate: number;
   /**
    * Error, in error scales, that the previous value or the slow level must make on a novel
    * point for it to count: a new context whose value both predicted well is noise (on NAB
@@ -75,12 +71,11 @@ export const DEFAULT_PARAMS: DetectorParams = {
   context: 3,
   bits: 2048,
   learnAfter: 100,
-  contextWeight: 0.9,
+  contextWeight: 0.85,
   coarse: 2,
   likelihoodWeight: 0,
   noveltyWeight: 1,
   noveltyRate: 0.01,
-  settleRate: 0.001,
   gate: 5,
   levelGate: 3,
 };
@@ -110,8 +105,6 @@ export interface DetectorState {
   novelty: NoveltyState;
   /** Running share of novelty (see noveltyRate). */
   usual: number;
-  /** Long-run share of novelty since contexts started to be learned (see settleRate). */
-  settled: number;
 }
 
 export interface PointScore {
@@ -139,7 +132,6 @@ export function createDetector(params: Partial<DetectorParams> = {}): DetectorSt
     hold: 0,
     novelty: createNovelty(p),
     usual: 0,
-    settled: 0,
   };
 }
 
@@ -207,12 +199,8 @@ export function score(s: DetectorState, t: number, value: number): PointScore {
   const fresh = novelty(s.novelty, p, x);
   const surprising = Math.max(z[0] ?? 0, z[1] ?? 0) >= (fresh >= 1 ? p.levelGate : p.gate);
   // A series where novelty is common (noise) needs more of it to be surprising.
-  const nov = surprising ? fresh * Math.max(0, 1 - Math.max(s.usual, s.settled)) : 0;
+  const nov = surprising ? fresh * (1 - s.usual) : 0;
   s.usual += p.noveltyRate * (fresh - s.usual);
-  if (p.settleRate > 0 && s.novelty.step > 0) {
-    const learning = Math.max(1, s.novelty.seen - p.learnAfter);
-    s.settled += Math.max(p.settleRate, 1 / learning) * (fresh - s.settled);
-  }
   // −log10 of the tail probability over 10: 0.5 is a 1-in-100,000 average surprise.
   const lik = Math.min(1, normalTailLog10(u) / 10);
   let out =
