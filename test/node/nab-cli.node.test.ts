@@ -91,4 +91,15 @@ describe.skipIf(!existsSync(NAB))("npm run nab", () => {
     expect(text).toMatch(/^workerd +\d+\.\d\d +\d+\.\d\d$/m);
     expect(text).not.toMatch(/scores differ|WARNING|mf:warn/);
   }, 120_000);
+
+  // The figures the README quotes, on the whole shared subset: a change that loses them shows.
+  it("keeps its scores on the shared NAB subset at the fixed threshold", () => {
+    const { code, out: text } = run("--out", path.join(tmp, "full"));
+    expect(code, text).toBe(0);
+    const fixed = (p: string) =>
+      Number(new RegExp(`^${p} +0\\.8000 +(-?\\d+\\.\\d\\d)`, "m").exec(text)?.[1]);
+    expect(fixed("standard")).toBeGreaterThanOrEqual(71.53);
+    expect(fixed("reward_low_FP_rate")).toBeGreaterThanOrEqual(63.81);
+    expect(fixed("reward_low_FN_rate")).toBeGreaterThanOrEqual(76.33);
+  });
 });
