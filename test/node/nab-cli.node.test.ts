@@ -92,7 +92,7 @@ describe.skipIf(!existsSync(NAB))("npm run nab", () => {
     expect(text).not.toMatch(/scores differ|WARNING|mf:warn/);
   }, 120_000);
 
-  // The figures the README quotes, on the whole shared subset: a change that loses them shows.
+  // The figures bench/README.md quotes, on the whole shared subset: a change that loses them shows.
   it("keeps its scores on the shared NAB subset at the fixed threshold", () => {
     const { code, out: text } = run("--out", path.join(tmp, "full"));
     expect(code, text).toBe(0);
