@@ -173,6 +173,7 @@ export type VerifiedIdentity = z.infer<typeof VerifiedIdentity>;
  */
 export const SsoFailureCode = z.enum([
   "sso_disabled",
+  "sso_not_configured",
   "sso_state_unknown",
   "sso_state_mismatch",
   "sso_flow_expired",
