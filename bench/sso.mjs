@@ -56,7 +56,7 @@ async function inNode() {
 }
 
 async function inWorkerd() {
-  const script = await bundle("sso-worker.ts", "worker.mjs");
+  const script = await bundle("sso-workload.ts", "worker.mjs");
   const mf = new Miniflare(
     convertV4MiniflareOptions({
       host: "127.0.0.1",

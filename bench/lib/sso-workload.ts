@@ -85,3 +85,20 @@ export async function prepare(): Promise<Workload> {
   };
   return { idToken: loop(one.idToken), access: loop(one.access) };
 }
+
+/**
+ * The workerd side of the bench (this module is the Worker there): `GET /?kind=idToken|access&n=N`
+ * runs N verifications. The first request prepares keys and tokens; the bench sends it first.
+ */
+let workload: Promise<Workload> | undefined;
+
+export default {
+  async fetch(request: Request): Promise<Response> {
+    const url = new URL(request.url);
+    const n = Number(url.searchParams.get("n") ?? "0");
+    const kind = url.searchParams.get("kind") === "access" ? "access" : "idToken";
+    workload ??= prepare();
+    await (await workload)[kind](n);
+    return new Response("ok");
+  },
+};

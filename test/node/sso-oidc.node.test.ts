@@ -4,8 +4,8 @@ import { OidcCache } from "../../providers/oidc/cache";
 import { completeSignIn, startSignIn } from "../../providers/oidc/flow";
 import type { FetchLike } from "../../providers/oidc/outbound";
 import type { SsoRuntimeConfig } from "../../schema/sso";
-import { browseToCallback } from "../peers/oidc-browser";
 import {
+  browseToCallback,
   CLIENT,
   makeSigningKey,
   OTHER_CLIENT,
@@ -257,6 +257,59 @@ describe("OIDC sign-in against a real provider", () => {
       field: "issuer",
     });
     expect(counted.calls).toEqual([]);
+  });
+});
+
+describe("what the provider advertises and answers", () => {
+  it("uses client_secret_post when that is the only method the provider lists", async () => {
+    const postOnly = await startOidcProvider({ clientAuthMethods: ["client_secret_post"] });
+    try {
+      const cfg = { ...config(), issuer: postOnly.issuer };
+      const cache = new OidcCache();
+      const sent: string[] = [];
+      const watch: FetchLike = async (input, init) => {
+        if (String(input).endsWith("/token"))
+          sent.push(new Headers(init?.headers).has("authorization") ? "basic" : String(init?.body));
+        return fetch(input, init);
+      };
+      const started = await startSignIn(cfg, { cache, fetch: watch });
+      if (!started.ok) throw new Error(started.detail);
+      const callback = await browseToCallback(started.value.url, REDIRECT_URI);
+      const identity = await completeSignIn(cfg, callback, started.value.flow, {
+        cache,
+        fetch: watch,
+      });
+      expect(identity).toMatchObject({ ok: true, value: { email: "alice@example.com" } });
+      expect(sent).toHaveLength(1);
+      expect(sent[0]).toContain("client_secret=");
+    } finally {
+      await postOnly.close();
+    }
+  });
+
+  it("turns the provider's error redirect into a 400 naming only its error code", async () => {
+    const cache = new OidcCache();
+    const { flow } = await signInUntilCallback(cache);
+    const callback = new URL(REDIRECT_URI);
+    callback.searchParams.set("error", "access_denied");
+    callback.searchParams.set("error_description", "<script>alert(1)</script>");
+    callback.searchParams.set("state", flow.state);
+    callback.searchParams.set("iss", peer.issuer);
+    const result = await completeSignIn(config(), callback, flow, { cache });
+    expect(result).toMatchObject({ ok: false, status: 400, code: "sso_provider_error" });
+    expect(!result.ok && result.detail).toContain("access_denied");
+    expect(JSON.stringify(result)).not.toContain("<script>");
+  });
+
+  it("refuses a callback that names another issuer (mix-up)", async () => {
+    const cache = new OidcCache();
+    const { flow, callback } = await signInUntilCallback(cache);
+    const mixed = new URL(callback);
+    mixed.searchParams.set("iss", "https://attacker.example.com");
+    const counted = network();
+    const result = await completeSignIn(config(), mixed, flow, { cache, fetch: counted.fetch });
+    expect(result).toMatchObject({ ok: false, status: 400, code: "sso_provider_error" });
+    expect(counted.calls).not.toContain("/token");
   });
 });
 

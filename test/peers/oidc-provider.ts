@@ -112,15 +112,23 @@ class MemoryStore implements Adapter {
   }
 }
 
-function configuration(keys: SigningKey[]): Configuration {
+export type PeerOptions = {
+  /** Token endpoint client authentication the provider offers (and the clients use). */
+  clientAuthMethods?: ("client_secret_basic" | "client_secret_post")[];
+};
+
+function configuration(keys: SigningKey[], options: PeerOptions): Configuration {
   const scopes = "openid email profile";
+  const methods = options.clientAuthMethods ?? ["client_secret_basic", "client_secret_post"];
   return {
+    clientAuthMethods: methods,
     clients: [CLIENT, OTHER_CLIENT].map((c) => ({
       client_id: c.clientId,
       client_secret: c.clientSecret,
       redirect_uris: [REDIRECT_URI],
       grant_types: ["authorization_code"],
       response_types: ["code"],
+      token_endpoint_auth_method: methods[0],
     })),
     jwks: { keys: keys.map((k) => k.privateJwk) },
     cookies: { keys: ["oidc-peer-cookie-key"] },
@@ -178,7 +186,7 @@ function configuration(keys: SigningKey[]): Configuration {
 }
 
 /** Starts the provider on a free loopback port (or `port`, when restarting after rotation). */
-export async function startOidcProvider(): Promise<OidcPeer> {
+export async function startOidcProvider(options: PeerOptions = {}): Promise<OidcPeer> {
   let keys = [await makeSigningKey("key-1")];
   let accountId = "alice";
   let served = 0;
@@ -190,7 +198,7 @@ export async function startOidcProvider(): Promise<OidcPeer> {
     await new Promise<void>((resolve) => http.listen(port, "127.0.0.1", resolve));
     const bound = (http.address() as AddressInfo).port;
     issuer = `http://127.0.0.1:${bound}`;
-    const provider = new Provider(issuer, configuration(keys));
+    const provider = new Provider(issuer, configuration(keys, options));
     const callback = provider.callback();
     http.on("request", (req: IncomingMessage, res: ServerResponse) => {
       if (req.url?.startsWith("/jwks")) served++;
@@ -246,4 +254,35 @@ async function finishLogin(
     res.statusCode = 500;
     res.end(error instanceof Error ? error.message : "interaction failed");
   }
+}
+
+/**
+ * What a browser does between Opsdeck's redirect to the identity provider and the provider's
+ * redirect back: follow 30x answers, keeping the provider's cookies, until the Location is the
+ * redirect URI. Enough for oidc-provider, whose login interaction the peer finishes itself.
+ */
+export async function browseToCallback(
+  authorizationUrl: string,
+  redirectUri: string,
+): Promise<string> {
+  const jar = new Map<string, string>();
+  let url = authorizationUrl;
+  for (let hop = 0; hop < 10; hop++) {
+    const res = await fetch(url, {
+      redirect: "manual",
+      headers: { cookie: [...jar].map(([k, v]) => `${k}=${v}`).join("; ") },
+    });
+    for (const line of res.headers.getSetCookie()) {
+      const [pair = ""] = line.split(";");
+      const eq = pair.indexOf("=");
+      if (eq > 0) jar.set(pair.slice(0, eq).trim(), pair.slice(eq + 1).trim());
+    }
+    const location = res.headers.get("location");
+    await res.body?.cancel();
+    if (!location) throw new Error(`${url} answered ${res.status} without a redirect`);
+    const next = new URL(location, url).href;
+    if (next.startsWith(redirectUri)) return next;
+    url = next;
+  }
+  throw new Error("too many redirects before the callback");
 }
