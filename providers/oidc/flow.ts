@@ -1,6 +1,7 @@
 import * as oauth from "oauth4webapi";
 import { fail, ok, type Outcome } from "../../schema/problem";
 import {
+  ReturnTo,
   SSO_FLOW_TTL_MS,
   SsoFlowState,
   SsoRuntimeConfig,
@@ -66,6 +67,16 @@ export async function startSignIn(
 ): Promise<Outcome<{ url: string; flow: SsoFlowState }>> {
   const ctx = context(input, options);
   if (!ctx.config.enabled) return disabled();
+  // The browser chooses returnTo (`?returnTo=`): refuse anything but a path on this site.
+  if (options.returnTo !== undefined && !ReturnTo.safeParse(options.returnTo).success)
+    return fail(
+      400,
+      "validation_failed",
+      "returnTo must be a path on this site, such as /w/demo.",
+      {
+        field: "returnTo",
+      },
+    );
   const as = await discover(ctx.config.issuer, { ...ctx, allowLoopback: ctx.config.allowLoopback });
   if (!as.ok) return as;
   const flow = SsoFlowState.parse({
@@ -150,7 +161,9 @@ export async function completeSignIn(
 ): Promise<Outcome<VerifiedIdentity>> {
   const ctx = context(input, options);
   if (!ctx.config.enabled) return disabled();
-  const params = new URL(callbackUrl).searchParams;
+  const parsed = URL.parse(String(callbackUrl));
+  if (!parsed) return fail(400, "sso_provider_error", "The callback URL is not a URL.");
+  const params = parsed.searchParams;
   const flow = checkFlow(stored, params, ctx.now);
   if (!flow.ok) return flow;
   const as = await discover(ctx.config.issuer, { ...ctx, allowLoopback: ctx.config.allowLoopback });

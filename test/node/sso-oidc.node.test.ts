@@ -244,6 +244,15 @@ describe("OIDC sign-in against a real provider", () => {
     expect(JSON.stringify(result)).not.toContain("not-the-secret-at-all");
   });
 
+  it("refuses a returnTo that leaves the site, before any call", async () => {
+    const counted = network();
+    for (const returnTo of ["//evil.example", "https://evil.example/", "/\\evil.example"])
+      expect(
+        await startSignIn(config(), { cache: new OidcCache(), fetch: counted.fetch, returnTo }),
+      ).toMatchObject({ ok: false, status: 400, code: "validation_failed", field: "returnTo" });
+    expect(counted.calls).toEqual([]);
+  });
+
   it("refuses an issuer the URL policy refuses, and never calls it", async () => {
     const counted = network();
     const result = await startSignIn(
