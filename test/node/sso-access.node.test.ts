@@ -66,7 +66,7 @@ async function assertion(changes: JWTPayload = {}, signer: SigningKey = key): Pr
     .sign(signer.privateKey);
 }
 
-describe("Cloudflare Access assertion", () => {
+describe("Cloudflare Access assertion", { timeout: 30_000 }, () => {
   it("admits a valid assertion as the person it names, with cached keys", async () => {
     const cache = new OidcCache();
     const before = certsServed;

@@ -75,7 +75,7 @@ async function providerSigned(real: string, changes: JWTPayload): Promise<string
     .sign(key.privateKey);
 }
 
-describe("OIDC sign-in against a real provider", () => {
+describe("OIDC sign-in against a real provider", { timeout: 30_000 }, () => {
   it("signs a person in: email, verified, name and the mapped role", async () => {
     peer.signInAs("alice");
     const cache = new OidcCache();
@@ -269,7 +269,7 @@ describe("OIDC sign-in against a real provider", () => {
   });
 });
 
-describe("what the provider advertises and answers", () => {
+describe("what the provider advertises and answers", { timeout: 30_000 }, () => {
   it("uses client_secret_post when that is the only method the provider lists", async () => {
     const postOnly = await startOidcProvider({ clientAuthMethods: ["client_secret_post"] });
     try {
@@ -322,10 +322,12 @@ describe("what the provider advertises and answers", () => {
   });
 });
 
-describe("ID token keys: cached, rotated, unknown kid", () => {
+describe("ID token keys: cached, rotated, unknown kid", { timeout: 30_000 }, () => {
   it("fetches the JWKS once, then again only for a new kid after the cooldown", async () => {
     peer.signInAs("alice");
-    const cache = new OidcCache({ jwksCooldownMs: 300 });
+    // A cooldown long enough that two back-to-back exchanges fall inside it on a loaded machine.
+    const COOLDOWN_MS = 1_000;
+    const cache = new OidcCache({ jwksCooldownMs: COOLDOWN_MS });
     const counted = network();
     const signIn = async () => {
       const { flow, callback } = await signInUntilCallback(cache);
@@ -342,9 +344,10 @@ describe("ID token keys: cached, rotated, unknown kid", () => {
       new SignJWT(decodeJwt(real))
         .setProtectedHeader({ alg: "RS256", kid: stranger.kid })
         .sign(stranger.privateKey);
-    await new Promise((r) => setTimeout(r, 350));
-    for (let i = 0; i < 2; i++) {
-      const { flow, callback } = await signInUntilCallback(cache);
+    // Both sign-ins reach the callback first, so only their exchanges run after the cooldown.
+    const pending = [await signInUntilCallback(cache), await signInUntilCallback(cache)];
+    await new Promise((r) => setTimeout(r, COOLDOWN_MS + 100));
+    for (const { flow, callback } of pending) {
       // The key set keeps the fetch it was made with (counted), so its calls are counted there.
       const forged = network(forge);
       const result = await completeSignIn(config(), callback, flow, { cache, fetch: forged.fetch });
@@ -356,7 +359,7 @@ describe("ID token keys: cached, rotated, unknown kid", () => {
     // The provider rotates: its new kid is fetched once, after the cooldown.
     const before = peer.jwksServed();
     const next = await peer.rotateKeys();
-    await new Promise((r) => setTimeout(r, 350));
+    await new Promise((r) => setTimeout(r, COOLDOWN_MS + 100));
     const rotated = await signIn();
     expect(rotated.ok).toBe(true);
     expect(peer.current().kid).toBe(next.kid);
