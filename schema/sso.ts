@@ -188,6 +188,8 @@ export const SsoFailureCode = z.enum([
   "sso_issuer_unreachable",
   "sso_issuer_invalid",
   "url_not_allowed",
+  "validation_failed",
+  "secrets_key_missing",
 ]);
 export type SsoFailureCode = z.infer<typeof SsoFailureCode>;
 
@@ -224,3 +226,16 @@ export const AccessIdentity = z.discriminatedUnion("kind", [
   z.object({ kind: z.literal("service"), issuer: z.string(), clientId: z.string() }),
 ]);
 export type AccessIdentity = z.infer<typeof AccessIdentity>;
+
+/**
+ * Why an Access assertion was refused: 401 missing or failing a check; 502 the team's certs
+ * could not be read (the assertion was never judged); 400 a team domain that is not one.
+ */
+export const AccessFailureCode = z.enum([
+  "access_jwt_missing",
+  "access_jwt_invalid",
+  "access_certs_unreachable",
+  "url_not_allowed",
+  "validation_failed",
+]);
+export type AccessFailureCode = z.infer<typeof AccessFailureCode>;
