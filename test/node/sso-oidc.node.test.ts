@@ -175,6 +175,9 @@ describe("OIDC sign-in against a real provider", { timeout: 30_000 }, () => {
     const replay = await completeSignIn(config(), callback, flow, { cache });
     expect(replay).toMatchObject({ ok: false, status: 400, code: "sso_code_rejected" });
     expect(!replay.ok && replay.detail).toContain("invalid_grant");
+    const code = new URL(callback).searchParams.get("code") ?? "";
+    expect(code.length).toBeGreaterThan(10);
+    expect(JSON.stringify(replay)).not.toContain(code);
   });
 
   it("refuses a wrong PKCE verifier at the provider, and a missing one before any call", async () => {

@@ -61,6 +61,26 @@ describe("jose in workerd", () => {
   });
 });
 
+describe("OidcCache", () => {
+  it("forgets the oldest key set and issuer past its bound", () => {
+    const cache = new OidcCache({ maxEntries: 2 });
+    const never = () => Promise.reject(new Error("no fetch expected"));
+    const first = cache.keys("https://a.example.com/jwks", "public", never);
+    cache.keys("https://b.example.com/jwks", "public", never);
+    expect(cache.keys("https://a.example.com/jwks", "public", never)).toBe(first);
+    cache.keys("https://c.example.com/jwks", "public", never);
+    for (const issuer of [
+      "https://a.example.com",
+      "https://b.example.com",
+      "https://c.example.com",
+    ])
+      cache.rememberDiscovery(issuer, { issuer }, 0);
+    expect(cache.size).toEqual({ discovery: 2, keySets: 2 });
+    expect(cache.discovery("https://a.example.com", 0)).toBeUndefined();
+    expect(cache.discovery("https://c.example.com", 60 * 60 * 1000)).toBeUndefined();
+  });
+});
+
 describe("oauth4webapi in workerd", () => {
   it("builds the authorization URL with state, nonce and an S256 challenge", async () => {
     const metadata = {
