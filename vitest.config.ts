@@ -19,14 +19,20 @@ process.env.WRANGLER_LOG ??= "warn";
 /**
  * standardwebhooks (an oracle in the notification tests) ships `dist/*.js.map` pointing at
  * `../src`, which it does not publish, and Vite warns about it. Load its files without the map:
- * there is no source to map to, and stack traces then name `dist/`, which exists.
+ * there is no source to map to, and stack traces then name `dist/`, which exists. oauth4webapi
+ * (the SSO flow) ships `build/index.js.map` the same way.
  */
 const standardwebhooksWithoutSourcemap: Plugin = {
   name: "opsdeck:standardwebhooks-without-sourcemap",
   enforce: "pre",
   async load(id) {
     const file = id.split("?")[0] ?? id;
-    if (!/[\\/]node_modules[\\/]standardwebhooks[\\/]dist[\\/][^\\/]+\.js$/.test(file)) return null;
+    if (
+      !/[\\/]node_modules[\\/](standardwebhooks[\\/]dist|oauth4webapi[\\/]build)[\\/][^\\/]+\.js$/.test(
+        file,
+      )
+    )
+      return null;
     const code = await readFile(file, "utf8");
     return { code: code.replace(/^\/\/# sourceMappingURL=.*$/m, ""), map: null };
   },

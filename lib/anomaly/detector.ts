@@ -5,9 +5,11 @@
  * The score is context novelty (./novelty.ts): has this value, after the few values before
  * it, been seen before? It is discounted by how common novelty has been lately, so a noisy
  * series needs more of it. Alongside, three predictors guess each value — the previous value,
- * a slow level and a time-of-day profile — whose errors give the `expected` band and an
- * optional prediction-error "anomaly likelihood" term (Numenta's idea; its weight is 0 by
- * default because on NAB it added false positives, not detections). After a detection the
+ * a slow level and a time-of-day profile — whose errors give the `expected` band, gate the
+ * novelty (a novel value that the previous value or the slow level predicted well does not
+ * count) and feed an optional prediction-error "anomaly likelihood" term (Numenta's idea; its
+ * weight is 0 by default because on NAB it added false positives, not detections, as did the
+ * same likelihood over the novelty itself, and a time-of-day novelty). After a detection the
  * detector holds off for a while: one anomaly should raise one alarm, not one per point.
  *
  * @example
@@ -23,6 +25,14 @@ export interface DetectorParams extends NoveltyParams {
   noveltyWeight: number;
   /** Rate of the running share of novel points; novelty is discounted by that share. */
   noveltyRate: number;
+  /**
+   * Error, in error scales, that the previous value or the slow level must make on a novel
+   * point for it to count: a new context whose value both predicted well is noise (on NAB
+   * half of the false positives were under 4, three quarters of the detections over it).
+   * A new level is evidence already and needs less (`levelGate`) than a new context (`gate`).
+   */
+  gate: number;
+  levelGate: number;
   /** Points before any score above 0 (the statistics are not yet meaningful). */
   warmup: number;
   /** Rate of the error scales and of the slow level. */
@@ -61,9 +71,13 @@ export const DEFAULT_PARAMS: DetectorParams = {
   context: 3,
   bits: 2048,
   learnAfter: 100,
+  contextWeight: 0.85,
+  coarse: 2,
   likelihoodWeight: 0,
   noveltyWeight: 1,
   noveltyRate: 0.01,
+  gate: 5,
+  levelGate: 3,
 };
 
 const DAY_MS = 86_400_000;
@@ -182,11 +196,12 @@ export function score(s: DetectorState, t: number, value: number): PointScore {
   s.short += p.shortAlpha * (surprise - s.short);
   const sd = Math.sqrt(s.variance) + 1e-6;
   const u = (s.short - s.mean) / sd;
-  // −log10 of the tail probability over 10: 0.5 is a 1-in-100,000 average surprise.
   const fresh = novelty(s.novelty, p, x);
+  const surprising = Math.max(z[0] ?? 0, z[1] ?? 0) >= (fresh >= 1 ? p.levelGate : p.gate);
   // A series where novelty is common (noise) needs more of it to be surprising.
-  const nov = fresh * (1 - s.usual);
+  const nov = surprising ? fresh * (1 - s.usual) : 0;
   s.usual += p.noveltyRate * (fresh - s.usual);
+  // −log10 of the tail probability over 10: 0.5 is a 1-in-100,000 average surprise.
   const lik = Math.min(1, normalTailLog10(u) / 10);
   let out =
     s.n < p.warmup ? 0 : Math.min(1, Math.max(p.likelihoodWeight * lik, p.noveltyWeight * nov));

@@ -2,7 +2,10 @@
  * Context novelty (the idea behind contextOSE and ARTime on NAB): quantise each value into a
  * level, and ask whether the latest run of levels — its "context" — has been seen before. A
  * value at a level never seen, or a familiar value after an unfamiliar run, is novel; a daily
- * pattern with sharp edges is not, once its edges have been seen a few times.
+ * pattern with sharp edges is not, once its edges have been seen a few times. The older
+ * levels of a context are coarser than the latest one (`coarse` halvings): noise that moves a
+ * value across a fine level edge would otherwise make every noisy run look new; on NAB that
+ * was most of the false positives on daily patterns.
  *
  * Contexts are remembered in two Bloom filters of fixed size: `cur` takes every new context,
  * and when it is a quarter full it becomes `old` and a fresh one starts, so memory stays
@@ -23,6 +26,10 @@ export interface NoveltyParams {
   confirm: number;
   /** Points seen before the level step is fixed and contexts start to be learned. */
   learnAfter: number;
+  /** Novelty of a familiar level in an unfamiliar context (a new level is always 1). */
+  contextWeight: number;
+  /** Older levels of a context are coarsened by this many halvings (noise-tolerant edges). */
+  coarse: number;
 }
 
 export interface NoveltyState {
@@ -127,8 +134,10 @@ function rescale(s: NoveltyState, p: NoveltyParams): void {
 }
 
 /**
- * Learns `x` and returns its novelty in [0, 1]: 1 when its level is new, else the share of
- * context lengths 2..context that are new (0 when the whole context has been seen).
+ * Learns `x` and returns its novelty in [0, 1]: 1 when its level is new, else `contextWeight`
+ * times the share of context lengths 2..context that are new (0 when the whole context has
+ * been seen). A weight below 1 makes a familiar value in a new context count only while
+ * novelty is rare in the series, a new value always.
  */
 export function novelty(s: NoveltyState, p: NoveltyParams, x: number): number {
   if (s.seen === 0) {
@@ -150,7 +159,9 @@ export function novelty(s: NoveltyState, p: NoveltyParams, x: number): number {
   let h = 0x811c9dc5;
   let known = 0;
   for (let j = s.recent.length - 1; j >= 0; j--) {
-    h = mix(Math.imul(h ^ ((s.recent[j] ?? 0) | 0), 0x01000193) ^ j);
+    const q = s.recent[j] ?? 0;
+    const lv = j === s.recent.length - 1 ? q : Math.floor(q / 2 ** p.coarse);
+    h = mix(Math.imul(h ^ (lv | 0), 0x01000193) ^ j);
     if (known === s.recent.length - 1 - j && (has(s.cur, h) || has(s.old, h))) known++;
     add(s, h);
   }
@@ -160,5 +171,5 @@ export function novelty(s: NoveltyState, p: NoveltyParams, x: number): number {
     s.fill = 0;
   }
   if (known === 0) return 1;
-  return (p.context - known) / Math.max(1, p.context - 1);
+  return (p.contextWeight * (p.context - known)) / Math.max(1, p.context - 1);
 }

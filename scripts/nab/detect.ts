@@ -19,9 +19,9 @@ export const DETECTOR = "opsdeck";
  */
 const FIXED = DEFAULT_PARAMS.threshold;
 export const THRESHOLDS: Record<ProfileName, { threshold: number; score: number }> = {
-  standard: { threshold: FIXED, score: 13.277 },
-  reward_low_FP_rate: { threshold: FIXED, score: -15.62 },
-  reward_low_FN_rate: { threshold: FIXED, score: 5.277 },
+  standard: { threshold: FIXED, score: 27.557 },
+  reward_low_FP_rate: { threshold: FIXED, score: 17.681 },
+  reward_low_FN_rate: { threshold: FIXED, score: 18.557 },
 };
 
 export interface SeriesRun {

@@ -6,7 +6,8 @@
  */
 import { existsSync, mkdirSync } from "node:fs";
 import path from "node:path";
-import { readWindows } from "./corpus";
+import { listSeries, parseStamp, readTable, readWindows } from "./corpus";
+import type { CostSeries } from "./cost";
 import { detectAll, median, THRESHOLDS, type SeriesRun } from "./detect";
 import {
   normalise,
@@ -19,7 +20,8 @@ import {
   type ScoredFile,
 } from "./scorer";
 
-const USAGE = "usage: npm run nab -- [--data DIR] [--out DIR] [--labels combined_windows.json]";
+const USAGE =
+  "usage: npm run nab -- [--data DIR] [--out DIR] [--labels combined_windows.json] [--runtime workerd]";
 
 interface Options {
   data: string;
@@ -115,3 +117,21 @@ export async function main(argv: readonly string[], root: string): Promise<numbe
   report(runs, opts.labels);
   return 0;
 }
+
+/**
+ * The series `--runtime workerd` times (scripts/nab/workerd.mjs), read as the detection step
+ * reads them (none for options `main` already refused).
+ */
+export function costInputs(
+  argv: readonly string[],
+  root: string,
+): (CostSeries & { rel: string })[] {
+  const opts = parseArgs(argv, root);
+  if (typeof opts === "string") return [];
+  return listSeries(opts.data).map((rel) => {
+    const table = readTable(path.join(opts.data, rel), "value");
+    return { rel, t: table.stamps.map(parseStamp), v: table.values };
+  });
+}
+
+export { scoreSeries } from "./cost";

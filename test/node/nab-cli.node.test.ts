@@ -19,7 +19,7 @@ afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 function run(...args: string[]) {
   const res = spawnSync(process.execPath, [path.join(ROOT, "scripts/nab/nab.mjs"), ...args], {
     encoding: "utf8",
-    timeout: 60_000,
+    timeout: 120_000,
   });
   return { code: res.status, out: `${res.stdout}${res.stderr}` };
 }
@@ -75,5 +75,31 @@ describe.skipIf(!existsSync(NAB))("npm run nab", () => {
     const { code, out: text } = run("--dta", data);
     expect(code).toBe(2);
     expect(text).toMatch(/unknown option --dta.*usage: npm run nab/);
+  });
+
+  it("refuses a runtime it cannot run", () => {
+    const { code, out: text } = run("--data", data, "--out", out, "--runtime", "deno");
+    expect(code).toBe(2);
+    expect(text).toMatch(/--runtime takes node or workerd, not deno/);
+  });
+
+  // Starts workerd through Miniflare; the figures vary with load, so only their shape is checked.
+  it("prints the cost per point inside workerd beside Node's, with both runtimes agreeing", () => {
+    const { code, out: text } = run("--data", data, "--out", out, "--runtime", "workerd");
+    expect(code, text).toBe(0);
+    expect(text).toMatch(/^node +\d+\.\d\d +\d+\.\d\d$/m);
+    expect(text).toMatch(/^workerd +\d+\.\d\d +\d+\.\d\d$/m);
+    expect(text).not.toMatch(/scores differ|WARNING|mf:warn/);
+  }, 120_000);
+
+  // The figures bench/README.md quotes, on the whole shared subset: a change that loses them shows.
+  it("keeps its scores on the shared NAB subset at the fixed threshold", () => {
+    const { code, out: text } = run("--out", path.join(tmp, "full"));
+    expect(code, text).toBe(0);
+    const fixed = (p: string) =>
+      Number(new RegExp(`^${p} +0\\.8000 +(-?\\d+\\.\\d\\d)`, "m").exec(text)?.[1]);
+    expect(fixed("standard")).toBeGreaterThanOrEqual(71.53);
+    expect(fixed("reward_low_FP_rate")).toBeGreaterThanOrEqual(63.81);
+    expect(fixed("reward_low_FN_rate")).toBeGreaterThanOrEqual(76.33);
   });
 });
