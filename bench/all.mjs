@@ -1,5 +1,5 @@
 // `npm run bench`: every benchmark, one after another, each printing its own table and writing
-// its JSON to bench/results/. `--only fanout,ingest,collect,render,abuse,anomaly,sso` picks some; with exactly one
+// its JSON to bench/results/. `--only fanout,ingest,collect,render,abuse,anomaly,sessions,sso` picks some; with exactly one
 // picked, the other arguments are passed to it (each bench has its own options: bench/README.md).
 import { spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
@@ -14,6 +14,7 @@ const SUITES = {
   render: "render.mjs", // server render time and page weight (issue 5)
   abuse: "abuse.mjs", // a second client's latency while hostile callers flood (issue 14)
   anomaly: "anomaly.mjs", // points/s scored with 1,000 live series, push latency on vs off (issue 15)
+  sessions: "sessions.mjs", // verifying a member session vs a token session vs a bearer token (issue 16)
   sso: "sso.mjs", // µs per ID token / Access assertion verification with cached keys (issue 16)
 };
 

@@ -13,6 +13,7 @@ import type { Github } from "./capabilities/github";
 import { Host } from "./capabilities/host";
 import type { Idempotency } from "./capabilities/idempotency";
 import type { Incidents } from "./capabilities/incidents";
+import type { Members } from "./capabilities/members";
 import type { MetricSeries } from "./capabilities/metrics";
 import type { Notifications } from "./capabilities/notifications";
 import type { Origins } from "./capabilities/origins";
@@ -83,6 +84,39 @@ export class Workspace extends DurableObject<Env> {
   auditPage(...a: Parameters<Access["auditPage"]>) {
     return this.c.access.auditPage(...a);
   }
+
+  // ── Members, invitations, member sessions (capabilities/members.ts) ────────────────
+  listMembers() {
+    return this.c.members.list();
+  }
+  updateMember(...a: Parameters<Members["update"]>) {
+    return this.c.members.update(...a);
+  }
+  createInvitation(...a: Parameters<Members["invite"]>) {
+    return this.c.members.invite(...a);
+  }
+  listInvitations() {
+    return this.c.members.invitations();
+  }
+  revokeInvitation(...a: Parameters<Members["revokeInvitation"]>) {
+    return this.c.members.revokeInvitation(...a);
+  }
+  acceptInvitation(...a: Parameters<Members["accept"]>) {
+    return this.c.members.accept(...a);
+  }
+  renewMemberSession(...a: Parameters<Members["renewSession"]>) {
+    return this.c.members.renewSession(...a);
+  }
+  me(...a: Parameters<Members["me"]>) {
+    return this.c.members.me(...a);
+  }
+  mySessions(...a: Parameters<Members["mySessions"]>) {
+    return this.c.members.mySessions(...a);
+  }
+  signOutEverywhere(...a: Parameters<Members["signOutEverywhere"]>) {
+    return this.c.members.signOutEverywhere(...a);
+  }
+
   claimIdempotency(...a: Parameters<Idempotency["claim"]>) {
     return this.c.idempotency.claim(...a);
   }

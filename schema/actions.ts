@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { RecordId, Timestamp } from "./common";
 import { Deployment, DeploymentLog } from "./deployments";
+import { Actor } from "./members";
 import { Pipeline, StageLog } from "./pipelines";
 
 /** Actions Opsdeck performs through a provider's API on someone's behalf. */
@@ -24,6 +25,8 @@ export const ProviderAction = z.object({
   target: RecordId,
   state: z.enum(["pending", "succeeded", "failed"]),
   actor: z.string().max(200),
+  /** Who asked, as a member or a token (absent on actions recorded before). */
+  actorRef: Actor.optional(),
   requestedAt: Timestamp,
   completedAt: Timestamp.optional(),
   reason: z.string().max(2000).optional(),

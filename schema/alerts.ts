@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { NOTE_MAX_CHARS, Truncation } from "./budgets";
 import { RecordId, Severity, Text, Timestamp } from "./common";
+import { Actor } from "./members";
 
 export const AlertStatus = z.enum(["firing", "acknowledged", "resolved", "suppressed"]);
 export type AlertStatus = z.infer<typeof AlertStatus>;
@@ -30,13 +31,19 @@ export const Alert = z.object({
   resolvedAt: Timestamp.optional(),
   acknowledgedBy: z.string().max(200).optional(),
   acknowledgedAt: Timestamp.optional(),
-  notes: z.array(z.object({ at: Timestamp, by: z.string(), text: z.string() })).default([]),
+  /** Who acknowledged it, as a member or a token (absent on alerts acknowledged before). */
+  acknowledgedByActor: Actor.optional(),
+  notes: z
+    .array(z.object({ at: Timestamp, by: z.string(), text: z.string(), actor: Actor.optional() }))
+    .default([]),
   incidentId: RecordId.optional(),
   /** Who resolved it by hand (absent when the sender resolved it). */
   resolvedBy: z.string().max(200).optional(),
+  resolvedByActor: Actor.optional(),
   /** Dismissed alerts leave every list but stay stored for the audit trail and `GET …/:id`. */
   dismissedAt: Timestamp.optional(),
   dismissedBy: z.string().max(200).optional(),
+  dismissedByActor: Actor.optional(),
   /** Active silences and maintenance windows matching this alert (status `suppressed`). */
   silencedBy: z.array(RecordId).max(100).optional(),
   /** PagerDuty-style events: the sender's `dedup_key` that follow-up events refer to. */

@@ -21,11 +21,24 @@ export const Credential = z.object({
 });
 export type Credential = z.infer<typeof Credential>;
 
-/** Who is calling, as the workspace object resolved it. Recorded in the audit trail. */
+/**
+ * Who is calling, as the workspace object resolved it. Recorded in the audit trail.
+ * `tokenId` is the key every per-caller limit counts by (rate limits, socket caps,
+ * idempotency keys): a token's id, or for a member's session the member's id (both UUIDs),
+ * which `memberId` then repeats, so code that only knows tokens keeps working for members.
+ * Derive who to name with `actorOf` (schema/members.ts).
+ */
 export const Principal = z.object({
   tokenId: RecordId,
   name: z.string(),
   role: Role,
+  /** Set when a member signed in as themselves (a member session, or its socket ticket). */
+  memberId: RecordId.optional(),
+  /**
+   * The member's browser session predates a role change: the Worker swaps it for a fresh one
+   * (`rotateMemberSession`) and sets the new cookie on this very response.
+   */
+  renewSession: z.literal(true).optional(),
 });
 export type Principal = z.infer<typeof Principal>;
 
@@ -51,8 +64,28 @@ export type CreateTokenBody = z.infer<typeof CreateTokenBody>;
 export const IssuedToken = ApiToken.extend({ token: z.string() });
 export type IssuedToken = z.infer<typeof IssuedToken>;
 
+/** Addresses are compared lower-cased, so one person cannot be a member twice. */
+export const Email = z
+  .email()
+  .max(254)
+  .transform((s) => s.toLowerCase());
+
 export const CreateWorkspaceBody = z
-  .object({ id: WorkspaceSlug, name: Text(200).min(1), adminName: TokenName.default("admin") })
+  .object({
+    id: WorkspaceSlug,
+    name: Text(200).min(1),
+    adminName: TokenName.default("admin"),
+    /**
+     * The person creating the workspace: they get an admin invitation (in the response, once)
+     * whose acceptance makes them the workspace's first admin member.
+     */
+    admin: z
+      .object({
+        email: Email,
+      })
+      .strict()
+      .optional(),
+  })
   .strict();
 export type CreateWorkspaceBody = z.infer<typeof CreateWorkspaceBody>;
 

@@ -45,3 +45,15 @@ export const AlertLimitStats = z.object({
   refused: z.partialRecord(AlertRefusalReason, z.number().int().nonnegative()),
 });
 export type AlertLimitStats = z.infer<typeof AlertLimitStats>;
+
+/** Members per workspace (disabled ones count); past it accepting an invitation is a 409. */
+export const MEMBERS_MAX = 1_000;
+
+/** Open (unaccepted, unexpired) invitations per workspace; past it `POST api/invitations` is a 409. */
+export const OPEN_INVITATIONS_MAX = 100;
+
+/** How long an invitation link stays valid; expired ones are removed by the retention task. */
+export const INVITATION_TTL_DAYS = 7;
+
+/** Live browser sessions per member: a sign-in past it ends that member's oldest session. */
+export const MEMBER_SESSIONS_MAX = 20;

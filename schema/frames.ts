@@ -4,6 +4,7 @@ import { Alert } from "./alerts";
 import { AwsService } from "./cloud";
 import { Deployment } from "./deployments";
 import { Incident } from "./incidents";
+import { MemberSummary } from "./members";
 import { Metric } from "./metrics";
 import { Pipeline } from "./pipelines";
 import { SecurityScan } from "./security";
@@ -24,6 +25,8 @@ export const Snapshot = z.object({
   activity: z.array(ActivityItem),
   security: z.array(SecurityScan),
   sources: z.array(SourceStatus),
+  /** Members by name and role (who did what); absent from objects that predate members. */
+  members: z.array(MemberSummary).optional(),
 });
 export type Snapshot = z.infer<typeof Snapshot>;
 
@@ -43,6 +46,7 @@ export const ChangeEvent = z.discriminatedUnion("type", [
   z.object({ type: z.literal("activity"), payload: z.array(ActivityItem) }),
   z.object({ type: z.literal("security"), payload: z.array(SecurityScan) }),
   z.object({ type: z.literal("sources"), payload: z.array(SourceStatus) }),
+  z.object({ type: z.literal("members"), payload: z.array(MemberSummary) }),
 ]);
 export type ChangeEvent = z.infer<typeof ChangeEvent>;
 export type ChangeType = ChangeEvent["type"];

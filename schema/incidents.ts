@@ -2,6 +2,7 @@ import { z } from "zod";
 import { Alert } from "./alerts";
 import { Truncation } from "./budgets";
 import { RecordId, Severity, Text, Timestamp } from "./common";
+import { Actor } from "./members";
 
 /**
  * Lifecycle: forward through investigating → identified → monitoring → resolved (steps may
@@ -13,6 +14,8 @@ export type IncidentStatus = z.infer<typeof IncidentStatus>;
 export const IncidentUpdate = z.object({
   at: Timestamp,
   by: z.string().max(200),
+  /** Who posted it, as a member or a token (absent on entries written before). */
+  actor: Actor.optional(),
   status: IncidentStatus,
   message: z.string().max(10_000),
 });
@@ -53,6 +56,7 @@ export const Incident = z.preprocess(
     updatedAt: Timestamp,
     resolvedAt: Timestamp.optional(),
     createdBy: z.string().max(200),
+    createdByActor: Actor.optional(),
     /**
      * The newest entries of the timeline (all of them on `GET api/incidents/:id`, up to
      * `TIMELINE_READ_MAX`); each entry is stored in its own row (schema/budgets.ts).

@@ -12,6 +12,7 @@ export * from "./sources";
 export * from "./settings";
 export * from "./retention";
 export * from "./auth";
+export * from "./members";
 export * from "./problem";
 export * from "./frames";
 export * from "./audit";

@@ -8,6 +8,7 @@ import { z } from "zod";
  * - `principal_cap`: the token already held its cap (its oldest socket was closed, 4008).
  * - `signed_out`, `token_revoked`, `session_expired`: the credential that opened the socket
  *   ended (closed 1008).
+ * - `member_disabled`: an admin disabled the member whose session opened it (closed 1008).
  */
 export const SocketLimitReason = z.enum([
   "workspace_cap",
@@ -16,6 +17,7 @@ export const SocketLimitReason = z.enum([
   "signed_out",
   "token_revoked",
   "session_expired",
+  "member_disabled",
 ]);
 export type SocketLimitReason = z.infer<typeof SocketLimitReason>;
 

@@ -17,6 +17,8 @@ import { auditRoutes } from "./routes/audit";
 import { awsIntegrationRoutes } from "./routes/aws-integration";
 import { prometheusIntegrationRoutes } from "./routes/prometheus-integration";
 import { dashboardRoutes } from "./routes/dashboard";
+import { joinPageRoutes } from "./routes/join-page";
+import { memberPageRoutes } from "./routes/pages-members";
 import { detailPageRoutes } from "./routes/pages-details";
 import { settingsPageRoutes } from "./routes/pages-settings";
 import { collectionRoutes } from "./routes/collection";
@@ -29,6 +31,7 @@ import { alertHookRoutes, pagerDutyRoutes } from "./routes/hooks-alerting";
 import { incidentRoutes } from "./routes/incidents";
 import { integrationRoutes } from "./routes/integrations";
 import { inventoryRoutes } from "./routes/inventory";
+import { memberRoutes } from "./routes/members";
 import { metricsRoutes } from "./routes/metrics";
 import { notificationRoutes } from "./routes/notifications";
 import { pipelineRoutes } from "./routes/pipelines";
@@ -59,6 +62,7 @@ const api = router()
   .route("/", statusPageRoutes)
   .route("/", auditRoutes)
   .route("/", tokenRoutes)
+  .route("/", memberRoutes)
   .route("/", silenceRoutes)
   .route("/", integrationRoutes)
   .route("/", githubIntegrationRoutes)
@@ -128,6 +132,8 @@ app.route("/w/:workspace", alertHookRoutes);
 app.route("/", pagerDutyRoutes);
 app.route("/", publicStatusRoutes);
 app.route("/", dashboardRoutes);
+app.route("/", joinPageRoutes);
+app.route("/", memberPageRoutes);
 app.route("/", detailPageRoutes);
 app.route("/", settingsPageRoutes);
 

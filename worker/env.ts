@@ -12,5 +12,7 @@ export type AppEnv = {
     workspace: { id: string; stub: WorkspaceStub };
     principal: Principal;
     credentialKind: CredentialKind;
+    /** Set by `authorize()` when it renewed a member's session: the cookie this response sets. */
+    renewedSession: string | undefined;
   };
 };

@@ -15,7 +15,7 @@ import {
 } from "../../schema";
 import { attachmentOf, type SocketAttachment } from "../connections";
 import { TokenBuckets } from "../../lib/token-bucket";
-import { AccessStore } from "../store/access";
+import { AccessStore, type MemberSessions } from "../store/access";
 import { SocketCounters } from "../store/socket-counters";
 import { LoginGuard, invalidLogin } from "./login-guard";
 import type { Host } from "./host";
@@ -37,8 +37,11 @@ export class Access {
   /** Sign-in rate limits and failure counters (login-guard.ts). */
   readonly logins: LoginGuard;
 
-  constructor(private readonly host: Host) {
-    this.store = new AccessStore(host.sql, () => host.workspaceId());
+  constructor(
+    private readonly host: Host,
+    private readonly members?: MemberSessions & { endSession(secret: string): Promise<string> },
+  ) {
+    this.store = new AccessStore(host.sql, () => host.workspaceId(), members);
     this.socketCounters = new SocketCounters(host.sql);
     this.logins = new LoginGuard(host.sql);
   }
@@ -96,6 +99,7 @@ export class Access {
   async openSession(
     token: string,
     client = "unknown",
+    replaces?: string,
   ): Promise<Outcome<{ session: string; expiresAt: string; principal: Principal }>> {
     const now = new Date();
     const admitted = this.logins.admit(client, now.getTime());
@@ -106,6 +110,8 @@ export class Access {
       return invalidLogin();
     }
     this.logins.succeeded(client);
+    // The session the browser already held ends: a sign-in always gets a new id (fixation).
+    if (replaces !== undefined) await this.endAnySession(replaces);
     const { secret, expiresAt } = await this.store.openSession(principal.tokenId, now);
     this.host.audit.record(principal, "session.open", principal.tokenId, {}, now);
     return ok({ session: secret, expiresAt: expiresAt.toISOString(), principal });
@@ -113,9 +119,15 @@ export class Access {
 
   /** Ends a browser session and the live sockets opened with it. */
   async closeSession(actor: Principal, session: string): Promise<void> {
-    const hash = await this.store.closeSession(session);
+    await this.endAnySession(session);
     this.host.audit.record(actor, "session.close", actor.tokenId, {}, new Date());
+  }
+
+  /** Ends a token's or a member's browser session and the sockets opened with it. */
+  private async endAnySession(session: string): Promise<void> {
+    const hash = await this.store.closeSession(session);
     this.closeSockets((a) => a.session === hash, "signed_out");
+    if (this.members) await this.members.endSession(session);
   }
 
   /** `session`: the browser session asking, if any, so its sockets close when it ends. */
@@ -165,7 +177,7 @@ export class Access {
   }
 
   auditPage(query: AuditQuery): AuditRecord[] {
-    return this.host.audit.page(query.limit, query.before);
+    return this.host.audit.page(query.limit, query.before, query.actor);
   }
 
   /** Closes (1008) and counts the open sockets that `match`; the minute sweep is the backstop. */

@@ -12,6 +12,7 @@ import { Github } from "./github";
 import type { AlarmTasks, Host } from "./host";
 import { Idempotency } from "./idempotency";
 import { Incidents } from "./incidents";
+import { Members } from "./members";
 import { MetricSeries } from "./metrics";
 import { Notifications } from "./notifications";
 import { Origins } from "./origins";
@@ -36,6 +37,7 @@ import { Webhooks } from "./webhooks";
  */
 export class Capabilities {
   readonly access: Access;
+  readonly members: Members;
   readonly idempotency: Idempotency;
   readonly activity: Activity;
   readonly notifications: Notifications;
@@ -63,7 +65,8 @@ export class Capabilities {
   readonly alarmTasks: AlarmTasks;
 
   constructor(host: Host) {
-    this.access = new Access(host);
+    this.members = new Members(host, () => this.access.logins);
+    this.access = new Access(host, this.members);
     this.idempotency = new Idempotency(host);
     this.activity = new Activity(host);
     this.notifications = new Notifications(host, () => this.sources);
@@ -152,6 +155,7 @@ export class Capabilities {
       aws: this.aws,
       web3: this.web3,
       activity: this.activity,
+      members: this.members,
     });
     this.retention = new Retention(host, this.alerts);
     this.socketGuard = new SocketGuard(host, this.access.store);

@@ -34,6 +34,7 @@ const LIST_TYPES: readonly ListType[] = [
   "web3-networks",
   "security",
   "sources",
+  "members",
 ];
 const PENDING_KEY = "outlet-pending";
 /** Fan-out the object may spend on `alerts` frames: bytes per second across all sockets. */

@@ -6,6 +6,7 @@ import type { Aws } from "./aws";
 import type { Delivery } from "./delivery";
 import type { Host } from "./host";
 import type { Incidents } from "./incidents";
+import type { Members } from "./members";
 import type { MetricSeries } from "./metrics";
 import type { OutletReaders } from "./outlet";
 import type { SourceStates } from "./sources";
@@ -20,6 +21,7 @@ export type ReadModelParts = {
   aws: Aws;
   web3: Web3;
   activity: Activity;
+  members: Members;
 };
 
 /**
@@ -47,6 +49,7 @@ export class ReadModel {
     "web3-networks": () => fitOther(this.parts.web3.listCards()),
     security: () => fitOther(this.parts.delivery.listSecurity()),
     sources: () => fitOther(this.parts.sources.shown()),
+    members: () => fitOther(this.parts.members.roster()),
   };
 
   /** What the outlet reads when it flushes. */
@@ -94,6 +97,7 @@ export class ReadModel {
       activity: fitActivity(this.parts.activity.list()),
       security: l.security(),
       sources: l.sources(),
+      members: l.members(),
     };
   }
 

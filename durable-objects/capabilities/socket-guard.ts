@@ -21,13 +21,17 @@ import type { Host } from "./host";
 /** The alarm task that re-checks open sockets' credentials (planned only while one is open). */
 const SWEEP_TASK = "sockets:credentials";
 
-type Ended = Extract<SocketLimitReason, "signed_out" | "token_revoked" | "session_expired">;
+type Ended = Extract<
+  SocketLimitReason,
+  "signed_out" | "token_revoked" | "session_expired" | "member_disabled"
+>;
 
 /** Close reasons as the client sees them (1008, policy violation). */
 const ENDED_REASON: Record<Ended, string> = {
   signed_out: "signed out",
   token_revoked: "token revoked",
   session_expired: "session expired",
+  member_disabled: "member disabled",
 };
 
 /**
@@ -160,6 +164,6 @@ export class SocketGuard {
   private ended(attachment: SocketAttachment, nowMs: number): Ended | undefined {
     if (attachment.expiresAt !== undefined && attachment.expiresAt <= nowMs)
       return "session_expired";
-    return this.store.socketEnded(attachment.principal.tokenId, attachment.session, nowMs);
+    return this.store.socketEnded(attachment.principal, attachment.session, nowMs);
   }
 }

@@ -1,4 +1,5 @@
 import {
+  actorOf,
   Alert,
   NOTES_BUDGET_BYTES,
   fail,
@@ -37,11 +38,17 @@ const conflict = (alert: Alert, detail: string): Failure =>
  * byte budget so its row stays within the platform's limit: past it, a note is refused (422
  * naming `notes`) and the alert is unchanged; acting without a note still works.
  */
-function withNote(alert: Alert, by: string, text: string | undefined, at: string): Outcome<Alert> {
+function withNote(
+  alert: Alert,
+  actor: Principal,
+  text: string | undefined,
+  at: string,
+): Outcome<Alert> {
   if (!text) return ok(alert);
+  const by = actor.name;
   const repeated = alert.notes.some((n) => n.by === by && n.text === text);
   if (repeated) return ok(alert);
-  const notes = [...alert.notes, { at, by, text }];
+  const notes = [...alert.notes, { at, by, text, actor: actorOf(actor) }];
   if (jsonBytes(notes) > NOTES_BUDGET_BYTES)
     return fail(
       422,
@@ -71,10 +78,11 @@ export function acknowledge(
         ...alert,
         acknowledged: true,
         acknowledgedBy: actor.name,
+        acknowledgedByActor: actorOf(actor),
         acknowledgedAt: at,
         status: alert.status === "suppressed" ? "suppressed" : "acknowledged",
       };
-  const after = withNote(acked, actor.name, notes, at);
+  const after = withNote(acked, actor, notes, at);
   if (!after.ok) return after;
   return ok({ before: alert, after: after.value, changed: after.value !== alert });
 }
@@ -89,8 +97,14 @@ export function resolve(
   if (alert.status === "resolved") return ok({ before: alert, after: alert, changed: false });
   const at = now.toISOString();
   const after = withNote(
-    { ...alert, status: "resolved", resolvedAt: at, resolvedBy: actor.name },
-    actor.name,
+    {
+      ...alert,
+      status: "resolved",
+      resolvedAt: at,
+      resolvedBy: actor.name,
+      resolvedByActor: actorOf(actor),
+    },
+    actor,
     notes,
     at,
   );
@@ -100,7 +114,12 @@ export function resolve(
 
 export function dismiss(alert: Alert, actor: Principal, now: Date): AlertChange {
   if (alert.dismissedAt) return { before: alert, after: alert, changed: false };
-  const after: Alert = { ...alert, dismissedAt: now.toISOString(), dismissedBy: actor.name };
+  const after: Alert = {
+    ...alert,
+    dismissedAt: now.toISOString(),
+    dismissedBy: actor.name,
+    dismissedByActor: actorOf(actor),
+  };
   return { before: alert, after, changed: true };
 }
 

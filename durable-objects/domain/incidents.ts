@@ -1,4 +1,5 @@
 import {
+  actorOf,
   fail,
   ok,
   type ActivityItem,
@@ -86,7 +87,16 @@ export function newIncident(
     createdAt: at,
     updatedAt: at,
     createdBy: actor.name,
-    timeline: [{ at, by: actor.name, status: "investigating", message: body.description }],
+    createdByActor: actorOf(actor),
+    timeline: [
+      {
+        at,
+        by: actor.name,
+        actor: actorOf(actor),
+        status: "investigating",
+        message: body.description,
+      },
+    ],
     message: body.description,
     timestamp: at,
     acknowledged: true,
@@ -117,7 +127,7 @@ export function applyUpdate(
     resolvedAt: resolving ? (incident.status === "resolved" ? incident.resolvedAt : at) : undefined,
     timeline: [
       ...incident.timeline,
-      { at, by: actor.name, status: body.status, message: body.message },
+      { at, by: actor.name, actor: actorOf(actor), status: body.status, message: body.message },
     ],
   });
 }

@@ -10,7 +10,7 @@ export function toHex(bytes: Uint8Array): string {
 
 /** `<kind>.<workspace>.<256 random bits>`: the Worker can route or refuse a credential unopened. */
 export function randomSecret(
-  kind: "odk" | "ods" | "odt" | "amk" | "pdk" | "whs",
+  kind: "odk" | "ods" | "odt" | "odi" | "amk" | "pdk" | "whs",
   workspace: string,
 ): string {
   const bytes = crypto.getRandomValues(new Uint8Array(32));

@@ -20,6 +20,22 @@ export const MAX_TICKETS_PER_TOKEN = 50;
 /** Expired rows removed per sign-in or ticket; the `retention` alarm task removes the rest. */
 const EXPIRED_PER_WRITE = 20;
 
+/**
+ * Member sessions (capabilities/members.ts) as access control needs them: a session's
+ * principal by its hash, and why a member's socket must close.
+ */
+export type MemberSessions = {
+  resolveSession(
+    hash: string,
+    now: number,
+  ): { principal: Principal; session: string; expiresAt: number } | undefined;
+  socketEnded(
+    memberId: string,
+    session: string | undefined,
+    now: number,
+  ): "member_disabled" | "signed_out" | "session_expired" | undefined;
+};
+
 type TokenRow = {
   id: string;
   name: string;
@@ -50,6 +66,7 @@ export class AccessStore {
   constructor(
     private readonly sql: SqlStorage,
     private readonly workspaceId: () => string,
+    private readonly members?: MemberSessions,
   ) {}
 
   /**
@@ -123,7 +140,7 @@ export class AccessStore {
   ): Promise<{ principal: Principal; session?: string; expiresAt?: number } | undefined> {
     const hash = await sha256Hex(credential.secret);
     const found = this.lookup(credential.kind, hash, now.getTime());
-    if (!found) return undefined;
+    if (!found) return this.resolveMember(credential.kind, hash, now.getTime());
     const row = this.sql
       .exec<TokenRow>("SELECT * FROM tokens WHERE id = ? AND revoked_at IS NULL", found.token_id)
       .next();
@@ -145,15 +162,43 @@ export class AccessStore {
   }
 
   /**
-   * Why a socket opened with this token (and browser session, by hash) must close now, or
-   * undefined while both still hold. Two primary-key lookups: cheap enough for every inbound
-   * frame and for the minute sweep.
+   * A member's session, or a socket ticket issued to one (consumed here), by hash. Token
+   * credentials never get here: a member has no bearer token.
+   */
+  private resolveMember(
+    kind: Credential["kind"],
+    hash: string,
+    nowMs: number,
+  ): { principal: Principal; session?: string; expiresAt?: number } | undefined {
+    if (!this.members || kind === "token") return undefined;
+    if (kind === "session") return this.members.resolveSession(hash, nowMs);
+    const ticket = this.sql
+      .exec<{ token_id: string; session_hash: string | null }>(
+        "SELECT token_id, session_hash FROM tickets WHERE hash = ? AND expires_at > ?",
+        hash,
+        nowMs,
+      )
+      .next();
+    if (ticket.done || ticket.value.session_hash === null) return undefined;
+    const resolved = this.members.resolveSession(ticket.value.session_hash, nowMs);
+    if (!resolved || resolved.principal.memberId !== ticket.value.token_id) return undefined;
+    this.sql.exec("DELETE FROM tickets WHERE hash = ?", hash);
+    return resolved;
+  }
+
+  /**
+   * Why a socket opened by this principal (with this browser session, by hash) must close
+   * now, or undefined while both still hold. Two primary-key lookups: cheap enough for every
+   * inbound frame and for the minute sweep.
    */
   socketEnded(
-    tokenId: string,
+    principal: Principal,
     session: string | undefined,
     nowMs: number,
-  ): "token_revoked" | "signed_out" | "session_expired" | undefined {
+  ): "token_revoked" | "signed_out" | "session_expired" | "member_disabled" | undefined {
+    if (principal.memberId !== undefined)
+      return this.members?.socketEnded(principal.memberId, session, nowMs) ?? "signed_out";
+    const tokenId = principal.tokenId;
     const token = this.sql
       .exec("SELECT 1 FROM tokens WHERE id = ? AND revoked_at IS NULL", tokenId)
       .next();

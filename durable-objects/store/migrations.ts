@@ -116,6 +116,36 @@ export const MIGRATIONS: readonly string[] = [
     PRIMARY KEY (kind, bucket)
   );
   `,
+  // 10: members (people who sign in as themselves), their invitations (single use, stored as
+  // hashes, expiring), their browser sessions (idle and absolute expiry, a public id to list
+  // them by) and the sign-in credentials passkeys and single sign-on will attach; audit rows
+  // name their actor by kind and id, so the trail can be filtered by person.
+  `
+  CREATE TABLE members (
+    id TEXT PRIMARY KEY, email TEXT NOT NULL UNIQUE, name TEXT NOT NULL, role TEXT NOT NULL,
+    created_at TEXT NOT NULL, last_seen_at TEXT NOT NULL, disabled_at TEXT
+  );
+  CREATE TABLE invitations (
+    id TEXT PRIMARY KEY, hash TEXT NOT NULL UNIQUE, email TEXT NOT NULL, role TEXT NOT NULL,
+    created_at TEXT NOT NULL, created_by TEXT NOT NULL, expires_at INTEGER NOT NULL
+  );
+  CREATE INDEX invitations_by_expiry ON invitations (expires_at);
+  CREATE TABLE member_sessions (
+    hash TEXT PRIMARY KEY, id TEXT NOT NULL UNIQUE, member_id TEXT NOT NULL,
+    created_at INTEGER NOT NULL, last_seen_at INTEGER NOT NULL, expires_at INTEGER NOT NULL,
+    user_agent TEXT NOT NULL, renew INTEGER NOT NULL DEFAULT 0
+  );
+  CREATE INDEX member_sessions_by_member ON member_sessions (member_id);
+  CREATE INDEX member_sessions_by_expiry ON member_sessions (expires_at);
+  CREATE TABLE member_credentials (
+    id TEXT PRIMARY KEY, member_id TEXT NOT NULL, kind TEXT NOT NULL, subject TEXT NOT NULL,
+    data TEXT, created_at TEXT NOT NULL, last_used_at TEXT, UNIQUE (kind, subject)
+  );
+  CREATE INDEX member_credentials_by_member ON member_credentials (member_id);
+  ALTER TABLE audit ADD COLUMN actor_kind TEXT;
+  ALTER TABLE audit ADD COLUMN actor_id TEXT;
+  CREATE INDEX audit_by_actor ON audit (actor_id, id);
+  `,
 ];
 
 export function migrate(sql: SqlStorage): void {

@@ -1,4 +1,5 @@
 import {
+  actorOf,
   ProviderAction,
   type ProviderActionKind,
   type Principal,
@@ -44,6 +45,7 @@ export class ProviderActions {
       target,
       state: "pending",
       actor: actor.name,
+      actorRef: actorOf(actor),
       requestedAt: now.toISOString(),
       ...extra,
     };

@@ -68,6 +68,24 @@ export function pruneRevokedTokens(sql: SqlStorage, now: number, limit: number):
   ).rowsWritten;
 }
 
+/**
+ * Expired invitations (their links stopped working at expiry) and member sessions past their
+ * absolute expiry (an idle one stopped working earlier and goes here at the latest).
+ */
+export function pruneByExpiry(
+  sql: SqlStorage,
+  table: "invitations" | "member_sessions",
+  now: number,
+  limit: number,
+): number {
+  return sql.exec(
+    `DELETE FROM ${table} WHERE rowid IN
+       (SELECT rowid FROM ${table} WHERE expires_at <= ? LIMIT ?)`,
+    now,
+    limit,
+  ).rowsWritten;
+}
+
 export const pruneSessions = (sql: SqlStorage, now: number, limit: number) =>
   pruneExpired(sql, "sessions", "expires_at", now, limit);
 
@@ -184,6 +202,8 @@ export function pruneAll(
     { rule: "sessions", removed: pruneSessions(sql, now, limit) },
     { rule: "tickets", removed: pruneTickets(sql, now, limit) },
     { rule: "revoked_tokens", removed: pruneRevokedTokens(sql, now, limit) },
+    { rule: "invitations", removed: pruneByExpiry(sql, "invitations", now, limit) },
+    { rule: "member_sessions", removed: pruneByExpiry(sql, "member_sessions", now, limit) },
     { rule: "idempotency", removed: pruneIdempotency(sql, now, limit) },
     // deliveries: pruned by the GitHub task that owns them (store/delivery-memory.ts).
     { rule: "notification_keys", removed: pruneNotifiedKeys(sql, now, limit) },

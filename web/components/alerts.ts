@@ -7,6 +7,7 @@ import { Menu, RowNote } from "./menu";
 import { paths } from "./paths";
 import { can } from "./roles";
 import type { PanelProps } from "./types";
+import { Who } from "./actor";
 
 const ALERT_FEEDS = ["alertmanager", "grafana", "pagerduty"] as const;
 
@@ -73,7 +74,15 @@ export function AlertsBody({ snapshot, now, role, notes }: PanelProps) {
           ${a.source === "anomaly" ? html`<${AnomalyLine} alert=${a} />` : null}
           <small class="meta">
             ${a.source} · last seen <${Age} at=${a.lastSeen} now=${now} />
-            ${a.acknowledgedBy ? ` · acknowledged by ${a.acknowledgedBy}` : ""}
+            ${
+              a.acknowledgedBy
+                ? html` · acknowledged by${" "}<${Who}
+                      workspace=${ws}
+                      actor=${a.acknowledgedByActor}
+                      name=${a.acknowledgedBy}
+                    />`
+                : ""
+            }
           </small>
           ${
             a.links.length > 0 || a.runbook

@@ -4,6 +4,7 @@ import { Menu, RowNote } from "./menu";
 import { paths } from "./paths";
 import { can } from "./roles";
 import type { PanelProps } from "./types";
+import { Who } from "./actor";
 
 export function IncidentsBody({ snapshot, now, role, notes }: PanelProps) {
   if (snapshot.incidents.length === 0) {
@@ -42,10 +43,11 @@ export function IncidentsBody({ snapshot, now, role, notes }: PanelProps) {
             />
           </div>
           <small class="meta">
-            opened <${Age} at=${i.createdAt} now=${now} /> by ${i.createdBy} · updated${" "}<${Age}
-              at=${i.updatedAt}
-              now=${now}
-            />
+            opened <${Age} at=${i.createdAt} now=${now} /> by${" "}<${Who}
+              workspace=${snapshot.workspace.id}
+              actor=${i.createdByActor}
+              name=${i.createdBy}
+            />${" "}· updated${" "}<${Age} at=${i.updatedAt} now=${now} />
           </small>
           <${RowNote} notes=${notes} id=${`incident:${i.id}`} />
         </li>`,

@@ -26,6 +26,8 @@ export function paths(workspace: string) {
     networkContracts: (networkId: string) => `${base}/networks/${id(networkId)}/contracts`,
     chartsConfigure: `${base}/charts/configure`,
     scan: (scanId: string) => `${base}/security/${id(scanId)}`,
+    members: `${base}/members`,
+    member: (memberId: string) => `${base}/members#member-${id(memberId)}`,
   };
 }
 

@@ -2,7 +2,7 @@ import type { Role, Snapshot, TimeRange } from "../../schema";
 import type { RowNotes } from "./menu";
 
 /** Every list in the snapshot is one panel on the page. */
-export type PanelKey = Exclude<keyof Snapshot, "workspace" | "seq">;
+export type PanelKey = Exclude<keyof Snapshot, "workspace" | "seq" | "members">;
 
 /**
  * Panels read their slice of the snapshot; `now` makes ages the same on server and client.

@@ -6,6 +6,7 @@ import { paths } from "../components/paths";
 import { can } from "../components/roles";
 import { html } from "../html";
 import { Facts } from "./detail";
+import { Who } from "../components/actor";
 
 const SEVERITIES = ["info", "warning", "error", "critical"] as const;
 
@@ -55,14 +56,23 @@ export function AlertDetailView(props: {
         a.count > 1 && ["Occurrences", String(a.count)],
         a.acknowledgedBy && [
           "Acknowledged",
-          html`by ${a.acknowledgedBy} <${Age} at=${a.acknowledgedAt} now=${props.now} />`,
+          html`by${" "}<${Who}
+              workspace=${props.workspace}
+              actor=${a.acknowledgedByActor}
+              name=${a.acknowledgedBy}
+            />${" "}<${Age} at=${a.acknowledgedAt} now=${props.now} />`,
         ],
         a.resolvedAt && [
           "Resolved",
-          html`<${Age}
-              at=${a.resolvedAt}
-              now=${props.now}
-            />${a.resolvedBy ? ` by ${a.resolvedBy}` : ""}`,
+          html`<${Age} at=${a.resolvedAt} now=${props.now} />${
+              a.resolvedBy
+                ? html` by${" "}<${Who}
+                      workspace=${props.workspace}
+                      actor=${a.resolvedByActor}
+                      name=${a.resolvedBy}
+                    />`
+                : ""
+            }`,
         ],
         a.incidentId && [
           "Incident",
@@ -102,7 +112,12 @@ export function AlertDetailView(props: {
               (n) =>
                 html`<li class="row">
                   <p class="text">${n.text}</p>
-                  <small class="meta">${n.by} · <${Age} at=${n.at} now=${props.now} /></small>
+                  <small class="meta"
+                    ><${Who}
+                      workspace=${props.workspace}
+                      actor=${n.actor}
+                      name=${n.by} />${" "}·${" "}<${Age} at=${n.at} now=${props.now}
+                  /></small>
                 </li>`,
             )}
           </ul>`

@@ -5,6 +5,7 @@ import { paths } from "../components/paths";
 import { can } from "../components/roles";
 import { html } from "../html";
 import { Facts } from "./detail";
+import { Who } from "../components/actor";
 
 const STATUSES = ["investigating", "identified", "monitoring", "resolved"] as const;
 
@@ -25,7 +26,14 @@ export function IncidentDetailView(props: {
     ${i.description ? html`<p class="text">${i.description}</p>` : null}
     <${Facts}
       rows=${[
-        ["Opened", html`<${Age} at=${i.createdAt} now=${props.now} /> by ${i.createdBy}`],
+        [
+          "Opened",
+          html`<${Age} at=${i.createdAt} now=${props.now} /> by${" "}<${Who}
+              workspace=${props.workspace}
+              actor=${i.createdByActor}
+              name=${i.createdBy}
+            />`,
+        ],
         ["Updated", html`<${Age} at=${i.updatedAt} now=${props.now} />`],
         i.resolvedAt && ["Resolved", html`<${Age} at=${i.resolvedAt} now=${props.now} />`],
       ]}
@@ -52,7 +60,10 @@ export function IncidentDetailView(props: {
           html`<li class="row">
             <div class="row-head">
               <${Badge} status=${u.status} /><span class="meta"
-                >${u.by} · <${Age} at=${u.at} now=${props.now}
+                ><${Who}
+                  workspace=${props.workspace}
+                  actor=${u.actor}
+                  name=${u.by} />${" "}·${" "}<${Age} at=${u.at} now=${props.now}
               /></span>
             </div>
             ${u.message ? html`<p class="text">${u.message}</p>` : null}

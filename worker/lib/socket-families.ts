@@ -8,6 +8,7 @@ const CLOSED: readonly SocketLimitReason[] = [
   "signed_out",
   "token_revoked",
   "session_expired",
+  "member_disabled",
 ];
 
 /**

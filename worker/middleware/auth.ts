@@ -9,8 +9,9 @@ import { clientIp, workspaceStub } from "../lib/workspace-directory";
 import { withIdempotency } from "./idempotency";
 import { readJsonBody } from "./json-body";
 import { authenticateMetered } from "./rate-limit";
+import { SESSION_COOKIE, setSessionCookie } from "../lib/session-cookie";
 
-export const SESSION_COOKIE = "opsdeck_session";
+export { SESSION_COOKIE } from "../lib/session-cookie";
 
 /** Credentials name their workspace (`odk.<workspace>.<random>`), so a foreign one is refused here. */
 export function workspaceOfSecret(secret: string): string | undefined {
@@ -126,6 +127,15 @@ export function authorize(minRole: Role, options: { allowTicket?: boolean } = {}
     const stub = await workspaceStub(c.env, id, clientIp(c.req), invalidCredential);
     const principal = await authenticateMetered(stub, credential, c.req.method);
     if (!principal) throw invalidCredential();
+    // A member's role changed since this session began: it is swapped for a fresh one now,
+    // on this response (the old id keeps working a few seconds for requests in flight).
+    if (principal.renewSession && credential.kind === "session") {
+      const renewed = await stub.renewMemberSession(credential.secret);
+      if (renewed) {
+        setSessionCookie(c, id, renewed.session, renewed.expiresAt);
+        c.set("renewedSession", renewed.session);
+      }
+    }
     if (ROLE_RANK[principal.role] < ROLE_RANK[minRole]) {
       throw new ApiError(
         403,

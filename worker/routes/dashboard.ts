@@ -1,5 +1,5 @@
 import { Hono } from "hono";
-import { deleteCookie, getCookie } from "hono/cookie";
+import { getCookie } from "hono/cookie";
 import type { Metric, Settings, TimeRange } from "../../schema";
 import { MAX_CHARTS, type ChartSlot } from "../../web/components/charts-panel";
 import { thresholdKey } from "../../web/components/metrics";
@@ -7,6 +7,7 @@ import { DashboardPage } from "../../web/pages/dashboard";
 import { LoginPage } from "../../web/pages/login";
 import { renderPage } from "../../web/render";
 import type { AppEnv, WorkspaceStub } from "../env";
+import { clearSessionCookie, heldSessions, setSessionCookie } from "../lib/session-cookie";
 import { ApiError, unwrap } from "../errors";
 import { chargeLoginAttempt, loginBodyLimit, refundLoginAttempt } from "../lib/login-limit";
 import { clientIp, findWorkspace } from "../lib/workspace-directory";
@@ -89,26 +90,22 @@ export const dashboardRoutes = new Hono<AppEnv>()
     if (!stub) return failed();
     let opened: { session: string; expiresAt: string };
     try {
-      opened = unwrap(await stub.openSession(token, client));
+      opened = unwrap(await stub.openSession(token, client, getCookie(c, SESSION_COOKIE)));
       refundLoginAttempt(client);
     } catch (error) {
       if (!(error instanceof ApiError)) throw error;
       return error.status === 429 ? limited(Number(error.headers?.["Retry-After"] ?? 1)) : failed();
     }
-    const secure = new URL(c.req.url).protocol === "https:";
-    c.header(
-      "Set-Cookie",
-      `${SESSION_COOKIE}=${opened.session}; Path=/w/${workspace}; HttpOnly; SameSite=Lax; Expires=${new Date(opened.expiresAt).toUTCString()}${secure ? "; Secure" : ""}`,
-    );
+    setSessionCookie(c, workspace, opened.session, opened.expiresAt);
     return c.redirect(`/w/${workspace}`, 303);
   })
   // A plain form post, so signing out works without JavaScript; `authorize` applies the
   // same-origin (CSRF) check to cookie-authenticated writes.
   .post("/w/:workspace/logout", authorize("viewer"), async (c) => {
     const workspace = c.var.workspace.id;
-    const session = getCookie(c, SESSION_COOKIE);
-    if (session) await c.var.workspace.stub.closeSession(c.var.principal, session);
-    deleteCookie(c, SESSION_COOKIE, { path: `/w/${workspace}` });
+    for (const session of heldSessions(c))
+      await c.var.workspace.stub.closeSession(c.var.principal, session);
+    clearSessionCookie(c, workspace);
     return c.redirect(loginPath(workspace), 303);
   })
   // The theme toggle without JavaScript: the preference lives in a cookie the server reads,

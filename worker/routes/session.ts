@@ -1,11 +1,15 @@
 import { createRoute } from "@hono/zod-openapi";
-import { deleteCookie, getCookie, setCookie } from "hono/cookie";
-import type { Context } from "hono";
 import { z } from "zod";
 import { LoginBody, Principal } from "../../schema";
 import type { AppEnv } from "../env";
+import {
+  clearSessionCookie,
+  heldSessions,
+  presentedSession,
+  setSessionCookie,
+} from "../lib/session-cookie";
 import { ApiError, unwrap } from "../errors";
-import { SESSION_COOKIE, authorize, workspaceOfSecret, workspaceParam } from "../middleware/auth";
+import { authorize, workspaceOfSecret, workspaceParam } from "../middleware/auth";
 import { foreignOrigin } from "../middleware/cors";
 import { LOGIN_BODY_MAX_BYTES, chargeLoginAttempt, refundLoginAttempt } from "../lib/login-limit";
 import { readJsonBody } from "../middleware/json-body";
@@ -15,17 +19,8 @@ import { invalidLogin } from "../../durable-objects/capabilities/login-guard";
 import { problemResponses, router } from "../openapi";
 import { WorkspaceParams, json, jsonBody } from "./params";
 
-function cookieOptions(c: Context<AppEnv>, workspace: string) {
-  return {
-    path: `/w/${workspace}`,
-    httpOnly: true,
-    secure: new URL(c.req.url).protocol === "https:",
-    sameSite: "Lax" as const,
-  };
-}
-
 /** Charges the address's sign-in allowance, and only then reads the body. */
-const loginGate = createMiddleware<AppEnv>(async (c, next) => {
+export const loginGate = createMiddleware<AppEnv>(async (c, next) => {
   chargeLoginAttempt(clientIp(c.req));
   await readJsonBody(c, LOGIN_BODY_MAX_BYTES);
   await next();
@@ -65,12 +60,10 @@ export const sessionRoutes = router()
       const invalid = () => ApiError.from(invalidLogin());
       if (workspaceOfSecret(token) !== workspace) throw invalid();
       const stub = await workspaceStub(c.env, workspace, client, invalid);
-      const opened = unwrap(await stub.openSession(token, client));
+      // The session the browser already held ends, so sign-in always changes the id.
+      const opened = unwrap(await stub.openSession(token, client, presentedSession(c)));
       refundLoginAttempt(client);
-      setCookie(c, SESSION_COOKIE, opened.session, {
-        ...cookieOptions(c, workspace),
-        expires: new Date(opened.expiresAt),
-      });
+      setSessionCookie(c, workspace, opened.session, opened.expiresAt);
       return c.json({ principal: opened.principal, expiresAt: opened.expiresAt }, 200);
     },
   )
@@ -84,9 +77,9 @@ export const sessionRoutes = router()
       responses: { 200: json(z.object({ success: z.literal(true) })), ...problemResponses },
     }),
     async (c) => {
-      const session = getCookie(c, SESSION_COOKIE);
-      if (session) await c.var.workspace.stub.closeSession(c.var.principal, session);
-      deleteCookie(c, SESSION_COOKIE, cookieOptions(c, c.var.workspace.id));
+      for (const session of heldSessions(c))
+        await c.var.workspace.stub.closeSession(c.var.principal, session);
+      clearSessionCookie(c, c.var.workspace.id);
       return c.json({ success: true as const }, 200);
     },
   )
@@ -104,7 +97,7 @@ export const sessionRoutes = router()
     }),
     async (c) => {
       // A browser's ticket is tied to its session, so signing out closes the socket too.
-      const session = c.var.credentialKind === "session" ? getCookie(c, SESSION_COOKIE) : undefined;
+      const session = c.var.credentialKind === "session" ? presentedSession(c) : undefined;
       return c.json(await c.var.workspace.stub.issueSocketTicket(c.var.principal, session), 200);
     },
   );

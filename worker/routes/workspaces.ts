@@ -1,22 +1,31 @@
 import { createRoute } from "@hono/zod-openapi";
 import { z } from "zod";
 import { DIRECTORY_NAME } from "../../durable-objects/directory";
-import { CreateWorkspaceBody, IssuedToken, WorkspaceInfo } from "../../schema";
+import { CreateWorkspaceBody, IssuedInvitation, IssuedToken, WorkspaceInfo } from "../../schema";
 import { unwrap } from "../errors";
 import { requireOperator } from "../middleware/operator";
 import { problemResponses, router } from "../openapi";
 import { json, jsonBody } from "./params";
+import { issued } from "./members";
 import { rememberWorkspace } from "../lib/workspace-directory";
 
 export const workspaceRoutes = router().openapi(
   createRoute({
     method: "post",
     path: "/",
-    summary: "Create a workspace (operator credential); returns its first admin token once",
+    summary:
+      "Create a workspace (operator credential); returns its first admin token once, and with `admin.email` an admin invitation whose acceptance makes that person the first admin member",
     middleware: [requireOperator] as const,
     request: jsonBody(CreateWorkspaceBody),
     responses: {
-      201: json(z.object({ workspace: WorkspaceInfo, adminToken: IssuedToken }), "Created"),
+      201: json(
+        z.object({
+          workspace: WorkspaceInfo,
+          adminToken: IssuedToken,
+          adminInvitation: IssuedInvitation.optional(),
+        }),
+        "Created",
+      ),
       409: { description: "A workspace with that id exists" },
       ...problemResponses,
     },
@@ -31,6 +40,13 @@ export const workspaceRoutes = router().openapi(
     const adminToken = unwrap(await stub.create({ id: body.id, name: body.name }, body.adminName));
     rememberWorkspace(body.id);
     const workspace = (await stub.info())!;
-    return c.json({ workspace, adminToken }, 201);
+    if (!body.admin) return c.json({ workspace, adminToken }, 201);
+    // Invited by the first admin token, which the creator holds: the same invitation any
+    // admin can send, so the first admin member joins exactly as every later member does.
+    const creator = { tokenId: adminToken.id, name: adminToken.name, role: adminToken.role };
+    const invitation = unwrap(
+      await stub.createInvitation(creator, { email: body.admin.email, role: "admin" }),
+    );
+    return c.json({ workspace, adminToken, adminInvitation: issued(c, body.id, invitation) }, 201);
   },
 );
