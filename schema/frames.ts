@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { ActivityItem } from "./activity";
 import { Alert } from "./alerts";
+import { AnomalyCard } from "./anomaly-panel";
 import { AwsService } from "./cloud";
 import { Deployment } from "./deployments";
 import { Incident } from "./incidents";
@@ -24,6 +25,8 @@ export const Snapshot = z.object({
   activity: z.array(ActivityItem),
   security: z.array(SecurityScan),
   sources: z.array(SourceStatus),
+  /** Open anomalies, each with its sparkline: the Anomalies panel. */
+  anomalies: z.array(AnomalyCard),
 });
 export type Snapshot = z.infer<typeof Snapshot>;
 
@@ -43,6 +46,7 @@ export const ChangeEvent = z.discriminatedUnion("type", [
   z.object({ type: z.literal("activity"), payload: z.array(ActivityItem) }),
   z.object({ type: z.literal("security"), payload: z.array(SecurityScan) }),
   z.object({ type: z.literal("sources"), payload: z.array(SourceStatus) }),
+  z.object({ type: z.literal("anomalies"), payload: z.array(AnomalyCard) }),
 ]);
 export type ChangeEvent = z.infer<typeof ChangeEvent>;
 export type ChangeType = ChangeEvent["type"];

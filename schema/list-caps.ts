@@ -11,3 +11,15 @@ export const LIST_CAPS = {
   activity: 50,
   security: 50,
 } as const;
+
+/**
+ * The dashboard's Anomalies panel (read model `anomalies` list): how many open anomalies it
+ * carries, how many points each card's sparkline has, and how far before an anomaly's opening
+ * the sparkline starts and "what changed nearby" looks. Zod-free: the client reads it too.
+ */
+export const ANOMALY_PANEL = {
+  cards: 20,
+  sparkPoints: 60,
+  beforeMs: 30 * 60_000,
+  nearby: 5,
+} as const;

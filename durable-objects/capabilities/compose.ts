@@ -152,6 +152,7 @@ export class Capabilities {
       aws: this.aws,
       web3: this.web3,
       activity: this.activity,
+      anomalies: this.anomalies,
     });
     this.retention = new Retention(host, this.alerts);
     this.socketGuard = new SocketGuard(host, this.access.store);

@@ -34,7 +34,13 @@ const LIST_TYPES: readonly ListType[] = [
   "web3-networks",
   "security",
   "sources",
+  "anomalies",
 ];
+/**
+ * Lists read from another list: the Anomalies panel's cards come from the open anomaly alerts,
+ * so whatever changes `alerts` (a lifecycle action, a sender, the detector) changes them too.
+ */
+const DERIVED: Partial<Record<ListType, ListType>> = { alerts: "anomalies" };
 const PENDING_KEY = "outlet-pending";
 /** Fan-out the object may spend on `alerts` frames: bytes per second across all sockets. */
 const FAN_OUT_BYTES_PER_SECOND = 32 * 1024 * 1024;
@@ -111,7 +117,9 @@ export class Outlet {
     const pending = this.pending();
     if (event.type === "pipeline") pending.pipelines.push(event.payload.id);
     else if (event.type === "activity") pending.activity.push(...event.payload.map((i) => i.id));
-    else if (!pending.lists.includes(event.type)) pending.lists.push(event.type);
+    else
+      for (const type of [event.type, DERIVED[event.type]])
+        if (type && !pending.lists.includes(type)) pending.lists.push(type);
     this.save(pending);
     this.plan(pending, Date.now());
   }
@@ -152,8 +160,9 @@ export class Outlet {
       this.schedule.soon(TASK, Math.min(...waiting.map((t) => this.dueAt(t))));
   }
 
+  /** `anomalies` rides with the paced `alerts`: a burst of alert changes costs it no more. */
   private dueAt(type: ListType): number {
-    return type === "alerts" ? this.alertsFrom : 0;
+    return type === "alerts" || type === "anomalies" ? this.alertsFrom : 0;
   }
 
   /** End of this turn when something is due now; else the alarm at the earliest due time. */

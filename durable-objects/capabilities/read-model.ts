@@ -2,6 +2,7 @@ import type { ChangeEvent, Snapshot, WorkspaceStats } from "../../schema";
 import { fitActivity, fitAlerts, fitIncidents, fitOther } from "../domain/frame-fit";
 import type { Activity } from "./activity";
 import type { Alerts } from "./alerts";
+import type { Anomalies } from "./anomalies";
 import type { Aws } from "./aws";
 import type { Delivery } from "./delivery";
 import type { Host } from "./host";
@@ -20,6 +21,7 @@ export type ReadModelParts = {
   aws: Aws;
   web3: Web3;
   activity: Activity;
+  anomalies: Anomalies;
 };
 
 /**
@@ -47,6 +49,7 @@ export class ReadModel {
     "web3-networks": () => fitOther(this.parts.web3.listCards()),
     security: () => fitOther(this.parts.delivery.listSecurity()),
     sources: () => fitOther(this.parts.sources.shown()),
+    anomalies: () => fitOther(this.parts.anomalies.cards(this.parts.alerts.list(), new Date())),
   };
 
   /** What the outlet reads when it flushes. */
@@ -94,6 +97,7 @@ export class ReadModel {
       activity: fitActivity(this.parts.activity.list()),
       security: l.security(),
       sources: l.sources(),
+      anomalies: l.anomalies(),
     };
   }
 

@@ -284,6 +284,26 @@ export class Metrics {
       .map((row) => ({ timestamp: new Date(row.b).toISOString(), value: row.v }));
   }
 
+  /**
+   * Raw points in (from, to], averaged into at most `buckets` buckets, oldest first: the
+   * sparkline of an anomaly card (raw points only; a bucket never narrower than a second).
+   */
+  window(metricId: string, from: number, to: number, buckets: number): ChartDataPoint[] {
+    const bucket = Math.max(1000, Math.ceil((to - from) / buckets));
+    return this.sql
+      .exec<{ b: number; v: number }>(
+        `SELECT ts - (ts % ?) AS b, AVG(value) AS v FROM metric_points
+         WHERE metric_id = ? AND ts > ? AND ts <= ? GROUP BY b ORDER BY b`,
+        bucket,
+        metricId,
+        from,
+        to,
+      )
+      .toArray()
+      .slice(-buckets)
+      .map((row) => ({ timestamp: new Date(row.b).toISOString(), value: row.v }));
+  }
+
   /** The newest reading: a raw point, or (for a series quiet for hours) its newest rollup. */
   private latestReading(id: string, now: Date): { ts: number; value: number } | undefined {
     const raw = this.pointAt(id, "<=", now.getTime(), "DESC");

@@ -21,6 +21,7 @@ function state(overrides: Partial<Snapshot> = {}, polledAt: LiveState["polledAt"
       activity: [],
       security: [],
       sources: [],
+      anomalies: [],
       ...overrides,
     },
     polledAt,

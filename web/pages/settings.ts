@@ -13,7 +13,6 @@ import type {
 import { AlertRuleTable } from "../components/alert-rules";
 import { ActionForm } from "../components/menu";
 import { paths } from "../components/paths";
-import { PrometheusSource } from "../components/prometheus-source";
 import { can } from "../components/roles";
 import type { Theme } from "../components/topbar";
 import { html } from "../html";
@@ -23,6 +22,7 @@ import { CollectionSection } from "./settings/collection";
 import { Check, Number_, SecretField } from "./settings/fields";
 import { AwsForm, GithubForm } from "./settings/integrations";
 import { NetworksSection } from "./settings/networks";
+import { PrometheusSection } from "./settings/prometheus";
 import { SendersSection } from "./settings/senders";
 
 export type SettingsData = {
@@ -207,10 +207,11 @@ export function SettingsPage(props: {
         }
       </section>
 
-      <section id="prometheus">
-        <h3>Prometheus (as a source)</h3>
-        <${PrometheusSource} prometheus=${props.data.prometheus} />
-      </section>
+      <${PrometheusSection}
+        workspace=${props.workspace}
+        prometheus=${props.data.prometheus}
+        admin=${admin}
+      />
 
       <section id="slack">
         <h3>Slack</h3>
