@@ -285,19 +285,31 @@ export class Metrics {
   }
 
   /**
-   * Raw points in (from, to], averaged into at most `buckets` buckets, oldest first: the
-   * sparkline of an anomaly card (raw points only; a bucket never narrower than a second).
+   * The series in (from, to], averaged into at most `buckets` buckets, oldest first: the
+   * sparkline of an anomaly card. Raw points where they are kept, the 5-minute rollups before
+   * that (an anomaly opened hours ago still has its line).
    */
   window(metricId: string, from: number, to: number, buckets: number): ChartDataPoint[] {
     const bucket = Math.max(1000, Math.ceil((to - from) / buckets));
+    const rawFrom = Math.max(from, to - RAW_RETENTION_MS);
+    const tier = ROLLUPS[0].res;
     return this.sql
       .exec<{ b: number; v: number }>(
-        `SELECT ts - (ts % ?) AS b, AVG(value) AS v FROM metric_points
-         WHERE metric_id = ? AND ts > ? AND ts <= ? GROUP BY b ORDER BY b`,
+        `SELECT t - (t % ?) AS b, AVG(v) AS v FROM (
+           SELECT ts AS t, value AS v FROM metric_points
+             WHERE metric_id = ? AND ts > ? AND ts <= ?
+           UNION ALL
+           SELECT bucket AS t, sum / count AS v FROM metric_rollups
+             WHERE metric_id = ? AND res = ? AND bucket > ? AND bucket <= ?
+         ) GROUP BY b ORDER BY b`,
         bucket,
         metricId,
-        from,
+        rawFrom,
         to,
+        metricId,
+        tier,
+        from,
+        rawFrom - tier,
       )
       .toArray()
       .slice(-buckets)
