@@ -4,10 +4,10 @@ import { html } from "../html";
 import { ActionForm } from "./menu";
 import { paths } from "./paths";
 
-/** One expected window's fields; `key` is `__i__` in the template the client copies. */
-function WindowRow(props: { key: string; window?: ExpectedWindow }) {
+/** One expected window's fields; `slot` is `__i__` in the template the client copies. */
+function WindowRow(props: { slot: string; window?: ExpectedWindow }) {
   const w = props.window;
-  const id = (name: string) => `ew-${props.key}-${name}`;
+  const id = (name: string) => `ew-${props.slot}-${name}`;
   return html`<fieldset class="card-row" data-row="">
     <legend>${w ? `Expected window ${w.reason ?? ""}`.trim() : "New expected window"}</legend>
     <div class="field">
@@ -67,9 +67,9 @@ export function DetectionForm(props: {
     <div data-array="expectedWindows" data-max=${EXPECTED_WINDOWS_MAX}>
       <h4>Expected windows (at most ${EXPECTED_WINDOWS_MAX})</h4>
       <div data-rows="">
-        ${d.expectedWindows.map((w, i) => html`<${WindowRow} key=${String(i)} window=${w} />`)}
+        ${d.expectedWindows.map((w, i) => html`<${WindowRow} slot=${String(i)} window=${w} />`)}
       </div>
-      <template><${WindowRow} key="__i__" /></template>
+      <template><${WindowRow} slot="__i__" /></template>
       <button type="button" data-action="row-add">Add expected window</button>
     </div>
   <//>`;

@@ -6,12 +6,12 @@ import { html } from "../../html";
 import { Check, Secret } from "./fields";
 
 /**
- * One card's fields. `key` makes ids unique: the card's index for saved cards, `__i__` in the
+ * One card's fields. `slot` makes ids unique: the card's index for saved cards, `__i__` in the
  * template the client copies for an added one (web/client/form-rows.ts).
  */
-function CardRow(props: { key: string; card?: PromCard }) {
+function CardRow(props: { slot: string; card?: PromCard }) {
   const c = props.card;
-  const id = (name: string) => `prom-${props.key}-${name}`;
+  const id = (name: string) => `prom-${props.slot}-${name}`;
   const t = c?.thresholds;
   return html`<fieldset class="card-row" data-row="">
     <legend>${c ? `Card ${c.label}` : "New card"}</legend>
@@ -100,7 +100,12 @@ export function PrometheusForm(props: { workspace: string; prometheus?: Promethe
     submit="Save Prometheus"
     after="reload"
   >
-    <${Check} id="prom-enabled" name="enabled" label="Enabled" checked=${p?.enabled ?? true} />
+    <${Check}
+      id="prom-enabled"
+      name="enabled"
+      label="Enabled"
+      checked=${p?.baseUrl ? p.enabled : true}
+    />
     <div class="field">
       <label for="prom-url">Base URL (Prometheus, Thanos, Mimir, VictoriaMetrics)</label>
       <input id="prom-url" name="baseUrl" type="url" required value=${p?.baseUrl ?? ""} />
@@ -146,9 +151,9 @@ export function PrometheusForm(props: { workspace: string; prometheus?: Promethe
     <div data-array="cards" data-max=${limit}>
       <h4>Cards (at most ${limit})</h4>
       <div data-rows="">
-        ${(p?.cards ?? []).map((card, i) => html`<${CardRow} key=${String(i)} card=${card} />`)}
+        ${(p?.cards ?? []).map((card, i) => html`<${CardRow} slot=${String(i)} card=${card} />`)}
       </div>
-      <template><${CardRow} key="__i__" /></template>
+      <template><${CardRow} slot="__i__" /></template>
       <button type="button" data-action="row-add">Add card</button>
     </div>
   <//>`;
