@@ -18,6 +18,7 @@ import {
   type E2eWorkspace,
 } from "./helpers/browser";
 import { eventually } from "./helpers/eventually";
+import { seriousViolations } from "./helpers/page-checks";
 import { startLoopbackServer, type LoopbackServer } from "./helpers/loopback-server";
 
 const baseUrl = inject("baseUrl");
@@ -61,8 +62,9 @@ describe.skipIf(!hasChromium)("anomalies on the dashboard, in a real browser", (
   });
 
   it("shows a spike live with its band; an operator acknowledges and judges it, a viewer cannot", async () => {
-    const ops = await browser.newContext();
-    const view = await browser.newContext();
+    // Light for the operator, dark for the viewer: the panel is checked in both.
+    const ops = await browser.newContext({ colorScheme: "light" });
+    const view = await browser.newContext({ colorScheme: "dark" });
     try {
       const o = await signIn(ops, baseUrl, ws.id, ws.operator);
       const v = await signIn(view, baseUrl, ws.id, ws.viewer);
@@ -86,6 +88,8 @@ describe.skipIf(!hasChromium)("anomalies on the dashboard, in a real browser", (
         expect(await card(page).textContent()).toMatch(/score \d\.\d\d · api · opened/);
       }
       expect(await o.page.textContent("#panel-anomalies .count")).toBe("1");
+      expect(await seriousViolations(o.page, "#panel-anomalies")).toEqual([]);
+      expect(await seriousViolations(v.page, "#panel-anomalies")).toEqual([]);
       // A viewer is offered no action and no feedback form.
       expect(await card(v.page).locator("button").count()).toBe(0);
       expect(await card(v.page).locator(".feedback").count()).toBe(0);
@@ -128,6 +132,7 @@ describe.skipIf(!hasChromium)("anomalies on the dashboard, in a real browser", (
       await row.getByLabel("Start", { exact: false }).fill("2026-12-24T00:00:00Z");
       await row.getByLabel("End").fill("2026-12-24T06:00:00Z");
       await row.getByLabel("Reason", { exact: false }).fill("load test");
+      expect(await seriousViolations(a.page, "#anomalies")).toEqual([]);
       await Promise.all([
         a.page.waitForEvent("load"),
         a.page.click('#detection-form button[type="submit"]'),
@@ -216,6 +221,7 @@ describe.skipIf(!hasChromium || !PROMETHEUS_BIN)(
         await row.getByLabel("PromQL").fill("up");
         await row.getByLabel("Critical").fill("0.5");
         await row.getByLabel("Thresholds apply").selectOption("below");
+        expect(await seriousViolations(page, "#prometheus")).toEqual([]);
         await Promise.all([
           page.waitForEvent("load"),
           form.locator('button[type="submit"]').click(),
