@@ -112,7 +112,8 @@ export class Anomalies {
   /**
    * The Anomalies panel: open anomalies (their alerts firing, acknowledged or silenced; read
    * from the alerts list the dashboard already carries, so at most ANOMALY_PANEL.cards lookups),
-   * each with its series' sparkline from a while before it opened to now.
+   * each with its series' sparkline from a while before it opened to now (bounded: at most
+   * ANOMALY_PANEL.afterMs past the opening, so a card never reads more than 2 h of points).
    */
   cards(alerts: readonly Alert[], now: Date): AnomalyCard[] {
     const open = alerts.filter((a) => a.source === "anomaly" && OPEN.includes(a.status));
@@ -120,14 +121,16 @@ export class Anomalies {
     for (const alert of open.slice(0, ANOMALY_PANEL.cards)) {
       const record = this.store.anomalies.get(alert.id);
       if (!record) continue;
-      const from = Date.parse(record.openedAt) - ANOMALY_PANEL.beforeMs;
+      const opened = Date.parse(record.openedAt);
+      const from = opened - ANOMALY_PANEL.beforeMs;
+      const to = Math.min(now.getTime(), opened + ANOMALY_PANEL.afterMs);
       const metrics = this.deps.metrics;
       cards.push({
         ...record,
         alertId: record.id,
         status: statusOf(alert),
         unit: metrics.describe(record.seriesId)?.unit,
-        spark: metrics.window(record.seriesId, from, now.getTime(), ANOMALY_PANEL.sparkPoints),
+        spark: metrics.window(record.seriesId, from, to, ANOMALY_PANEL.sparkPoints, now),
       });
     }
     return cards;

@@ -289,9 +289,10 @@ export class Metrics {
    * sparkline of an anomaly card. Raw points where they are kept, the 5-minute rollups before
    * that (an anomaly opened hours ago still has its line).
    */
-  window(metricId: string, from: number, to: number, buckets: number): ChartDataPoint[] {
+  window(metricId: string, from: number, to: number, buckets: number, now: Date): ChartDataPoint[] {
     const bucket = Math.max(1000, Math.ceil((to - from) / buckets));
-    const rawFrom = Math.max(from, to - RAW_RETENTION_MS);
+    // Raw points are kept RAW_RETENTION_MS back from now; before that, only rollups.
+    const rawFrom = Math.max(from, now.getTime() - RAW_RETENTION_MS);
     const tier = ROLLUPS[0].res;
     return this.sql
       .exec<{ b: number; v: number }>(
@@ -309,7 +310,7 @@ export class Metrics {
         metricId,
         tier,
         from,
-        rawFrom - tier,
+        Math.min(to, rawFrom - tier),
       )
       .toArray()
       .slice(-buckets)

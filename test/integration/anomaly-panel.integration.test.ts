@@ -64,6 +64,12 @@ describe("the dashboard's Anomalies panel", () => {
     expect(viewer).toContain('class="sparkline"');
     expect(viewer).not.toMatch(/anomaly\/[^"]+\/(acknowledge|resolve|dismiss|feedback)/);
     expect(viewer).not.toContain("Give feedback");
+    // The anomaly alert's own page has the feedback form too, for operators only.
+    const id = /data-id="([^"]+)" data-status="firing"/.exec(operator)?.[1];
+    const alertPage = (token: string) =>
+      call(`/w/${ws.id}/alerts/${id}`, bearer(token, { redirect: "manual" }));
+    expect(await (await alertPage(ws.operator)).text()).toContain(`anomaly/${id}/feedback`);
+    expect(await (await alertPage(ws.viewer)).text()).not.toContain("/feedback");
   });
 
   it("says so when nothing is open", async () => {
