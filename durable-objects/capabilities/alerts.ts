@@ -33,7 +33,7 @@ import { Silences } from "../domain/silences";
 import { pruneClosedAlerts } from "../store/alert-retention";
 import { ObservedRecordStore } from "../store/observed-records";
 import type { RecordStore } from "../store/records";
-import { openAlertTally } from "../store/open-alerts";
+import { alertRows, openAlertTally } from "../store/open-alerts";
 import type { Activity } from "./activity";
 import { OpenAlertCap } from "./alert-cap";
 import type { Host } from "./host";
@@ -58,6 +58,14 @@ export class Alerts {
   readonly cap: OpenAlertCap;
   /** When closed alerts were last pruned (memory only: at most hourly, at the next publish). */
   private lastPrune = 0;
+  /**
+   * The last tally and the alert row count it was taken at. Counting parses every alert row's
+   * JSON (10 kB labels make that milliseconds per hundred alerts), and `GET api/status` asks
+   * for it on every call: it is kept until an alert is written (the store's observer) or the
+   * row count moves (retention deletes rows without the store). Memory only; read outside
+   * transactions (RPC `stats`), so a rolled-back write can only make it count afresh.
+   */
+  private tallied?: { rows: number; value: { firing: Record<Severity, number>; open: number } };
 
   constructor(
     private readonly host: Host,
@@ -68,7 +76,10 @@ export class Alerts {
       "alert",
       Alert,
       (a) => a.lastSeen,
-      (before, after) => deps.notifier.alertChanged(before, after),
+      (before, after) => {
+        this.tallied = undefined;
+        deps.notifier.alertChanged(before, after);
+      },
     );
     this.silences = new Silences(host.sql);
     this.cap = new OpenAlertCap(host);
@@ -86,7 +97,11 @@ export class Alerts {
 
   /** Firing alerts per severity and all open ones, counted in one pass (stats, `/metrics`). */
   tally(): { firing: Record<Severity, number>; open: number } {
-    return openAlertTally(this.host.sql);
+    const rows = alertRows(this.host.sql);
+    if (this.tallied?.rows === rows) return this.tallied.value;
+    const value = openAlertTally(this.host.sql);
+    this.tallied = { rows, value };
+    return value;
   }
 
   /** The alert (dismissed ones too) and the changes that finished shortly before it began. */
@@ -128,6 +143,7 @@ export class Alerts {
   /** The list changed: the outlet sends it (what `alerts` frames carry). */
   publish(now: Date): void {
     this.cap.forget();
+    this.tallied = undefined;
     if (now.getTime() - this.lastPrune > ALERT_PRUNE_EVERY_MS) {
       this.lastPrune = now.getTime();
       pruneClosedAlerts(this.host.sql, now);
