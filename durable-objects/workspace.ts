@@ -19,6 +19,7 @@ import type { Origins } from "./capabilities/origins";
 import type { AlertSenders } from "./capabilities/senders";
 import type { WorkspaceSettings } from "./capabilities/settings";
 import type { SilenceWindows } from "./capabilities/silences";
+import type { SocketGuard } from "./capabilities/socket-guard";
 import type { StatusPage } from "./capabilities/status-page";
 import type { NewNetwork, Web3 } from "./capabilities/web3";
 import type { Webhooks } from "./capabilities/webhooks";
@@ -99,6 +100,9 @@ export class Workspace extends DurableObject<Env> {
   }
   stats() {
     return { ...this.c.read.stats(), socketLimits: this.c.socketGuard.stats() };
+  }
+  countRefusedUpgrades(...a: Parameters<SocketGuard["countEdgeRefusals"]>) {
+    this.c.socketGuard.countEdgeRefusals(...a);
   }
   /** Rows and bytes per table for `/metrics` (capabilities/retention.ts; cached a minute). */
   storageUsage() {
