@@ -148,7 +148,9 @@ export class Alerts {
       this.lastPrune = now.getTime();
       pruneClosedAlerts(this.host.sql, now);
     }
-    this.host.publish({ type: "alerts", payload: this.list() }, now);
+    // The frame reads the list when it leaves (paced): reading it here too parsed up to 200
+    // alerts per sender delivery for nothing, the largest cost in the pattern flood's profile.
+    this.host.listChanged("alerts");
   }
 
   /** Load, decide, then store + audit + broadcast only when something changed. */
