@@ -59,11 +59,12 @@ export class Alerts {
   /** When closed alerts were last pruned (memory only: at most hourly, at the next publish). */
   private lastPrune = 0;
   /**
-   * The last tally and the alert row count it was taken at. Counting parses every alert row's
-   * JSON (10 kB labels make that milliseconds per hundred alerts), and `GET api/status` asks
-   * for it on every call: it is kept until an alert is written (the store's observer) or the
-   * row count moves (retention deletes rows without the store). Memory only; read outside
-   * transactions (RPC `stats`), so a rolled-back write can only make it count afresh.
+   * The open-alert tally and the alert row count it was taken at. Counting afresh parses every
+   * alert row's JSON (10 kB labels make that milliseconds per hundred alerts) and
+   * `GET api/status` asks on every call, so it is counted once and then kept in step with each
+   * write through the store's observer (the before and after of every alert). It is counted
+   * afresh when the row count moves without the store (retention deletes rows directly) and
+   * after a rolled-back transaction. Memory only.
    */
   private tallied?: { rows: number; value: { firing: Record<Severity, number>; open: number } };
 
@@ -77,12 +78,28 @@ export class Alerts {
       Alert,
       (a) => a.lastSeen,
       (before, after) => {
-        this.tallied = undefined;
+        this.follow(before, after);
         deps.notifier.alertChanged(before, after);
       },
     );
     this.silences = new Silences(host.sql);
     this.cap = new OpenAlertCap(host);
+    host.onRollback(() => (this.tallied = undefined));
+  }
+
+  /** Moves the kept tally by one alert's write (see `tallied`). */
+  private follow(before: Alert | undefined, after: Alert): void {
+    const t = this.tallied;
+    if (!t) return;
+    for (const [alert, sign] of [
+      [before, -1],
+      [after, 1],
+    ] as const) {
+      if (!alert || alert.status === "resolved" || alert.dismissedAt !== undefined) continue;
+      t.value.open += sign;
+      if (alert.status === "firing") t.value.firing[alert.severity] += sign;
+    }
+    if (!before) t.rows += 1;
   }
 
   /** Alerts still on the board (not dismissed), newest first: frames, snapshot and REST. */
@@ -98,10 +115,9 @@ export class Alerts {
   /** Firing alerts per severity and all open ones, counted in one pass (stats, `/metrics`). */
   tally(): { firing: Record<Severity, number>; open: number } {
     const rows = alertRows(this.host.sql);
-    if (this.tallied?.rows === rows) return this.tallied.value;
-    const value = openAlertTally(this.host.sql);
-    this.tallied = { rows, value };
-    return value;
+    if (this.tallied?.rows !== rows) this.tallied = { rows, value: openAlertTally(this.host.sql) };
+    const { firing, open } = this.tallied.value;
+    return { firing: { ...firing }, open };
   }
 
   /** The alert (dismissed ones too) and the changes that finished shortly before it began. */
@@ -143,7 +159,6 @@ export class Alerts {
   /** The list changed: the outlet sends it (what `alerts` frames carry). */
   publish(now: Date): void {
     this.cap.forget();
-    this.tallied = undefined;
     if (now.getTime() - this.lastPrune > ALERT_PRUNE_EVERY_MS) {
       this.lastPrune = now.getTime();
       pruneClosedAlerts(this.host.sql, now);

@@ -45,7 +45,20 @@ export class Host {
   }
 
   transaction<T>(fn: () => T): T {
-    return this.ctx.storage.transactionSync(fn);
+    try {
+      return this.ctx.storage.transactionSync(fn);
+    } catch (error) {
+      // Writes were undone: memory derived from them must be too.
+      for (const hook of this.rollbackHooks) hook();
+      throw error;
+    }
+  }
+
+  private readonly rollbackHooks: (() => void)[] = [];
+
+  /** Runs `hook` whenever a transaction is rolled back (a cache kept in step with writes). */
+  onRollback(hook: () => void): void {
+    this.rollbackHooks.push(hook);
   }
 
   /**
