@@ -66,6 +66,13 @@ export class Alerts {
    * afresh when the row count moves without the store (retention deletes rows directly) and
    * after a rolled-back transaction. Memory only.
    */
+  /**
+   * The board's list as last read, kept like `tallied` (dropped on any alert write, a row count
+   * that moved, a rollback): every snapshot, resume and alerts frame read and parsed up to 200
+   * alerts afresh, which under a reconnect loop beside a flood of 10 kB alerts was most of the
+   * object's time. Callers get their own array; the alerts in it are not changed by anyone.
+   */
+  private listed?: { rows: number; alerts: Alert[] };
   private tallied?: { rows: number; value: { firing: Record<Severity, number>; open: number } };
 
   constructor(
@@ -84,11 +91,15 @@ export class Alerts {
     );
     this.silences = new Silences(host.sql);
     this.cap = new OpenAlertCap(host);
-    host.onRollback(() => (this.tallied = undefined));
+    host.onRollback(() => {
+      this.tallied = undefined;
+      this.listed = undefined;
+    });
   }
 
   /** Moves the kept tally by one alert's write (see `tallied`). */
   private follow(before: Alert | undefined, after: Alert): void {
+    this.listed = undefined;
     const t = this.tallied;
     if (!t) return;
     for (const [alert, sign] of [
@@ -104,7 +115,10 @@ export class Alerts {
 
   /** Alerts still on the board (not dismissed), newest first: frames, snapshot and REST. */
   list(): Alert[] {
-    return activeAlerts(this.host.sql, LIST_CAPS.alerts);
+    const rows = alertRows(this.host.sql);
+    if (this.listed?.rows !== rows)
+      this.listed = { rows, alerts: activeAlerts(this.host.sql, LIST_CAPS.alerts) };
+    return [...this.listed.alerts];
   }
 
   /** Alerts per severity in `statuses`, dismissed ones excluded. */

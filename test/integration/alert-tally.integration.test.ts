@@ -2,13 +2,14 @@ import { runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import type { Alert } from "../../schema";
 import { openAlertTally } from "../../durable-objects/store/open-alerts";
+import { activeAlerts } from "../../durable-objects/domain/alert-actions";
 import { amAlert, amGroup, listAlerts, makeIntegration, postJson } from "../helpers/alerting";
 import { bearer, call, jsonInit, makeWorkspace, type TestWorkspace } from "../helpers/workspace";
 
 /**
  * `GET api/status` counts open alerts from a tally kept in step with every alert write
- * (capabilities/alerts.ts) instead of parsing every alert row per call. After each kind of
- * change it must equal a count made afresh from storage.
+ * (capabilities/alerts.ts) instead of parsing every alert row per call, and the board's list is
+ * kept until an alert changes. After each kind of change both must equal what storage says.
  */
 
 type Stats = { alertsFiring: Record<string, number>; alertLimits: { open: number } };
@@ -27,6 +28,12 @@ async function expectInStep(ws: TestWorkspace, step: string): Promise<void> {
   const [kept, fresh] = [await stats(ws), await recount(ws)];
   expect(kept.alertsFiring, step).toEqual(fresh.firing);
   expect(kept.alertLimits.open, step).toBe(fresh.open);
+  // The board's list is kept the same way: equal to one read afresh.
+  const listed = await listAlerts(ws);
+  const read = await runInDurableObject(ws.stub, (_i, state) =>
+    activeAlerts(state.storage.sql, 200),
+  );
+  expect(listed, step).toEqual(read);
 }
 
 describe("open-alert tally", () => {
