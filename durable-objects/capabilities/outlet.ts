@@ -131,12 +131,24 @@ export class Outlet {
    * flush reads the list as it is then. May run inside a storage transaction.
    */
   changed(event: ChangeEvent): void {
+    if (event.type === "pipeline" || event.type === "activity") {
+      const pending = this.pending();
+      if (event.type === "pipeline") pending.pipelines.push(event.payload.id);
+      else pending.activity.push(...event.payload.map((i) => i.id));
+      this.save(pending);
+      this.plan(pending, Date.now());
+    } else this.listChanged(event.type);
+  }
+
+  /**
+   * A list changed: the flush reads it then. Cheaper than `changed` for a caller that would
+   * read the list only to announce it (alerts: 200 parsed documents per sender delivery).
+   */
+  listChanged(type: ListType): void {
     const pending = this.pending();
-    if (event.type === "pipeline") pending.pipelines.push(event.payload.id);
-    else if (event.type === "activity") pending.activity.push(...event.payload.map((i) => i.id));
-    else
-      for (const type of [event.type, DERIVED[event.type]])
-        if (type && !pending.lists.includes(type)) pending.lists.push(type);
+    // A derived list (anomalies, built from alerts) goes with the list it is built from.
+    for (const t of [type, DERIVED[type]])
+      if (t && !pending.lists.includes(t)) pending.lists.push(t);
     this.save(pending);
     this.plan(pending, Date.now());
   }

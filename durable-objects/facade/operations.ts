@@ -7,6 +7,7 @@ import type { MetricSeries } from "../capabilities/metrics";
 import type { AlertSenders } from "../capabilities/senders";
 import type { WorkspaceSettings } from "../capabilities/settings";
 import type { SilenceWindows } from "../capabilities/silences";
+import type { SocketGuard } from "../capabilities/socket-guard";
 import type { Webhooks } from "../capabilities/webhooks";
 import { PeopleFacade } from "./people";
 
@@ -21,6 +22,10 @@ export class OperationsFacade extends PeopleFacade {
   }
   stats() {
     return { ...this.c.read.stats(), socketLimits: this.c.socketGuard.stats() };
+  }
+  /** Upgrades the Worker's per-isolate bucket refused, batched (worker/lib/upgrade-limit.ts). */
+  countRefusedUpgrades(...a: Parameters<SocketGuard["countEdgeRefusals"]>) {
+    this.c.socketGuard.countEdgeRefusals(...a);
   }
   /** Rows and bytes per table for `/metrics` (capabilities/retention.ts; cached a minute). */
   storageUsage() {
