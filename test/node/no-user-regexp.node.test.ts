@@ -22,6 +22,7 @@ const ALLOWED = new Set([
   "web/client/live.ts: new RegExp(`(?:^|; )${name}=(\\\\d+)`)",
   // The Cache API's `match`, not a string's.
   "worker/lib/public-status-cache.ts: cache.match(key)",
+  "worker/lib/directory-edge-cache.ts: cache.match(keyOf(slug))",
 ]);
 
 function sources(dir: string): string[] {
