@@ -14,6 +14,7 @@ import { Host } from "./capabilities/host";
 import type { Idempotency } from "./capabilities/idempotency";
 import type { Incidents } from "./capabilities/incidents";
 import type { Members } from "./capabilities/members";
+import type { Passkeys as P } from "./capabilities/passkeys";
 import type { MetricSeries } from "./capabilities/metrics";
 import type { Notifications } from "./capabilities/notifications";
 import type { Origins } from "./capabilities/origins";
@@ -115,6 +116,31 @@ export class Workspace extends DurableObject<Env> {
   }
   signOutEverywhere(...a: Parameters<Members["signOutEverywhere"]>) {
     return this.c.members.signOutEverywhere(...a);
+  }
+  // Passkeys (capabilities/passkeys.ts)
+  passkeyJoinOptions(...a: Parameters<P["joinOptions"]>) {
+    return this.c.passkeys.joinOptions(...a);
+  }
+  passkeyJoin(...a: Parameters<P["join"]>) {
+    return this.c.passkeys.join(...a);
+  }
+  passkeySignInOptions(...a: Parameters<P["signInOptions"]>) {
+    return this.c.passkeys.signInOptions(...a);
+  }
+  passkeySignIn(...a: Parameters<P["signIn"]>) {
+    return this.c.passkeys.signIn(...a);
+  }
+  myPasskeys(...a: Parameters<P["list"]>) {
+    return this.c.passkeys.list(...a);
+  }
+  passkeyAddOptions(...a: Parameters<P["addOptions"]>) {
+    return this.c.passkeys.addOptions(...a);
+  }
+  addPasskey(...a: Parameters<P["add"]>) {
+    return this.c.passkeys.add(...a);
+  }
+  removePasskey(...a: Parameters<P["remove"]>) {
+    return this.c.passkeys.remove(...a);
   }
 
   claimIdempotency(...a: Parameters<Idempotency["claim"]>) {
