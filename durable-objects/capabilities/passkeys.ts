@@ -1,10 +1,4 @@
-import {
-  generateAuthenticationOptions,
-  generateRegistrationOptions,
-  verifyAuthenticationResponse,
-  verifyRegistrationResponse,
-} from "@simplewebauthn/server";
-import { isoBase64URL } from "@simplewebauthn/server/helpers";
+import { generateAuthenticationOptions } from "@simplewebauthn/server";
 import {
   MEMBERS_MAX,
   PASSKEY_CHALLENGES_MAX,
@@ -21,8 +15,8 @@ import {
   type PasskeySignInBody,
   type Principal,
   type RelyingParty,
-  type StoredPasskey,
 } from "../../schema";
+import { creationOptions, verifiedAssertion, verifiedRegistration } from "../domain/webauthn";
 import { sha256Hex } from "../lib/crypto";
 import { PasskeyStore, type Challenge } from "../store/passkeys";
 import type { Host } from "./host";
@@ -116,7 +110,7 @@ export class Passkeys {
       logins.failed(now.getTime());
       return invalidInvitation();
     }
-    const stored = await this.verifyRegistration(body, challenge, rp, "Passkey");
+    const stored = await verifiedRegistration(body.response, challenge.challenge, rp, "Passkey");
     if (!stored) {
       logins.failed(now.getTime());
       return invalidPasskey();
@@ -201,27 +195,8 @@ export class Passkeys {
     if (!challenge) return refuse();
     const passkey = this.store.byCredentialId(body.response.id);
     if (!passkey || !this.members.store.active(passkey.memberId)) return refuse();
-    let newCounter: number;
-    try {
-      const result = await verifyAuthenticationResponse({
-        response: body.response,
-        expectedChallenge: challenge.challenge,
-        expectedOrigin: rp.origins,
-        expectedRPID: rp.id,
-        requireUserVerification: false,
-        // The counter is judged below, after the signature, so a forgery cannot pose as a clone.
-        credential: {
-          id: passkey.credentialId,
-          publicKey: isoBase64URL.toBuffer(passkey.publicKey),
-          counter: 0,
-          transports: [],
-        },
-      });
-      if (!result.verified) return refuse();
-      newCounter = result.authenticationInfo.newCounter;
-    } catch {
-      return refuse();
-    }
+    const newCounter = await verifiedAssertion(body.response, challenge.challenge, rp, passkey);
+    if (newCounter === undefined) return refuse();
     if ((newCounter > 0 || passkey.counter > 0) && newCounter <= passkey.counter) {
       logins.failed(now.getTime());
       const owner = this.members.store.get(passkey.memberId)!;
@@ -284,7 +259,12 @@ export class Passkeys {
     const now = new Date();
     const challenge = this.store.takeChallenge(body.challengeId, "add", now.getTime());
     if (!challenge || challenge.memberId !== memberId) return unknownChallenge();
-    const stored = await this.verifyRegistration(body, challenge, rp, challenge.name ?? "Passkey");
+    const stored = await verifiedRegistration(
+      body.response,
+      challenge.challenge,
+      rp,
+      challenge.name ?? "Passkey",
+    );
     if (!stored) return invalidPasskey();
     if (this.store.ofMember(memberId).length >= PASSKEYS_PER_MEMBER_MAX) return passkeyCap();
     if (this.store.byCredentialId(stored.credentialId))
@@ -342,18 +322,11 @@ export class Passkeys {
       exclude: string | undefined;
     },
   ): Promise<Outcome<PasskeyOptions>> {
-    const userId = crypto.getRandomValues(new Uint8Array(16));
     const exclude = what.exclude ? this.store.ofMember(what.exclude) : [];
-    const options = await generateRegistrationOptions({
-      rpName: rp.name,
-      rpID: rp.id,
+    const { options, userId } = await creationOptions(rp, TTL_MS, {
       userName: what.userName,
-      userID: userId,
-      userDisplayName: what.name ?? what.userName,
-      attestationType: "none",
-      timeout: TTL_MS,
-      excludeCredentials: exclude.map((p) => ({ id: p.credentialId })),
-      authenticatorSelection: { residentKey: "required", userVerification: "preferred" },
+      displayName: what.name ?? what.userName,
+      exclude: exclude.map((p) => p.credentialId),
     });
     const id = crypto.randomUUID();
     const challenge: Challenge = {
@@ -361,7 +334,7 @@ export class Passkeys {
       challenge: options.challenge,
       purpose: what.purpose,
       expiresAt: now + TTL_MS,
-      userId: isoBase64URL.fromBuffer(userId),
+      userId,
       ...(what.memberId ? { memberId: what.memberId } : {}),
       ...(what.invitationHash ? { invitationHash: what.invitationHash } : {}),
       ...(what.name ? { name: what.name } : {}),
@@ -369,37 +342,6 @@ export class Passkeys {
     if (!this.store.addChallenge(challenge, now, PASSKEY_CHALLENGES_MAX))
       return tooManyChallenges();
     return ok({ challengeId: id, options: { ...options } });
-  }
-
-  /** The credential a registration creates, or undefined when it does not verify. */
-  private async verifyRegistration(
-    body: PasskeyRegistrationBody,
-    challenge: Challenge,
-    rp: RelyingParty,
-    name: string,
-  ): Promise<{ credentialId: string; data: StoredPasskey } | undefined> {
-    try {
-      const result = await verifyRegistrationResponse({
-        response: body.response,
-        expectedChallenge: challenge.challenge,
-        expectedOrigin: rp.origins,
-        expectedRPID: rp.id,
-        requireUserVerification: false,
-      });
-      if (!result.verified) return undefined;
-      const { credential } = result.registrationInfo;
-      return {
-        credentialId: credential.id,
-        data: {
-          publicKey: isoBase64URL.fromBuffer(credential.publicKey),
-          counter: credential.counter,
-          transports: credential.transports ?? [],
-          name,
-        },
-      };
-    } catch {
-      return undefined;
-    }
   }
 }
 
