@@ -92,11 +92,6 @@ export class PasskeyStore {
     };
   }
 
-  /** The retention task's share: expired challenges. */
-  purgeChallenges(now: number): number {
-    return this.sql.exec("DELETE FROM passkey_challenges WHERE expires_at <= ?", now).rowsWritten;
-  }
-
   byCredentialId(credentialId: string): PasskeyRecord | undefined {
     const row = this.sql
       .exec<CredentialRow>(

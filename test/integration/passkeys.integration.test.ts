@@ -2,7 +2,7 @@
 // expired and reused challenges, cross-site ceremonies, the challenge bound, and who may
 // manage passkeys. The ceremonies that verify (a real authenticator's signatures) run in
 // Chromium with a virtual authenticator (test/e2e/ui-passkeys.e2e.test.ts).
-import { runInDurableObject } from "cloudflare:test";
+import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it, vi } from "vitest";
 import { PASSKEY_CHALLENGES_MAX, type PasskeyOptions } from "../../schema";
 import { browser, browserJson, countRows, invite, joinAs } from "../helpers/members";
@@ -148,6 +148,26 @@ describe("passkey sign-in: bad input", () => {
     });
     await signInOptions(ws);
     expect(await challengeRows(ws)).toBe(PASSKEY_CHALLENGES_MAX);
+  });
+
+  it("the hourly retention task removes unanswered challenges past their expiry", async () => {
+    const ws = await makeWorkspace("pk");
+    await signInOptions(ws);
+    await signInOptions(ws);
+    await runInDurableObject(ws.stub, async (_i, state) => {
+      const sql = state.storage.sql;
+      sql.exec(
+        "UPDATE passkey_challenges SET expires_at = ? WHERE rowid = (SELECT MIN(rowid) FROM passkey_challenges)",
+        Date.now() - 1,
+      );
+      sql.exec(
+        "INSERT OR REPLACE INTO meta (key, value) VALUES ('alarm:retention', ?)",
+        String(Date.now() - 1),
+      );
+      await state.storage.setAlarm(Date.now());
+    });
+    expect(await runDurableObjectAlarm(ws.stub)).toBe(true);
+    expect(await challengeRows(ws)).toBe(1);
   });
 
   it("sign-in attempts are charged to the address's sign-in allowance (429 with Retry-After)", async () => {
