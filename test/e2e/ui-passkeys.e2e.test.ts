@@ -2,12 +2,14 @@
 // the DevTools protocol: an invitee joins by creating a passkey, signs out and back in with
 // it, adds and removes one in the profile; a disabled member's passkey, a wrong origin and a
 // cloned authenticator (its signature counter wound back) are refused.
+import { writeFileSync } from "node:fs";
 import type { BrowserContext, Page } from "playwright-core";
 import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import type { IssuedInvitation, Me, Passkey } from "../../schema";
 import { VirtualAuthenticator } from "./helpers/authenticator";
 import {
+  artifactPath,
   createWorkspace,
   expectClean,
   hasChromium,
@@ -185,6 +187,45 @@ describe.skipIf(!hasChromium)("passkeys in a real browser", () => {
     expect((await sent(good)).status).toBe(200);
     const replayed = await sent(good);
     expect(replayed).toMatchObject({ status: 401, body: { code: "passkey_invalid" } });
+  });
+
+  it("measures the passkey sign-in round trip (written to test-results, not asserted)", async () => {
+    const runs = await page.evaluate(async (ws) => {
+      const out: { server: number; total: number }[] = [];
+      for (let i = 0; i < 20; i++) {
+        const t0 = performance.now();
+        const start = await fetch(`/w/${ws}/api/passkeys/sign-in/options`, {
+          method: "POST",
+          headers: { "Content-Type": "application/json" },
+          body: "{}",
+        });
+        const t1 = performance.now();
+        const { challengeId, options } = (await start.json()) as {
+          challengeId: string;
+          options: PublicKeyCredentialRequestOptionsJSON;
+        };
+        const publicKey = PublicKeyCredential.parseRequestOptionsFromJSON(options);
+        const cred = (await navigator.credentials.get({ publicKey })) as PublicKeyCredential;
+        const t2 = performance.now();
+        const res = await fetch(`/w/${ws}/api/passkeys/sign-in`, {
+          method: "POST",
+          headers: { "Content-Type": "application/json" },
+          body: JSON.stringify({ challengeId, response: cred.toJSON() }),
+        });
+        if (res.status !== 200) throw new Error(`sign-in ${res.status}`);
+        const t3 = performance.now();
+        out.push({ server: t1 - t0 + (t3 - t2), total: t3 - t0 });
+      }
+      return out;
+    }, ws.id);
+    const p50 = (xs: number[]) => xs.toSorted((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+    const figures = {
+      runs: runs.length,
+      serverRoundTripsP50Ms: +p50(runs.map((r) => r.server)).toFixed(1),
+      totalWithAuthenticatorP50Ms: +p50(runs.map((r) => r.total)).toFixed(1),
+    };
+    writeFileSync(artifactPath("passkey-sign-in.json"), JSON.stringify(figures, null, 2));
+    expect(figures.runs).toBe(20);
   });
 
   it("refuses a cloned authenticator (its counter wound back) and audits it", async () => {
