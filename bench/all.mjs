@@ -1,5 +1,5 @@
 // `npm run bench`: every benchmark, one after another, each printing its own table and writing
-// its JSON to bench/results/. `--only fanout,ingest,collect,render,abuse,anomaly,sessions,sso` picks some; with exactly one
+// its JSON to bench/results/. `--only fanout,ingest,collect,render,abuse,anomaly,sessions,sso,passkeys` picks some; with exactly one
 // picked, the other arguments are passed to it (each bench has its own options: bench/README.md).
 import { spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
@@ -16,6 +16,7 @@ const SUITES = {
   anomaly: "anomaly.mjs", // points/s scored with 1,000 live series, push latency on vs off (issue 15)
   sessions: "sessions.mjs", // verifying a member session vs a token session vs a bearer token (issue 16)
   sso: "sso.mjs", // µs per ID token / Access assertion verification with cached keys (issue 16)
+  passkeys: "passkeys.mjs", // passkey sign-in (options + signed assertion) under wrangler dev (issue 16)
 };
 
 const args = process.argv.slice(2);

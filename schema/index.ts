@@ -13,6 +13,7 @@ export * from "./settings";
 export * from "./retention";
 export * from "./auth";
 export * from "./members";
+export * from "./passkeys";
 export * from "./problem";
 export * from "./frames";
 export * from "./audit";

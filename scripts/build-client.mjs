@@ -17,6 +17,18 @@ await build({
   logLevel: "warning",
 });
 
+// The passkey ceremonies, only on the join and sign-in pages.
+await build({
+  entryPoints: [path.join(ROOT, "web/client/passkey.ts")],
+  outfile: path.join(ROOT, "web/public/assets/passkey.js"),
+  bundle: true,
+  format: "esm",
+  target: "es2022",
+  minify: true,
+  sourcemap: false,
+  logLevel: "warning",
+});
+
 await build({
   entryPoints: [path.join(ROOT, "scripts/host-agent.mjs")],
   outfile: path.join(ROOT, "web/public/assets/host-agent.mjs"),

@@ -11,6 +11,9 @@ interface __BaseEnv_Env {
 	SOCKET_CAP_PER_WORKSPACE: string;
 	MEMBER_SESSION_IDLE_MINUTES: string;
 	MEMBER_SESSION_MAX_HOURS: string;
+	WEBAUTHN_RP_ID: string;
+	WEBAUTHN_RP_NAME: string;
+	WEBAUTHN_ORIGINS: string;
 	OPERATOR_TOKEN: string;
 	SECRETS_KEY: string;
 	WORKSPACE: DurableObjectNamespace<import("../worker/index").Workspace>;
@@ -28,7 +31,7 @@ type StringifyValues<EnvType extends Record<string, unknown>> = {
 	[Binding in keyof EnvType]: EnvType[Binding] extends string ? EnvType[Binding] : string;
 };
 declare namespace NodeJS {
-	interface ProcessEnv extends StringifyValues<Pick<Cloudflare.Env, "ENVIRONMENT" | "OPENAPI_PUBLIC" | "ALLOW_LOOPBACK_URLS" | "PUBLIC_URL" | "SOCKET_CAP_PER_PRINCIPAL" | "SOCKET_CAP_PER_WORKSPACE" | "MEMBER_SESSION_IDLE_MINUTES" | "MEMBER_SESSION_MAX_HOURS" | "OPERATOR_TOKEN" | "SECRETS_KEY">> {}
+	interface ProcessEnv extends StringifyValues<Pick<Cloudflare.Env, "ENVIRONMENT" | "OPENAPI_PUBLIC" | "ALLOW_LOOPBACK_URLS" | "PUBLIC_URL" | "SOCKET_CAP_PER_PRINCIPAL" | "SOCKET_CAP_PER_WORKSPACE" | "MEMBER_SESSION_IDLE_MINUTES" | "MEMBER_SESSION_MAX_HOURS" | "WEBAUTHN_RP_ID" | "WEBAUTHN_RP_NAME" | "WEBAUTHN_ORIGINS" | "OPERATOR_TOKEN" | "SECRETS_KEY">> {}
 }
 declare module "*.txt" {
 	const value: string;

@@ -33,6 +33,7 @@ import { incidentRoutes } from "./routes/incidents";
 import { integrationRoutes } from "./routes/integrations";
 import { inventoryRoutes } from "./routes/inventory";
 import { memberRoutes } from "./routes/members";
+import { passkeyRoutes } from "./routes/passkeys";
 import { metricsRoutes } from "./routes/metrics";
 import { notificationRoutes } from "./routes/notifications";
 import { pipelineRoutes } from "./routes/pipelines";
@@ -64,6 +65,7 @@ const api = router()
   .route("/", auditRoutes)
   .route("/", tokenRoutes)
   .route("/", memberRoutes)
+  .route("/", passkeyRoutes)
   .route("/", silenceRoutes)
   .route("/", integrationRoutes)
   .route("/", githubIntegrationRoutes)

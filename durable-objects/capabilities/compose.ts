@@ -13,6 +13,7 @@ import type { AlarmTasks, Host } from "./host";
 import { Idempotency } from "./idempotency";
 import { Incidents } from "./incidents";
 import { Members } from "./members";
+import { Passkeys } from "./passkeys";
 import { MetricSeries } from "./metrics";
 import { Notifications } from "./notifications";
 import { Origins } from "./origins";
@@ -38,6 +39,7 @@ import { Webhooks } from "./webhooks";
 export class Capabilities {
   readonly access: Access;
   readonly members: Members;
+  readonly passkeys: Passkeys;
   readonly idempotency: Idempotency;
   readonly activity: Activity;
   readonly notifications: Notifications;
@@ -67,6 +69,7 @@ export class Capabilities {
   constructor(host: Host) {
     this.members = new Members(host, () => this.access.logins);
     this.access = new Access(host, this.members);
+    this.passkeys = new Passkeys(host, this.members, () => this.access.logins);
     this.idempotency = new Idempotency(host);
     this.activity = new Activity(host);
     this.notifications = new Notifications(host, () => this.sources);

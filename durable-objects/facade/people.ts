@@ -1,6 +1,7 @@
 import type { Access } from "../capabilities/access";
 import type { Idempotency } from "../capabilities/idempotency";
 import type { Members } from "../capabilities/members";
+import type { Passkeys as P } from "../capabilities/passkeys";
 import { WorkspaceBase } from "./base";
 
 /** Who may do what: the workspace record, tokens, sessions, members, audit and idempotency. */
@@ -74,6 +75,31 @@ export class PeopleFacade extends WorkspaceBase {
   }
   signOutEverywhere(...a: Parameters<Members["signOutEverywhere"]>) {
     return this.c.members.signOutEverywhere(...a);
+  }
+  // Passkeys (capabilities/passkeys.ts)
+  passkeyJoinOptions(...a: Parameters<P["joinOptions"]>) {
+    return this.c.passkeys.joinOptions(...a);
+  }
+  passkeyJoin(...a: Parameters<P["join"]>) {
+    return this.c.passkeys.join(...a);
+  }
+  passkeySignInOptions(...a: Parameters<P["signInOptions"]>) {
+    return this.c.passkeys.signInOptions(...a);
+  }
+  passkeySignIn(...a: Parameters<P["signIn"]>) {
+    return this.c.passkeys.signIn(...a);
+  }
+  myPasskeys(...a: Parameters<P["list"]>) {
+    return this.c.passkeys.list(...a);
+  }
+  passkeyAddOptions(...a: Parameters<P["addOptions"]>) {
+    return this.c.passkeys.addOptions(...a);
+  }
+  addPasskey(...a: Parameters<P["add"]>) {
+    return this.c.passkeys.add(...a);
+  }
+  removePasskey(...a: Parameters<P["remove"]>) {
+    return this.c.passkeys.remove(...a);
   }
 
   claimIdempotency(...a: Parameters<Idempotency["claim"]>) {

@@ -146,6 +146,16 @@ export const MIGRATIONS: readonly string[] = [
   ALTER TABLE audit ADD COLUMN actor_id TEXT;
   CREATE INDEX audit_by_actor ON audit (actor_id, id);
   `,
+  // 11: WebAuthn challenges (single use, expiring, bounded per workspace): what a passkey
+  // registration or sign-in must answer, and for whom. Passkeys themselves are rows of
+  // member_credentials (kind 'passkey', subject = credential id).
+  `
+  CREATE TABLE passkey_challenges (
+    id TEXT PRIMARY KEY, challenge TEXT NOT NULL, purpose TEXT NOT NULL, member_id TEXT,
+    invitation_hash TEXT, name TEXT, user_id TEXT, expires_at INTEGER NOT NULL
+  );
+  CREATE INDEX passkey_challenges_by_expiry ON passkey_challenges (expires_at);
+  `,
 ];
 
 export function migrate(sql: SqlStorage): void {

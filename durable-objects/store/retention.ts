@@ -69,12 +69,13 @@ export function pruneRevokedTokens(sql: SqlStorage, now: number, limit: number):
 }
 
 /**
- * Expired invitations (their links stopped working at expiry) and member sessions past their
- * absolute expiry (an idle one stopped working earlier and goes here at the latest).
+ * Expired invitations (their links stopped working at expiry), member sessions past their
+ * absolute expiry (an idle one stopped working earlier and goes here at the latest) and
+ * unanswered passkey challenges.
  */
 export function pruneByExpiry(
   sql: SqlStorage,
-  table: "invitations" | "member_sessions",
+  table: "invitations" | "member_sessions" | "passkey_challenges",
   now: number,
   limit: number,
 ): number {
@@ -204,6 +205,7 @@ export function pruneAll(
     { rule: "revoked_tokens", removed: pruneRevokedTokens(sql, now, limit) },
     { rule: "invitations", removed: pruneByExpiry(sql, "invitations", now, limit) },
     { rule: "member_sessions", removed: pruneByExpiry(sql, "member_sessions", now, limit) },
+    { rule: "passkey_challenges", removed: pruneByExpiry(sql, "passkey_challenges", now, limit) },
     { rule: "idempotency", removed: pruneIdempotency(sql, now, limit) },
     // deliveries: pruned by the GitHub task that owns them (store/delivery-memory.ts).
     { rule: "notification_keys", removed: pruneNotifiedKeys(sql, now, limit) },

@@ -1,6 +1,7 @@
 // A person joins through an invitation link in Chromium, against `wrangler dev` on plain http
-// at 127.0.0.1: the join form signs them in (the session cookie must work without TLS
-// locally), the dashboard goes live as them, and "sign out everywhere" ends it.
+// at localhost (WebAuthn refuses an IP address): the join form creates a passkey on a virtual
+// authenticator and signs them in (the session cookie must work without TLS locally), the
+// dashboard goes live as them, and "sign out everywhere" ends it.
 import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import type { IssuedInvitation, Me } from "../../schema";
@@ -12,8 +13,10 @@ import {
   waitForConnection,
   watchPage,
 } from "./helpers/browser";
+import { VirtualAuthenticator } from "./helpers/authenticator";
 
-const baseUrl = inject("baseUrl");
+const apiUrl = inject("baseUrl");
+const baseUrl = apiUrl.replace("//127.0.0.1", "//localhost");
 const operatorToken = inject("operatorToken");
 
 if (!hasChromium) console.warn("ui-members e2e skipped: /usr/bin/chromium is missing");
@@ -28,8 +31,8 @@ describe.skipIf(!hasChromium)("joining through an invitation link, in a real bro
   });
 
   it("joins, is live on the dashboard as the member, and signs out everywhere", async () => {
-    const ws = await createWorkspace(baseUrl, operatorToken, "ui-members");
-    const res = await fetch(`${baseUrl}/w/${ws.id}/api/invitations`, {
+    const ws = await createWorkspace(apiUrl, operatorToken, "ui-members");
+    const res = await fetch(`${apiUrl}/w/${ws.id}/api/invitations`, {
       method: "POST",
       headers: { Authorization: `Bearer ${ws.admin}`, "Content-Type": "application/json" },
       body: JSON.stringify({ email: "dana@example.com", role: "operator" }),
@@ -40,7 +43,8 @@ describe.skipIf(!hasChromium)("joining through an invitation link, in a real bro
     const context = await browser.newContext();
     const page = await context.newPage();
     const problems = await watchPage(page);
-    await page.goto(invitation.link);
+    await VirtualAuthenticator.attach(context, page);
+    await page.goto(invitation.link.replace(apiUrl, baseUrl));
     await page.fill("#name", "Dana Doe");
     await Promise.all([
       page.waitForURL(`${baseUrl}/w/${ws.id}`),

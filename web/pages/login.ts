@@ -3,11 +3,17 @@ import { html } from "../html";
 import { Layout } from "../layout";
 
 export function LoginPage(props: { workspace: string; error?: string; theme?: Theme }) {
-  return html`<${Layout} title=${`Sign in · ${props.workspace} · Opsdeck`} theme=${props.theme}>
-    <main class="login">
+  return html`<${Layout}
+    title=${`Sign in · ${props.workspace} · Opsdeck`}
+    theme=${props.theme}
+    scripts=${["/assets/passkey.js"]}
+  >
+    <main class="login" data-passkey-workspace=${props.workspace}>
       <h1>Opsdeck</h1>
-      <p>Sign in to workspace <strong>${props.workspace}</strong> with an API token.</p>
+      <p>Sign in to workspace <strong>${props.workspace}</strong>.</p>
       ${props.error ? html`<p class="error" role="alert">${props.error}</p>` : null}
+      <button type="button" class="primary" data-passkey-sign-in>Sign in with a passkey</button>
+      <p>Or with an API token:</p>
       <form method="post" action=${`/w/${props.workspace}/login`}>
         <label for="token">Token</label>
         <input id="token" name="token" type="password" autocomplete="current-password" required />
