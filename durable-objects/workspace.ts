@@ -19,6 +19,7 @@ import type { Notifications } from "./capabilities/notifications";
 import type { Origins } from "./capabilities/origins";
 import type { AlertSenders } from "./capabilities/senders";
 import type { WorkspaceSettings } from "./capabilities/settings";
+import type { SingleSignOn } from "./capabilities/sso";
 import type { SilenceWindows } from "./capabilities/silences";
 import type { StatusPage } from "./capabilities/status-page";
 import type { NewNetwork, Web3 } from "./capabilities/web3";
@@ -115,6 +116,31 @@ export class Workspace extends DurableObject<Env> {
   }
   signOutEverywhere(...a: Parameters<Members["signOutEverywhere"]>) {
     return this.c.members.signOutEverywhere(...a);
+  }
+  // ── Single sign-on and Cloudflare Access (capabilities/sso.ts) ──
+  ssoConfig() {
+    return this.c.sso.view();
+  }
+  ssoEnabled() {
+    return this.c.sso.enabled();
+  }
+  configureSso(...a: Parameters<SingleSignOn["configure"]>) {
+    return this.c.sso.configure(...a);
+  }
+  accessConfig() {
+    return this.c.sso.accessSettings();
+  }
+  configureAccess(...a: Parameters<SingleSignOn["configureAccess"]>) {
+    return this.c.sso.configureAccess(...a);
+  }
+  ssoStart(...a: Parameters<SingleSignOn["start"]>) {
+    return this.c.sso.start(...a);
+  }
+  ssoComplete(...a: Parameters<SingleSignOn["complete"]>) {
+    return this.c.sso.complete(...a);
+  }
+  accessSignIn(...a: Parameters<SingleSignOn["accessSignIn"]>) {
+    return this.c.sso.accessSignIn(...a);
   }
 
   claimIdempotency(...a: Parameters<Idempotency["claim"]>) {

@@ -23,6 +23,7 @@ import { AlertSenders } from "./senders";
 import { WorkspaceSettings } from "./settings";
 import { SilenceWindows } from "./silences";
 import { SocketGuard } from "./socket-guard";
+import { SingleSignOn } from "./sso";
 import { Sockets } from "./sockets";
 import { SourceStates } from "./sources";
 import { StatusPage } from "./status-page";
@@ -38,6 +39,7 @@ import { Webhooks } from "./webhooks";
 export class Capabilities {
   readonly access: Access;
   readonly members: Members;
+  readonly sso: SingleSignOn;
   readonly idempotency: Idempotency;
   readonly activity: Activity;
   readonly notifications: Notifications;
@@ -67,6 +69,7 @@ export class Capabilities {
   constructor(host: Host) {
     this.members = new Members(host, () => this.access.logins);
     this.access = new Access(host, this.members);
+    this.sso = new SingleSignOn(host, this.members, () => this.access.logins);
     this.idempotency = new Idempotency(host);
     this.activity = new Activity(host);
     this.notifications = new Notifications(host, () => this.sources);

@@ -146,6 +146,17 @@ export const MIGRATIONS: readonly string[] = [
   ALTER TABLE audit ADD COLUMN actor_id TEXT;
   CREATE INDEX audit_by_actor ON audit (actor_id, id);
   `,
+  // 11: reserved for passkeys (another branch); a no-op here so single sign-on can be 12.
+  `SELECT 1;`,
+  // 12: single sign-on flows between the redirect to the identity provider and its callback:
+  // keyed by `state`, bound to the browser by a hash of its flow cookie, taken once, and
+  // pruned by retention 10 minutes after they began.
+  `
+  CREATE TABLE sso_flows (
+    state TEXT PRIMARY KEY, browser TEXT NOT NULL, data TEXT NOT NULL, created_at INTEGER NOT NULL
+  );
+  CREATE INDEX sso_flows_by_created ON sso_flows (created_at);
+  `,
 ];
 
 export function migrate(sql: SqlStorage): void {
