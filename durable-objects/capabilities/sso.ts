@@ -114,7 +114,8 @@ export class SingleSignOn {
         allowLoopback,
         now: Date.now(),
       });
-      if (!found.ok) return { ...found, field: "json.issuer" };
+      // A wrong issuer is the admin's input, refused now: 400 with the provider layer's code.
+      if (!found.ok) return { ...found, status: 400, field: "json.issuer" };
     }
     this.write(SSO_KEY, merged.value);
     const change = { before: before && viewSsoConfig(before), after: viewSsoConfig(merged.value) };

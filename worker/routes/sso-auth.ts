@@ -95,6 +95,9 @@ export const ssoAuthRoutes = router()
             address,
           }),
         );
+        // Started: only failures use up the address's allowance here (the object keeps its
+        // own charge until the callback succeeds, so starts alone cannot fill the flow store).
+        refundLoginAttempt(address);
         setCookie(c, SSO_FLOW_COOKIE, browser, {
           ...sessionCookieOptions(c, workspace),
           path: flowPath(workspace),
@@ -137,7 +140,6 @@ export const ssoAuthRoutes = router()
             },
           }),
         );
-        refundLoginAttempt(address);
         refundLoginAttempt(address);
         setSessionCookie(c, workspace, opened.session, opened.expiresAt);
         c.header("Cache-Control", "no-store");
