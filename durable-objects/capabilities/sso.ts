@@ -10,6 +10,7 @@ import {
 } from "../../schema";
 import {
   AccessSettings,
+  MAX_PENDING_SSO_FLOWS,
   type SsoConfigInput,
   type SsoConfigView,
   StoredSsoConfig,
@@ -156,6 +157,8 @@ export class SingleSignOn {
     if (!admitted.ok) return admitted;
     const config = await this.runtime(input.redirectUri);
     if (!config.ok) return config;
+    // Full before any outbound call: a flood of starts costs the provider nothing.
+    if (this.flows.pending(now) >= MAX_PENDING_SSO_FLOWS) return flowsFull();
     const started = await startSignIn(config.value, { returnTo: input.returnTo, now });
     if (!started.ok) return started;
     if (!this.flows.put(started.value.flow, await sha256Hex(input.browser), now))
