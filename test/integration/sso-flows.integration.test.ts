@@ -52,27 +52,34 @@ describe("SSO flow store", () => {
       expect(pruneSsoFlows(state.storage.sql, later, 10_000)).toBe(MAX_PENDING_SSO_FLOWS);
     });
   });
+});
 
+/** SSO enabled by writing the stored settings directly (no provider is reachable here). */
+async function enableSso(ws: TestWorkspace) {
+  const box = (await SecretBox.fromSetting(env.SECRETS_KEY))!;
+  const stored = {
+    enabled: true,
+    // Nothing listens here: reaching it would be a 400/502, not the 503 the cap answers.
+    issuer: "http://127.0.0.1:9/",
+    clientId: "opsdeck",
+    clientSecretSealed: await box.seal("opsdeck-test-secret-1"),
+    allowedEmailDomains: ["example.com"],
+    requireVerifiedEmail: true,
+    autoProvision: false,
+    defaultRole: "viewer",
+  };
+  await runInDurableObject(ws.stub, (_i, state) => {
+    state.storage.sql.exec(
+      "INSERT OR REPLACE INTO meta (key, value) VALUES ('sso', ?)",
+      JSON.stringify(stored),
+    );
+  });
+}
+
+describe("SSO routes without a provider", () => {
   it("answers a start with 503 sso_flows_full when the store is full, before any outbound call", async () => {
     const ws = await makeWorkspace("sso-full");
-    const box = (await SecretBox.fromSetting(env.SECRETS_KEY))!;
-    const stored = {
-      enabled: true,
-      // Nothing listens here: reaching it would be a 400/502, not the 503 the cap answers.
-      issuer: "http://127.0.0.1:9/",
-      clientId: "opsdeck",
-      clientSecretSealed: await box.seal("opsdeck-test-secret-1"),
-      allowedEmailDomains: ["example.com"],
-      requireVerifiedEmail: true,
-      autoProvision: false,
-      defaultRole: "viewer",
-    };
-    await runInDurableObject(ws.stub, (_i, state) => {
-      state.storage.sql.exec(
-        "INSERT OR REPLACE INTO meta (key, value) VALUES ('sso', ?)",
-        JSON.stringify(stored),
-      );
-    });
+    await enableSso(ws);
     await fill(ws, MAX_PENDING_SSO_FLOWS, Date.now());
     const res = await call(`/w/${ws.id}/auth/oidc/start`, { redirect: "manual" });
     await expectProblem(res, 503, "sso_flows_full");
@@ -95,5 +102,21 @@ describe("SSO flow store", () => {
       "sso_disabled",
     );
     expect(await runDurableObjectAlarm(ws.stub)).toBeTypeOf("boolean");
+  });
+
+  it("applies the sign-in limits to the callback: unknown states are counted, then 429", async () => {
+    const ws = await makeWorkspace("sso-limit");
+    await enableSso(ws);
+    const headers = { "CF-Connecting-IP": "198.51.100.77" };
+    const statuses: number[] = [];
+    for (let i = 0; i < 12; i++) {
+      const res = await call(`/w/${ws.id}/auth/oidc/callback?state=${"s".repeat(43)}&code=c${i}`, {
+        headers,
+      });
+      statuses.push(res.status);
+      await res.body?.cancel();
+    }
+    expect(statuses.slice(0, 10).every((s) => s === 400)).toBe(true);
+    expect(statuses.slice(10)).toEqual([429, 429]);
   });
 });
