@@ -15,7 +15,7 @@ import {
   type PEOPLE,
   type SigningKey,
 } from "../peers/oidc-provider";
-import { createWorkspace, type E2eWorkspace } from "./helpers/browser";
+import { createWorkspace, hasChromium, launchBrowser, type E2eWorkspace } from "./helpers/browser";
 import { startLoopbackServer, type LoopbackServer } from "./helpers/loopback-server";
 
 const operatorToken = inject("operatorToken");
@@ -343,5 +343,25 @@ describe("Cloudflare Access", () => {
       ws.admin,
     );
     expect(bad.status).toBe(400);
+  });
+});
+
+describe.skipIf(!hasChromium)("in Chromium", () => {
+  it("Sign in with SSO takes a member from the sign-in page to the dashboard", async () => {
+    const chromium = await launchBrowser();
+    try {
+      const page = await chromium.newPage();
+      peer.signInAs("alice");
+      await page.goto(url(`/w/${ws.id}/login`));
+      await page.getByRole("link", { name: "Sign in with SSO" }).click();
+      await page.waitForURL(url(`/w/${ws.id}`), { timeout: 20_000 });
+      const cookies = await page.context().cookies();
+      const session = cookies.find((c) => c.name === "opsdeck_session");
+      expect(session?.httpOnly).toBe(true);
+      expect(session?.sameSite).toBe("Lax");
+      expect(cookies.find((c) => c.name === "opsdeck_sso_flow")).toBeUndefined();
+    } finally {
+      await chromium.close();
+    }
   });
 });
