@@ -19,6 +19,7 @@ import { ROOT } from "../scripts/lib/dev-server.mjs";
 import { startRuntime } from "./lib/runtime.mjs";
 import { fileURLToPath } from "node:url";
 import { nowMs, percentile } from "./lib/stats.mjs";
+import { startCpuProfile } from "./lib/cpu-profile.mjs";
 
 const SELF = fileURLToPath(import.meta.url);
 const OPERATOR_TOKEN = "bench-abuse-operator-token";
@@ -254,9 +255,16 @@ export async function run(options = {}) {
   const floods = options.floods ?? FLOODS;
   process.env.PATH = `${path.join(ROOT, "node_modules", ".bin")}${path.delimiter}${process.env.PATH}`;
   const persist = mkdtempSync(path.join(tmpdir(), "opsdeck-bench-abuse-"));
+  // --profile: a V8 CPU profile of workerd during the flood (workerd runtime only).
+  const inspectorPort = options.profile ? 9400 + Math.floor(Math.random() * 500) : undefined;
   const server = await startRuntime(
     options.runtime ?? "workerd",
-    { OPERATOR_TOKEN, SECRETS_KEY, ENVIRONMENT: "development" },
+    {
+      OPERATOR_TOKEN,
+      SECRETS_KEY,
+      ENVIRONMENT: "development",
+      ...(inspectorPort ? { BENCH_INSPECTOR_PORT: String(inspectorPort) } : {}),
+    },
     persist,
   );
   try {
@@ -317,7 +325,9 @@ export async function run(options = {}) {
     });
     flood.send({ base, viewer, amk, seconds: floodSeconds, rate: floodRate, floods });
     await sleep(500); // let the flood ramp up before measuring
+    const profiler = inspectorPort ? await startCpuProfile(inspectorPort) : undefined;
     const flooded = await victim(base, victimToken, alertIds, floodSeconds - 1);
+    const profile = await profiler?.stop();
     for (const [k, v] of Object.entries(await floodDone))
       outcomes.set(k, (outcomes.get(k) ?? 0) + v);
     const q = { status: summary(quiet.status), ack: summary(quiet.ack) };
@@ -339,6 +349,20 @@ export async function run(options = {}) {
     );
     console.log("\nflooders got:");
     for (const [k, v] of [...outcomes].sort()) console.log(`  ${k.padEnd(28)} ${v}`);
+    if (profile) {
+      console.log(
+        `\nworkerd CPU during the flood: ${profile.busyMs.toFixed(0)} ms busy of ${profile.wallMs.toFixed(0)} ms (self time, top functions):`,
+      );
+      for (const t of profile.top)
+        console.log(
+          `  ${t.ms.toFixed(0).padStart(7)} ms ${(t.share * 100).toFixed(1).padStart(5)}%  ${t.fn}`,
+        );
+      console.log("charged to the app's nearest functions (innermost < callers):");
+      for (const t of profile.callers)
+        console.log(
+          `  ${t.ms.toFixed(0).padStart(7)} ms ${(t.share * 100).toFixed(1).padStart(5)}%  ${t.fn}`,
+        );
+    }
     return { quiet: q, flood: f, outcomes: Object.fromEntries(outcomes), victimFailures };
   } finally {
     await server.stop();
@@ -356,6 +380,7 @@ if (process.argv.includes("--flooder")) {
       runtime: { type: "string" },
       "flood-rate": { type: "string" },
       floods: { type: "string" },
+      profile: { type: "boolean" },
     },
   });
   run({
@@ -364,6 +389,7 @@ if (process.argv.includes("--flooder")) {
     runtime: values.runtime,
     floodRate: values["flood-rate"] ? Number(values["flood-rate"]) : undefined,
     floods: values.floods?.split(","),
+    profile: values.profile,
   }).catch((error) => {
     console.error(error);
     process.exit(1);

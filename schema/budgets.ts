@@ -20,7 +20,7 @@ export const ROW_BUDGET_BYTES = 1024 * 1024;
 /**
  * One list as a frame carries it (`alerts`, `incidents`, …): a change frame is stored as an
  * event-log row before it is sent, so it must fit a row; the snapshot carries every list, so
- * together they must fit `FRAME_BUDGET_BYTES` (0.875 + 0.5 + 8 × 0.25 MiB = 3.4 MiB). A list
+ * together they must fit `FRAME_BUDGET_BYTES` (0.875 + 0.5 + 9 × 0.25 MiB = 3.6 MiB). A list
  * larger than its budget is sent abbreviated (durable-objects/domain/frame-fit.ts).
  */
 export const LIST_FRAME_BYTES = {

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { ActivityItem } from "./activity";
 import { Alert } from "./alerts";
+import { AnomalyCard } from "./anomaly-panel";
 import { AwsService } from "./cloud";
 import { Deployment } from "./deployments";
 import { Incident } from "./incidents";
@@ -27,6 +28,8 @@ export const Snapshot = z.object({
   sources: z.array(SourceStatus),
   /** Members by name and role (who did what); absent from objects that predate members. */
   members: z.array(MemberSummary).optional(),
+  /** Open anomalies, each with its sparkline: the Anomalies panel. */
+  anomalies: z.array(AnomalyCard),
 });
 export type Snapshot = z.infer<typeof Snapshot>;
 
@@ -47,6 +50,7 @@ export const ChangeEvent = z.discriminatedUnion("type", [
   z.object({ type: z.literal("security"), payload: z.array(SecurityScan) }),
   z.object({ type: z.literal("sources"), payload: z.array(SourceStatus) }),
   z.object({ type: z.literal("members"), payload: z.array(MemberSummary) }),
+  z.object({ type: z.literal("anomalies"), payload: z.array(AnomalyCard) }),
 ]);
 export type ChangeEvent = z.infer<typeof ChangeEvent>;
 export type ChangeType = ChangeEvent["type"];

@@ -40,3 +40,4 @@ export * from "./socket-limits";
 export * from "./socket-close";
 export * from "./caps";
 export * from "./anomaly";
+export * from "./anomaly-panel";

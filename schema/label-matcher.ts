@@ -73,6 +73,37 @@ function compiled(pattern: string): Compiled {
   return fresh;
 }
 
+/**
+ * Results for long label values, keyed by pattern and value. Matching is linear, but a pattern
+ * whose DFA keeps growing (`(a|b)*a(a|b){20}`, `.*a.{20}`) still costs tens of ms on a 16 kB
+ * value of the right shape, and senders repeat the same alerts (Alertmanager resends every group
+ * on each interval; one delivery often carries one label value on many alerts): a repeat costs
+ * a lookup. Bounded in entries and in characters kept; short values are matched every time.
+ */
+const REMEMBER_FROM_CHARS = 256;
+const RESULTS_MAX = 512;
+const RESULTS_MAX_CHARS = 2_000_000;
+const results = new Map<string, boolean>();
+let resultChars = 0;
+
+function remembered(key: string, compute: () => boolean): boolean {
+  const hit = results.get(key);
+  if (hit !== undefined) return hit;
+  const value = compute();
+  while (
+    results.size > 0 &&
+    (results.size >= RESULTS_MAX || resultChars + key.length > RESULTS_MAX_CHARS)
+  ) {
+    const oldest = results.keys().next();
+    if (oldest.done) break;
+    results.delete(oldest.value);
+    resultChars -= oldest.value.length;
+  }
+  results.set(key, value);
+  resultChars += key.length;
+  return value;
+}
+
 /** Why a matcher pattern is refused (too long, not RE2, too complex), or undefined when fine. */
 export function labelPatternProblem(pattern: string): string | undefined {
   const c = compiled(pattern);
@@ -86,5 +117,8 @@ export function labelPatternProblem(pattern: string): string | undefined {
 export function labelPatternMatches(pattern: string, value: string): boolean {
   if (value.length > LABEL_MATCH_INPUT_MAX) return false;
   const c = compiled(pattern);
-  return c.ok && c.re.testExact(value);
+  if (!c.ok) return false;
+  if (value.length < REMEMBER_FROM_CHARS) return c.re.testExact(value);
+  // Pattern length first: "\0" may occur in both, but not at the same offset of both keys.
+  return remembered(`${pattern.length}:${pattern}\0${value}`, () => c.re.testExact(value));
 }

@@ -11,3 +11,17 @@ export const LIST_CAPS = {
   activity: 50,
   security: 50,
 } as const;
+
+/**
+ * The dashboard's Anomalies panel (read model `anomalies` list): how many open anomalies it
+ * carries, how many points each card's sparkline has, how far before an anomaly's opening the
+ * sparkline starts and "what changed nearby" looks, and how far after it the sparkline ends. Zod-free: the client reads it too.
+ */
+export const ANOMALY_PANEL = {
+  cards: 20,
+  sparkPoints: 60,
+  beforeMs: 30 * 60_000,
+  /** The sparkline ends this long after the opening at the latest: each card reads ≤ 2 h. */
+  afterMs: 90 * 60_000,
+  nearby: 5,
+} as const;

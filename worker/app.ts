@@ -6,6 +6,7 @@ import { csrfGuard } from "./middleware/auth";
 import { crossOrigin } from "./middleware/cors";
 import { jsonBody } from "./middleware/json-body";
 import { openapiGuard } from "./middleware/operator";
+import { refusalFloor } from "./middleware/refusal-floor";
 import { router } from "./openapi";
 import { activityRoutes } from "./routes/activity";
 import { actionRoutes } from "./routes/actions";
@@ -82,6 +83,8 @@ const api = router()
 export const app = router();
 
 app.use(requestId());
+// Unknown workspace and wrong credential answer after the same delay (no existence oracle).
+app.use("/w/:workspace/*", refusalFloor);
 // Before secureHeaders, so it runs after it and may loosen what embedding needs (see there).
 app.use("/status/*", publicStatusHeaders);
 app.use(

@@ -6,6 +6,9 @@ import type { Failure, Outcome, PagerDutyResponse, Problem } from "../schema";
 import type { AppEnv } from "./env";
 import { logSafe } from "../lib/log-safe";
 
+/** V8's knob for how many frames an Error captures (not in the Workers types). */
+const V8Error: ErrorConstructor & { stackTraceLimit?: number } = Error;
+
 const TITLES: Record<number, string> = {
   400: "Bad Request",
   401: "Unauthorized",
@@ -29,15 +32,33 @@ const TITLES: Record<number, string> = {
  * @example throw new ApiError(403, "forbidden", "Acknowledging needs the operator role.")
  */
 export class ApiError extends Error {
+  readonly status: number;
+  readonly code: string;
+  readonly detail: string;
+  readonly issues?: Problem["issues"];
+  readonly headers?: Record<string, string>;
+  readonly current?: Problem["current"];
+
   constructor(
-    readonly status: number,
-    readonly code: string,
-    readonly detail: string,
-    readonly issues?: Problem["issues"],
-    readonly headers?: Record<string, string>,
-    readonly current?: Problem["current"],
+    status: number,
+    code: string,
+    detail: string,
+    issues?: Problem["issues"],
+    headers?: Record<string, string>,
+    current?: Problem["current"],
   ) {
+    // An expected answer, never logged with a stack: capturing one was the largest single cost
+    // of a refused request in the abuse bench's profile (bench/README.md "Abuse run").
+    const limit = V8Error.stackTraceLimit;
+    V8Error.stackTraceLimit = 0;
     super(detail);
+    V8Error.stackTraceLimit = limit;
+    this.status = status;
+    this.code = code;
+    this.detail = detail;
+    if (issues !== undefined) this.issues = issues;
+    if (headers !== undefined) this.headers = headers;
+    if (current !== undefined) this.current = current;
   }
 
   /**

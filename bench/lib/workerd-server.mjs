@@ -43,4 +43,8 @@ const caps = Object.fromEntries(
     .map((key) => [key, process.env[key]]),
 );
 const worker = BARE ? bareWorker() : opsdeckWorker(APP, work, { ...requiredSecrets(), ...caps });
-await serveToParent(newMiniflare(work, worker));
+// `BENCH_INSPECTOR_PORT`: expose V8's inspector there, for a CPU profile (bench/lib/cpu-profile.mjs).
+const inspector = process.env.BENCH_INSPECTOR_PORT
+  ? { inspectorPort: Number(process.env.BENCH_INSPECTOR_PORT) }
+  : {};
+await serveToParent(newMiniflare(work, worker, inspector));

@@ -33,7 +33,7 @@ import { Silences } from "../domain/silences";
 import { pruneClosedAlerts } from "../store/alert-retention";
 import { ObservedRecordStore } from "../store/observed-records";
 import type { RecordStore } from "../store/records";
-import { openAlertTally } from "../store/open-alerts";
+import { alertRows, openAlertTally } from "../store/open-alerts";
 import type { Activity } from "./activity";
 import { OpenAlertCap } from "./alert-cap";
 import type { Host } from "./host";
@@ -58,6 +58,22 @@ export class Alerts {
   readonly cap: OpenAlertCap;
   /** When closed alerts were last pruned (memory only: at most hourly, at the next publish). */
   private lastPrune = 0;
+  /**
+   * The open-alert tally and the alert row count it was taken at. Counting afresh parses every
+   * alert row's JSON (10 kB labels make that milliseconds per hundred alerts) and
+   * `GET api/status` asks on every call, so it is counted once and then kept in step with each
+   * write through the store's observer (the before and after of every alert). It is counted
+   * afresh when the row count moves without the store (retention deletes rows directly) and
+   * after a rolled-back transaction. Memory only.
+   */
+  /**
+   * The board's list as last read, kept like `tallied` (dropped on any alert write, a row count
+   * that moved, a rollback): every snapshot, resume and alerts frame read and parsed up to 200
+   * alerts afresh, which under a reconnect loop beside a flood of 10 kB alerts was most of the
+   * object's time. Callers get their own array; the alerts in it are not changed by anyone.
+   */
+  private listed?: { rows: number; alerts: Alert[] };
+  private tallied?: { rows: number; value: { firing: Record<Severity, number>; open: number } };
 
   constructor(
     private readonly host: Host,
@@ -68,15 +84,41 @@ export class Alerts {
       "alert",
       Alert,
       (a) => a.lastSeen,
-      (before, after) => deps.notifier.alertChanged(before, after),
+      (before, after) => {
+        this.follow(before, after);
+        deps.notifier.alertChanged(before, after);
+      },
     );
     this.silences = new Silences(host.sql);
     this.cap = new OpenAlertCap(host);
+    host.onRollback(() => {
+      this.tallied = undefined;
+      this.listed = undefined;
+    });
+  }
+
+  /** Moves the kept tally by one alert's write (see `tallied`). */
+  private follow(before: Alert | undefined, after: Alert): void {
+    this.listed = undefined;
+    const t = this.tallied;
+    if (!t) return;
+    for (const [alert, sign] of [
+      [before, -1],
+      [after, 1],
+    ] as const) {
+      if (!alert || alert.status === "resolved" || alert.dismissedAt !== undefined) continue;
+      t.value.open += sign;
+      if (alert.status === "firing") t.value.firing[alert.severity] += sign;
+    }
+    if (!before) t.rows += 1;
   }
 
   /** Alerts still on the board (not dismissed), newest first: frames, snapshot and REST. */
   list(): Alert[] {
-    return activeAlerts(this.host.sql, LIST_CAPS.alerts);
+    const rows = alertRows(this.host.sql);
+    if (this.listed?.rows !== rows)
+      this.listed = { rows, alerts: activeAlerts(this.host.sql, LIST_CAPS.alerts) };
+    return [...this.listed.alerts];
   }
 
   /** Alerts per severity in `statuses`, dismissed ones excluded. */
@@ -86,7 +128,10 @@ export class Alerts {
 
   /** Firing alerts per severity and all open ones, counted in one pass (stats, `/metrics`). */
   tally(): { firing: Record<Severity, number>; open: number } {
-    return openAlertTally(this.host.sql);
+    const rows = alertRows(this.host.sql);
+    if (this.tallied?.rows !== rows) this.tallied = { rows, value: openAlertTally(this.host.sql) };
+    const { firing, open } = this.tallied.value;
+    return { firing: { ...firing }, open };
   }
 
   /** The alert (dismissed ones too) and the changes that finished shortly before it began. */
@@ -132,7 +177,9 @@ export class Alerts {
       this.lastPrune = now.getTime();
       pruneClosedAlerts(this.host.sql, now);
     }
-    this.host.publish({ type: "alerts", payload: this.list() }, now);
+    // The frame reads the list when it leaves (paced): reading it here too parsed up to 200
+    // alerts per sender delivery for nothing, the largest cost in the pattern flood's profile.
+    this.host.listChanged("alerts");
   }
 
   /** Load, decide, then store + audit + broadcast only when something changed. */

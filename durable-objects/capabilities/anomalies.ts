@@ -1,5 +1,7 @@
 import {
   ANOMALY_EXAMPLES_MAX,
+  ANOMALY_PANEL,
+  type AnomalyCard,
   fail,
   ok,
   type Alert,
@@ -57,6 +59,7 @@ export class Anomalies {
       bySeries.set(s.metric, list);
     }
     const incoming: IncomingAlert[] = [];
+    let sparkChanged = false;
     for (const [id, points] of bySeries) {
       const stored = this.store.series.get(id);
       const detection = stored ?? defaultDetection(id, now);
@@ -83,7 +86,10 @@ export class Anomalies {
       for (const anomaly of result.anomalies)
         this.store.putAnomaly(anomaly, anomaly.id !== detection.openId);
       incoming.push(...result.incoming);
+      // An open anomaly's card draws this series: its sparkline just grew.
+      if (after.openId) sparkChanged = true;
     }
+    if (sparkChanged) this.host.publish({ type: "anomalies", payload: [] }, now);
     if (incoming.length === 0) return;
     const changes = this.deps.alerts.apply("anomaly", incoming, "anomaly", now);
     this.deps.alerts.breached(changes, now, "anomaly");
@@ -101,6 +107,33 @@ export class Anomalies {
       if (out.length >= ANOMALY_LIST_MAX) break;
     }
     return out;
+  }
+
+  /**
+   * The Anomalies panel: open anomalies (their alerts firing, acknowledged or silenced; read
+   * from the alerts list the dashboard already carries, so at most ANOMALY_PANEL.cards lookups),
+   * each with its series' sparkline from a while before it opened to now (bounded: at most
+   * ANOMALY_PANEL.afterMs past the opening, so a card never reads more than 2 h of points).
+   */
+  cards(alerts: readonly Alert[], now: Date): AnomalyCard[] {
+    const open = alerts.filter((a) => a.source === "anomaly" && OPEN.includes(a.status));
+    const cards: AnomalyCard[] = [];
+    for (const alert of open.slice(0, ANOMALY_PANEL.cards)) {
+      const record = this.store.anomalies.get(alert.id);
+      if (!record) continue;
+      const opened = Date.parse(record.openedAt);
+      const from = opened - ANOMALY_PANEL.beforeMs;
+      const to = Math.min(now.getTime(), opened + ANOMALY_PANEL.afterMs);
+      const metrics = this.deps.metrics;
+      cards.push({
+        ...record,
+        alertId: record.id,
+        status: statusOf(alert),
+        unit: metrics.describe(record.seriesId)?.unit,
+        spark: metrics.window(record.seriesId, from, to, ANOMALY_PANEL.sparkPoints, now),
+      });
+    }
+    return cards;
   }
 
   get(id: string): Outcome<Anomaly> {
@@ -178,6 +211,8 @@ export class Anomalies {
         now,
       );
     });
+    // The panel shows the verdict (a list event's payload is not kept: read at flush).
+    this.host.publish({ type: "anomalies", payload: [] }, now);
     return ok(this.view(after));
   }
 

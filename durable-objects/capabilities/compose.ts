@@ -159,6 +159,7 @@ export class Capabilities {
       web3: this.web3,
       activity: this.activity,
       members: this.members,
+      anomalies: this.anomalies,
     });
     this.retention = new Retention(host, this.alerts);
     this.socketGuard = new SocketGuard(host, this.access.store);

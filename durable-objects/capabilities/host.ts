@@ -4,7 +4,7 @@ import { AlarmSchedule } from "../store/alarm-schedule";
 import { AuditLog } from "../store/audit";
 import { armBudgetGuard, guardedSql } from "../store/budget-guard";
 import { EventLog } from "../store/event-log";
-import { Outlet } from "./outlet";
+import { Outlet, type ListType } from "./outlet";
 import { SecretBox } from "../store/secret-box";
 
 /** A capability's alarm tasks, by name (`collect:web3`, `notify`, …); each must be idempotent. */
@@ -45,7 +45,20 @@ export class Host {
   }
 
   transaction<T>(fn: () => T): T {
-    return this.ctx.storage.transactionSync(fn);
+    try {
+      return this.ctx.storage.transactionSync(fn);
+    } catch (error) {
+      // Writes were undone: memory derived from them must be too.
+      for (const hook of this.rollbackHooks) hook();
+      throw error;
+    }
+  }
+
+  private readonly rollbackHooks: (() => void)[] = [];
+
+  /** Runs `hook` whenever a transaction is rolled back (a cache kept in step with writes). */
+  onRollback(hook: () => void): void {
+    this.rollbackHooks.push(hook);
   }
 
   /**
@@ -55,6 +68,11 @@ export class Host {
    */
   publish(event: ChangeEvent, _now?: Date): void {
     this.outlet.changed(event);
+  }
+
+  /** Announces that a list changed without reading it: the flush reads it as it is then. */
+  listChanged(type: ListType): void {
+    this.outlet.listChanged(type);
   }
 
   /** Live sockets of this workspace (hibernated ones included). */

@@ -35,7 +35,29 @@ const LIST_TYPES: readonly ListType[] = [
   "security",
   "sources",
   "members",
+  "anomalies",
 ];
+/**
+ * Lists read from another list: the Anomalies panel's cards come from the open anomaly alerts,
+ * so whatever changes `alerts` (a lifecycle action, a sender, the detector) changes them too.
+ */
+const DERIVED: Partial<Record<ListType, ListType>> = { alerts: "anomalies" };
+const DERIVED_TYPES = new Set(Object.values(DERIVED));
+
+/** cyrb53: a 53-bit string hash, enough to tell one list's content from the next. */
+function hashOf(text: string): string {
+  let h1 = 0xdeadbeef;
+  let h2 = 0x41c6ce57;
+  for (let i = 0; i < text.length; i++) {
+    const ch = text.charCodeAt(i);
+    h1 = Math.imul(h1 ^ ch, 2654435761);
+    h2 = Math.imul(h2 ^ ch, 1597334677);
+  }
+  h1 = Math.imul(h1 ^ (h1 >>> 16), 2246822507) ^ Math.imul(h2 ^ (h2 >>> 13), 3266489909);
+  h2 = Math.imul(h2 ^ (h2 >>> 16), 2246822507) ^ Math.imul(h1 ^ (h1 >>> 13), 3266489909);
+  return (4294967296 * (2097151 & h2) + (h1 >>> 0)).toString(36);
+}
+const EMPTY_HASH = hashOf("[]");
 const PENDING_KEY = "outlet-pending";
 /** Fan-out the object may spend on `alerts` frames: bytes per second across all sockets. */
 const FAN_OUT_BYTES_PER_SECOND = 32 * 1024 * 1024;
@@ -109,10 +131,24 @@ export class Outlet {
    * flush reads the list as it is then. May run inside a storage transaction.
    */
   changed(event: ChangeEvent): void {
+    if (event.type === "pipeline" || event.type === "activity") {
+      const pending = this.pending();
+      if (event.type === "pipeline") pending.pipelines.push(event.payload.id);
+      else pending.activity.push(...event.payload.map((i) => i.id));
+      this.save(pending);
+      this.plan(pending, Date.now());
+    } else this.listChanged(event.type);
+  }
+
+  /**
+   * A list changed: the flush reads it then. Cheaper than `changed` for a caller that would
+   * read the list only to announce it (alerts: 200 parsed documents per sender delivery).
+   */
+  listChanged(type: ListType): void {
     const pending = this.pending();
-    if (event.type === "pipeline") pending.pipelines.push(event.payload.id);
-    else if (event.type === "activity") pending.activity.push(...event.payload.map((i) => i.id));
-    else if (!pending.lists.includes(event.type)) pending.lists.push(event.type);
+    // A derived list (anomalies, built from alerts) goes with the list it is built from.
+    for (const t of [type, DERIVED[type]])
+      if (t && !pending.lists.includes(t)) pending.lists.push(t);
     this.save(pending);
     this.plan(pending, Date.now());
   }
@@ -127,7 +163,9 @@ export class Outlet {
     const waiting = pending.lists.filter((type) => this.dueAt(type) > nowMs);
     for (const type of pending.lists) {
       if (waiting.includes(type)) continue;
-      const bytes = this.broadcast(listEvent(readers, type), now);
+      const event = listEvent(readers, type);
+      if (this.unchanged(type, event)) continue;
+      const bytes = this.broadcast(event, now);
       if (type === "alerts") this.alertsFrom = nowMs + alertFrameGap(bytes, this.sockets());
     }
     // Runs and feed items ride along with a paced list, so a burst sends them together.
@@ -153,8 +191,28 @@ export class Outlet {
       this.schedule.soon(TASK, Math.min(...waiting.map((t) => this.dueAt(t))));
   }
 
+  /** `anomalies` rides with the paced `alerts`: a burst of alert changes costs it no more. */
+  /**
+   * A derived list (marked by every change of its source) goes out only when its content did
+   * change: most alert changes leave the open anomalies as they were. The last one sent is
+   * remembered by hash in storage (one meta row per derived list), so eviction forgets nothing.
+   */
+  private unchanged(type: ListType, event: ChangeEvent): boolean {
+    if (!DERIVED_TYPES.has(type)) return false;
+    const key = `outlet-last:${type}`;
+    const hash = hashOf(JSON.stringify(event.payload));
+    const row = this.sql
+      .exec<{ value: string }>("SELECT value FROM meta WHERE key = ?", key)
+      .next();
+    // Never sent: the list every workspace starts with is empty.
+    const last = row.done ? EMPTY_HASH : row.value.value;
+    if (last === hash) return true;
+    this.sql.exec("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", key, hash);
+    return false;
+  }
+
   private dueAt(type: ListType): number {
-    return type === "alerts" ? this.alertsFrom : 0;
+    return type === "alerts" || type === "anomalies" ? this.alertsFrom : 0;
   }
 
   /** End of this turn when something is due now; else the alarm at the earliest due time. */

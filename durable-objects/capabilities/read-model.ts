@@ -2,6 +2,7 @@ import type { ChangeEvent, Snapshot, WorkspaceStats } from "../../schema";
 import { fitActivity, fitAlerts, fitIncidents, fitOther } from "../domain/frame-fit";
 import type { Activity } from "./activity";
 import type { Alerts } from "./alerts";
+import type { Anomalies } from "./anomalies";
 import type { Aws } from "./aws";
 import type { Delivery } from "./delivery";
 import type { Host } from "./host";
@@ -22,6 +23,7 @@ export type ReadModelParts = {
   web3: Web3;
   activity: Activity;
   members: Members;
+  anomalies: Anomalies;
 };
 
 /**
@@ -50,6 +52,7 @@ export class ReadModel {
     security: () => fitOther(this.parts.delivery.listSecurity()),
     sources: () => fitOther(this.parts.sources.shown()),
     members: () => fitOther(this.parts.members.roster()),
+    anomalies: () => fitOther(this.parts.anomalies.cards(this.parts.alerts.list(), new Date())),
   };
 
   /** What the outlet reads when it flushes. */
@@ -98,6 +101,7 @@ export class ReadModel {
       security: l.security(),
       sources: l.sources(),
       members: l.members(),
+      anomalies: l.anomalies(),
     };
   }
 

@@ -84,6 +84,14 @@ export class SocketGuard {
   }
 
   /**
+   * Upgrades the Worker refused on this workspace's behalf (worker/lib/upgrade-limit.ts), in
+   * batches of at most one call a second per isolate: counted as the object's own refusals.
+   */
+  countEdgeRefusals(count: number): void {
+    if (Number.isSafeInteger(count) && count > 0) this.counters.refused("connect_rate", count);
+  }
+
+  /**
    * Makes room for one more socket of `tokenId`: closes the token's oldest sockets past its
    * cap (4008), or refuses the newcomer (false) when the workspace is full. Synchronous, so
    * the check and the accept that follows it cannot interleave with another upgrade.

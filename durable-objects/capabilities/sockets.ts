@@ -8,6 +8,7 @@ import {
 } from "../../schema";
 import { logSafe } from "../../lib/log-safe";
 import {
+  MAX_REPLAY_BYTES,
   MAX_REPLAY_EVENTS,
   RESUME_BURST,
   RESUME_INTERVAL_MS,
@@ -164,7 +165,7 @@ export class Sockets {
 
   /**
    * The events missed since `lastSeq`, or the whole snapshot when they are no longer kept or
-   * more than MAX_REPLAY_EVENTS (a replay never costs more than a snapshot); a
+   * more than MAX_REPLAY_EVENTS or MAX_REPLAY_BYTES (a replay never costs more than a snapshot); a
    * `contract` socket gets the contract's frames as of now instead (see the class comment).
    */
   private catchUp(ws: WebSocket, attachment: SocketAttachment, lastSeq: number | undefined): void {
@@ -175,7 +176,10 @@ export class Sockets {
       return;
     }
     // Seqs are consecutive, so the distance is the number of missed events (one cheap MAX).
-    const tooFar = lastSeq === undefined || this.host.log.lastSeq - lastSeq > MAX_REPLAY_EVENTS;
+    const tooFar =
+      lastSeq === undefined ||
+      this.host.log.lastSeq - lastSeq > MAX_REPLAY_EVENTS ||
+      this.host.log.bytesSince(lastSeq) > MAX_REPLAY_BYTES;
     const missed = tooFar ? undefined : this.host.log.since(lastSeq);
     if (missed) {
       for (const frame of missed) sendFrame(ws, frame);

@@ -284,6 +284,39 @@ export class Metrics {
       .map((row) => ({ timestamp: new Date(row.b).toISOString(), value: row.v }));
   }
 
+  /**
+   * The series in (from, to], averaged into at most `buckets` buckets, oldest first: the
+   * sparkline of an anomaly card. Raw points where they are kept, the 5-minute rollups before
+   * that (an anomaly opened hours ago still has its line).
+   */
+  window(metricId: string, from: number, to: number, buckets: number, now: Date): ChartDataPoint[] {
+    const bucket = Math.max(1000, Math.ceil((to - from) / buckets));
+    // Raw points are kept RAW_RETENTION_MS back from now; before that, only rollups.
+    const rawFrom = Math.max(from, now.getTime() - RAW_RETENTION_MS);
+    const tier = ROLLUPS[0].res;
+    return this.sql
+      .exec<{ b: number; v: number }>(
+        `SELECT t - (t % ?) AS b, AVG(v) AS v FROM (
+           SELECT ts AS t, value AS v FROM metric_points
+             WHERE metric_id = ? AND ts > ? AND ts <= ?
+           UNION ALL
+           SELECT bucket AS t, sum / count AS v FROM metric_rollups
+             WHERE metric_id = ? AND res = ? AND bucket > ? AND bucket <= ?
+         ) GROUP BY b ORDER BY b`,
+        bucket,
+        metricId,
+        rawFrom,
+        to,
+        metricId,
+        tier,
+        from,
+        Math.min(to, rawFrom - tier),
+      )
+      .toArray()
+      .slice(-buckets)
+      .map((row) => ({ timestamp: new Date(row.b).toISOString(), value: row.v }));
+  }
+
   /** The newest reading: a raw point, or (for a series quiet for hours) its newest rollup. */
   private latestReading(id: string, now: Date): { ts: number; value: number } | undefined {
     const raw = this.pointAt(id, "<=", now.getTime(), "DESC");

@@ -11,6 +11,12 @@ export const RESUME_BURST = 2;
  * snapshot does.
  */
 export const MAX_REPLAY_EVENTS = 50;
+/**
+ * A resume whose missed events carry more than this many payload bytes gets a snapshot too:
+ * an `alerts` event carries the whole list (200 alerts with 10 kB labels are 2 MB), so fifty
+ * of them were fifty lists, where a snapshot sends each list once.
+ */
+export const MAX_REPLAY_BYTES = 256 * 1024;
 
 /**
  * Takes one resume from a socket's allowance (GCRA: one timestamp instead of a bucket, so the

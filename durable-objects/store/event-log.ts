@@ -30,6 +30,21 @@ export class EventLog {
   }
 
   /**
+   * Bytes of the payloads stored after `afterSeq` (`octet_length` reads the stored size, not
+   * the text): what a replay from there would send, so a caller can prefer a snapshot.
+   */
+  bytesSince(afterSeq: number): number {
+    return (
+      this.sql
+        .exec<{ b: number | null }>(
+          "SELECT SUM(octet_length(payload)) AS b FROM events WHERE seq > ?",
+          afterSeq,
+        )
+        .one().b ?? 0
+    );
+  }
+
+  /**
    * Events after `afterSeq`, or `undefined` when some of them have aged out (the caller
    * must send a snapshot instead).
    */

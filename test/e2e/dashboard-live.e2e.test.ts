@@ -19,6 +19,7 @@ const PANELS = [
   "sources",
   "metrics",
   "alerts",
+  "anomalies",
   "incidents",
   "deployments",
   "pipelines",

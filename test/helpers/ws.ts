@@ -247,6 +247,8 @@ export function applyFrame(
       return { ...next, security: frame.payload };
     case "sources":
       return { ...next, sources: frame.payload };
+    case "anomalies":
+      return { ...next, anomalies: frame.payload };
     case "activity":
       return { ...next, activity: [...frame.payload, ...state.activity] };
     case "pipeline": {

@@ -5,6 +5,7 @@ import {
   RESUME_BURST,
   RESUME_INTERVAL_MS,
   takeResume,
+  MAX_REPLAY_BYTES,
 } from "../../durable-objects/domain/resume-allowance";
 import { bearer, call, jsonInit, makeWorkspace, type TestWorkspace } from "../helpers/workspace";
 import {
@@ -21,6 +22,8 @@ import {
   type InboundFrame,
 } from "../helpers/ws";
 import { publishMany } from "../helpers/events";
+import { makeAlert } from "../helpers/seed";
+import { EventLog } from "../../durable-objects/store/event-log";
 
 afterEach(closeAllSockets);
 // The first test pays workerd's cold start; frame waits keep their own shorter timeouts.
@@ -126,5 +129,30 @@ describe("resume frames over the socket", () => {
     expect(seqOf(await waitForFrame(far, isSnapshot))).toBe(seq);
     await expectNoFrame(far, 150, isChange);
     expect(far.frames.map((f) => f.type)).toEqual(["snapshot", "snapshot"]);
+  });
+
+  it(`sends a snapshot when the missed events carry more than ${MAX_REPLAY_BYTES} bytes`, async () => {
+    const ws = await makeWorkspace();
+    // Three whole-list events of 100 alerts with 1 kB messages: few events, many bytes.
+    const { from, last, bytes } = await runInDurableObject(ws.stub, (_i, state) => {
+      const log = new EventLog(state.storage.sql);
+      const start = log.lastSeq;
+      const alerts = Array.from({ length: 100 }, (_, i) =>
+        makeAlert({ id: `big-${i}`, message: "m".repeat(1024) }),
+      );
+      const now = new Date();
+      for (let i = 0; i < 3; i++) log.append({ type: "alerts", payload: alerts }, now);
+      return { from: start, last: log.lastSeq, bytes: log.bytesSince(start) };
+    });
+    expect(last - from).toBeLessThanOrEqual(MAX_REPLAY_EVENTS);
+    expect(bytes).toBeGreaterThan(MAX_REPLAY_BYTES);
+    const sock = await openSocket(`/w/${ws.id}/ws?lastSeq=${from}`, bearer(ws.viewer));
+    const first = await waitForFrame(sock, () => true);
+    expect(first.type).toBe("snapshot");
+    expect(seqOf(first)).toBe(last);
+    // One event's worth still replays.
+    const near = await openSocket(`/w/${ws.id}/ws?lastSeq=${last - 1}`, bearer(ws.viewer));
+    expect(seqOf(await waitForFrame(near, () => true))).toBe(last);
+    expect(near.frames.some(isSnapshot)).toBe(false);
   });
 });

@@ -149,3 +149,33 @@ describe("label patterns: linear time", () => {
     expect(accepted.length).toBeGreaterThanOrEqual(CATASTROPHIC.length - 1);
   });
 });
+
+describe("label patterns: repeated long values", () => {
+  /** 16 kB of a and b from a fixed seed: the shape that keeps growing these patterns' DFAs. */
+  function abLabel(seed: number, length = 16_384): string {
+    let x = seed;
+    let out = "";
+    for (let i = 0; i < length; i++) {
+      x = (Math.imul(x, 1_103_515_245) + 12_345) >>> 0;
+      out += x & 0x10000 ? "a" : "b";
+    }
+    return out;
+  }
+
+  it.each(["(a|b)*a(a|b){20}", ".*a.{20}"])(
+    "%s: a repeat of a long value answers alike, from memory, under 1 ms",
+    (pattern) => {
+      const noMatch = `${abLabel(7)}b${"b".repeat(20)}`.slice(-16_384);
+      const match = `${abLabel(11).slice(0, 16_000)}a${"b".repeat(20)}`;
+      expect(labelPatternMatches(pattern, match)).toBe(true);
+      expect(labelPatternMatches(pattern, noMatch)).toBe(false);
+      expect(fastestMs(() => labelPatternMatches(pattern, match))).toBeLessThan(1);
+      expect(
+        fastestMs(() => expect(labelPatternMatches(pattern, noMatch)).toBe(false)),
+      ).toBeLessThan(1);
+      // Another pattern on the same value is its own entry.
+      expect(labelPatternMatches("b+", noMatch)).toBe(false);
+      expect(labelPatternMatches("[ab]+", noMatch)).toBe(true);
+    },
+  );
+});

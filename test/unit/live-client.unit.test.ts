@@ -21,6 +21,7 @@ function state(overrides: Partial<Snapshot> = {}, polledAt: LiveState["polledAt"
       activity: [],
       security: [],
       sources: [],
+      anomalies: [],
       ...overrides,
     },
     polledAt,
@@ -64,10 +65,12 @@ describe("applyFrame", () => {
       ["web3-networks", "web3Networks"],
       ["security", "security"],
       ["alerts", "alerts"],
+      ["anomalies", "anomalies"],
     ] as const) {
       const result = applyFrame(state(), { type, payload: [], seq: 11, ts: at });
-      // Alerts carry the anomaly badges of metric cards, so they redraw the metrics too.
-      const redrawn = panel === "alerts" ? ["alerts", "metrics"] : [panel];
+      // Alerts carry the anomaly badges of metric cards and what changed near an anomaly, so
+      // they redraw the metrics and the Anomalies panel too.
+      const redrawn = panel === "alerts" ? ["alerts", "metrics", "anomalies"] : [panel];
       expect(result.kind === "applied" && result.changed).toEqual(redrawn);
     }
   });

@@ -114,6 +114,7 @@ function snapshot(): Snapshot {
       { id: "aws", status: "not_configured" },
       { id: "github", status: "live", tokenSet: true },
     ],
+    anomalies: [],
   };
 }
 

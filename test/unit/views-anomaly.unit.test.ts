@@ -34,6 +34,7 @@ function snapshot(alerts: Snapshot["alerts"]): Snapshot {
     activity: [],
     security: [],
     sources: [],
+    anomalies: [],
   };
 }
 

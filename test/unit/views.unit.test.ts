@@ -36,6 +36,7 @@ function emptySnapshot(overrides: Partial<Snapshot> = {}): Snapshot {
       { id: "pagerduty", status: "not_configured" },
       { id: "slack", status: "not_configured" },
     ],
+    anomalies: [],
     ...overrides,
   };
 }

@@ -23,6 +23,7 @@ const LIST_PANEL = {
   "web3-networks": "web3Networks",
   security: "security",
   sources: "sources",
+  anomalies: "anomalies",
 } as const satisfies Partial<Record<ChangeType, PanelKey>>;
 
 const IGNORED: FrameResult = { kind: "ignored" };
@@ -41,11 +42,14 @@ function withId(value: unknown): value is { id: string } {
 
 /**
  * Sources change what empty panels say, so a sources change redraws every panel; alerts
- * carry the anomaly badges on metric cards, so an alerts change redraws the metrics too.
+ * carry the anomaly badges on metric cards, so an alerts change redraws the metrics too; the
+ * Anomalies panel says what changed nearby from the alerts, deployments and runs lists.
  */
 function changedBy(panel: PanelKey): PanelKey[] | "all" {
   if (panel === "sources") return "all";
-  return panel === "alerts" ? ["alerts", "metrics"] : [panel];
+  if (panel === "alerts") return ["alerts", "metrics", "anomalies"];
+  if (panel === "deployments" || panel === "pipelines") return [panel, "anomalies"];
+  return [panel];
 }
 
 /**

@@ -1,5 +1,6 @@
 import { loadLogs } from "./logs";
 import { submitAction, type ActionResult } from "./actions";
+import { rowAction, showIssues } from "./form-rows";
 
 /** Must match worker/routes/pages-common.ts. */
 const FRAGMENT_HEADER = "X-Opsdeck-Fragment";
@@ -99,6 +100,7 @@ export class Ui {
       return this.hooks.onMarkRead?.();
     }
     if (action === "stage-logs") return this.toggleStageLog(el);
+    if (rowAction(el, action)) return event.preventDefault();
     if (action === "fullscreen") {
       const figure = el.closest("figure");
       if (figure?.requestFullscreen) {
@@ -276,6 +278,7 @@ export class Ui {
 
   private report(form: HTMLFormElement, result: ActionResult, submittedAt = Date.now()): void {
     const output = form.querySelector("output");
+    showIssues(form, result.issues ?? []);
     if (output) {
       output.dataset.ok = String(result.ok);
       output.textContent = result.text;

@@ -1,9 +1,11 @@
-import type { Anomaly, ChartDataPoint, SeriesDetection } from "../../schema";
+import type { Anomaly, ChartDataPoint, Role, SeriesDetection } from "../../schema";
 import { html } from "../html";
 import type { ChartBand } from "./chart";
-import { Age } from "./common";
+import { Age, Badge } from "./common";
+import { DetectionForm } from "./detection-form";
 import { formatValue } from "./format";
 import { paths } from "./paths";
+import { can } from "./roles";
 
 /** Each anomaly's expected band, shaded from its opening to its closing (or now). */
 export function anomalyBands(anomalies: readonly Anomaly[], now: number): ChartBand[] {
@@ -44,6 +46,9 @@ export function AnomalySection(props: {
   detection?: SeriesDetection;
   unit?: string;
   now: number;
+  /** Admins get the settings form; the series whose section this is. */
+  role?: Role;
+  seriesId?: string;
 }) {
   const d = props.detection;
   const judged = d ? d.truePositives + d.falsePositives : 0;
@@ -52,6 +57,16 @@ export function AnomalySection(props: {
     ${
       d
         ? html`<p class="meta" data-detection=${d.enabled ? "on" : "off"}>${summary(d, judged)}</p>`
+        : null
+    }
+    ${d && !d.enabled ? html`<p><${Badge} status="offline" label="detection off" /></p>` : null}
+    ${
+      d && props.seriesId && can(props.role, "admin")
+        ? html`<${DetectionForm}
+            workspace=${props.workspace}
+            seriesId=${props.seriesId}
+            detection=${d}
+          />`
         : null
     }
     ${

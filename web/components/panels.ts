@@ -2,6 +2,7 @@ import { h, type FunctionComponent } from "preact";
 import { html } from "../html";
 import { ActivityBody } from "./activity";
 import { AlertsBody } from "./alerts";
+import { AnomaliesBody } from "./anomalies-panel";
 import { Age } from "./common";
 import { DeploymentsBody } from "./deployments";
 import { IncidentsBody } from "./incidents";
@@ -26,6 +27,7 @@ type PanelDef = {
 export const PANELS: ReadonlyArray<PanelDef> = [
   { key: "metrics", title: "Metrics", Body: MetricsBody },
   { key: "alerts", title: "Alerts", Body: AlertsBody },
+  { key: "anomalies", title: "Anomalies", Body: AnomaliesBody },
   { key: "incidents", title: "Incidents", Body: IncidentsBody },
   { key: "deployments", title: "Deployments", Body: DeploymentsBody },
   { key: "pipelines", title: "Pipelines", Body: PipelinesBody },

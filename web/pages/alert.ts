@@ -4,6 +4,7 @@ import { shortCommit } from "../components/format";
 import { ActionButton, ActionForm } from "../components/menu";
 import { paths } from "../components/paths";
 import { can } from "../components/roles";
+import { FeedbackForm } from "../components/anomalies-panel";
 import { html } from "../html";
 import { Facts } from "./detail";
 import { Who } from "../components/actor";
@@ -99,6 +100,12 @@ export function AlertDetailView(props: {
             ${a.links.map((l) => html`<${ExternalLink} href=${l.href}>${l.text}<//>`)}
             ${a.runbook ? html`<${ExternalLink} href=${a.runbook}>runbook<//>` : null}
           </div>`
+        : null
+    }
+    ${
+      a.source === "anomaly" && operator
+        ? html`<h3>Feedback</h3>
+            <${FeedbackForm} card=${{ id: a.id, label: a.title }} workspace=${props.workspace} />`
         : null
     }
     <${Pairs} title="Labels" values=${a.labels} />

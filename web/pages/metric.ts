@@ -90,6 +90,8 @@ export function MetricDetail(props: {
       detection=${props.detection}
       unit=${m.unit}
       now=${props.now}
+      role=${props.role}
+      seriesId=${m.id}
     />
     <section id="set-alert">
       <h3>Set Alert</h3>

@@ -11,15 +11,19 @@ import type {
   WebhookIntegration,
 } from "../../schema";
 import { AlertRuleTable } from "../components/alert-rules";
-import { Age } from "../components/common";
-import { ActionButton, ActionForm } from "../components/menu";
+import { ActionForm } from "../components/menu";
 import { paths } from "../components/paths";
-import { PrometheusSource } from "../components/prometheus-source";
 import { can } from "../components/roles";
 import type { Theme } from "../components/topbar";
 import { html } from "../html";
 import { DetailPage } from "./detail";
 import { ChannelTable, EmailUnavailable } from "./settings-notifications";
+import { CollectionSection } from "./settings/collection";
+import { Check, Number_, SecretField } from "./settings/fields";
+import { AwsForm, GithubForm } from "./settings/integrations";
+import { NetworksSection } from "./settings/networks";
+import { PrometheusSection } from "./settings/prometheus";
+import { SendersSection } from "./settings/senders";
 
 export type SettingsData = {
   /** The integrations' own views, read by admins only (they carry owner, regions…). */
@@ -36,153 +40,6 @@ export type SettingsData = {
   webhooks?: WebhookIntegration[];
   notifications: NotificationsView;
 };
-
-/** A write-only secret: shown only as set or not, never its value. */
-function Secret(props: { set: boolean }) {
-  return props.set
-    ? html`<span class="masked" aria-label="set, hidden">•••••••• (set)</span>`
-    : html`<span class="meta">not set</span>`;
-}
-
-function SecretField(props: { id: string; name: string; label: string; set: boolean }) {
-  return html`<div class="field">
-    <label for=${props.id}>${props.label} <${Secret} set=${props.set} /></label>
-    <input
-      id=${props.id}
-      name=${props.name}
-      type="password"
-      autocomplete="off"
-      placeholder=${props.set ? "leave empty to keep the saved value" : ""}
-    />
-    ${
-      props.set
-        ? html`<div class="inline">
-            <input type="checkbox" id=${`${props.id}-clear`} data-clears=${props.name} />
-            <label for=${`${props.id}-clear`}>Remove the saved value</label>
-          </div>`
-        : null
-    }
-  </div>`;
-}
-
-function Check(props: { id: string; name: string; label: string; checked: boolean }) {
-  return html`<div class="inline">
-    <input type="checkbox" id=${props.id} name=${props.name} checked=${props.checked} />
-    <label for=${props.id}>${props.label}</label>
-  </div>`;
-}
-
-function Number_(props: {
-  id: string;
-  name: string;
-  label: string;
-  value: number;
-  min: number;
-  max: number;
-}) {
-  return html`<div class="field">
-    <label for=${props.id}>${props.label}</label>
-    <input
-      id=${props.id}
-      name=${props.name}
-      type="number"
-      data-type="number"
-      min=${props.min}
-      max=${props.max}
-      step="1"
-      required
-      value=${props.value}
-    />
-  </div>`;
-}
-
-const AWS_SERVICES = ["ec2", "rds", "cloudwatch", "s3", "lambda"] as const;
-
-/** GitHub collection and actions: owner, repositories, API URL, token (write-only). */
-function GithubForm(props: { workspace: string; github: GithubIntegrationView }) {
-  const g = props.github;
-  return html`<p class="meta">
-      ${
-        g.collecting
-          ? "Collecting deployments, runs and security alerts."
-          : "Not collecting: it needs to be enabled, a token and at least one repository."
-      }
-    </p>
-    <${ActionForm}
-      url=${paths(props.workspace).api("integrations/github")}
-      method="PUT"
-      done="GitHub saved."
-      submit="Save GitHub"
-    >
-      <${Check} id="gh-enabled" name="enabled" label="Enabled" checked=${g.enabled} />
-      <${SecretField} id="gh-token" name="token" label="Token" set=${g.tokenSet} />
-      <div class="field">
-        <label for="gh-owner">Owner (user or organisation)</label>
-        <input id="gh-owner" name="owner" required value=${g.owner ?? ""} />
-      </div>
-      <div class="field">
-        <label for="gh-repos">Repositories (names, separated by commas)</label>
-        <input
-          id="gh-repos"
-          name="repositories"
-          data-type="list"
-          required
-          value=${g.repositories.join(", ")}
-        />
-      </div>
-      <div class="field">
-        <label for="gh-api">API URL (GitHub Enterprise Server)</label>
-        <input id="gh-api" name="apiUrl" type="url" placeholder=${g.apiUrl} />
-      </div>
-    <//>`;
-}
-
-/** AWS: keys (write-only), regions and services: the grid's Add Service and Configure Regions. */
-function AwsForm(props: { workspace: string; aws: AwsIntegration }) {
-  const a = props.aws;
-  return html`<${ActionForm}
-    url=${paths(props.workspace).api("integrations/aws")}
-    method="PUT"
-    done="AWS saved."
-    submit="Save AWS"
-  >
-    <${Check} id="aws-enabled" name="enabled" label="Enabled" checked=${a.enabled} />
-    <${SecretField} id="aws-access" name="accessKey" label="Access key id" set=${a.accessKeySet} />
-    <${SecretField}
-      id="aws-secret"
-      name="secretKey"
-      label="Secret access key"
-      set=${a.secretKeySet}
-    />
-    <div class="field" id="aws-regions">
-      <label for="aws-region-list">Regions (separated by commas)</label>
-      <input
-        id="aws-region-list"
-        name="regions"
-        data-type="list"
-        required
-        value=${a.regions.join(", ")}
-      />
-    </div>
-    <fieldset>
-      <legend>Services</legend>
-      ${AWS_SERVICES.map(
-        (svc) =>
-          html`<div class="inline">
-            <input
-              type="checkbox"
-              id=${`aws-svc-${svc}`}
-              name="services"
-              value=${svc}
-              data-list=""
-              checked=${a.services.includes(svc)}
-            />
-            <label for=${`aws-svc-${svc}`}>${svc.toUpperCase()}</label>
-          </div>`,
-      )}
-    </fieldset>
-  <//>`;
-}
 
 /** Settings: notifications, thresholds, integrations (secrets write-only), collection. */
 export function SettingsPage(props: {
@@ -350,10 +207,11 @@ export function SettingsPage(props: {
         }
       </section>
 
-      <section id="prometheus">
-        <h3>Prometheus (as a source)</h3>
-        <${PrometheusSource} prometheus=${props.data.prometheus} />
-      </section>
+      <${PrometheusSection}
+        workspace=${props.workspace}
+        prometheus=${props.data.prometheus}
+        admin=${admin}
+      />
 
       <section id="slack">
         <h3>Slack</h3>
@@ -402,240 +260,13 @@ export function SettingsPage(props: {
         `)}
       </section>
 
-      <section id="webhooks">
-        <h3>Alert and event senders</h3>
-        ${
-          props.data.webhooks === undefined
-            ? html`<p class="meta">Only an admin can see webhook integrations.</p>`
-            : html`${
-                  props.data.webhooks.length === 0
-                    ? html`<p class="meta">
-                        No sender is set up: Alertmanager, Grafana, PagerDuty-style and GitHub
-                        senders each need one.
-                      </p>`
-                    : html`<div class="scroll">
-                        <table>
-                          <thead>
-                            <tr>
-                              <th scope="col">Name</th>
-                              <th scope="col">Kind</th>
-                              <th scope="col">Endpoint</th>
-                              <th scope="col">Credential</th>
-                              <th scope="col">Deliveries</th>
-                              <th scope="col"><span class="visually-hidden">Actions</span></th>
-                            </tr>
-                          </thead>
-                          <tbody>
-                            ${props.data.webhooks.map(
-                              (w) =>
-                                html`<tr data-id=${w.id}>
-                                  <td>${w.name}</td>
-                                  <td>${w.kind}</td>
-                                  <td><code>${w.endpoint}</code></td>
-                                  <td><${Secret} set=${w.secretSet} /></td>
-                                  <td class="num">
-                                    ${w.stats.accepted} ok · ${w.stats.rejected}
-                                    rejected${w.stats.refused > 0 ? html` · <span class="error" title="Refused at the workspace's open-alert limit; the sender retries them">${w.stats.refused} refused (open-alert limit)</span>` : null}${w.stats.lastDeliveryAt ? html` · last <${Age} at=${w.stats.lastDeliveryAt} now=${props.now} />` : null}${w.stats.lastError ? html`<br /><span class="error">${w.stats.lastError}</span>` : null}
-                                  </td>
-                                  <td>
-                                    <${ActionButton}
-                                      label="Rotate"
-                                      url=${p.api(`integrations/webhooks/${encodeURIComponent(w.id)}/rotate`)}
-                                      body="{}"
-                                      done="Rotated; the new credential:"
-                                      confirm="Press again to rotate"
-                                    />
-                                    <${ActionButton}
-                                      label="Delete"
-                                      url=${p.api(`integrations/webhooks/${encodeURIComponent(w.id)}`)}
-                                      method="DELETE"
-                                      done="Deleted."
-                                      confirm="Press again to delete"
-                                      danger=${true}
-                                      after="reload"
-                                    />
-                                  </td>
-                                </tr>`,
-                            )}
-                          </tbody>
-                        </table>
-                      </div>`
-                }
-                <h3>Add a sender</h3>
-                <${ActionForm}
-                  url=${p.api("integrations/webhooks")}
-                  done="Created. Give the sender this credential now; it is not shown again:"
-                  submit="Create"
-                  show="credential"
-                >
-                  <div class="field">
-                    <label for="wh-kind">Kind</label>
-                    <select id="wh-kind" name="kind">
-                      <option value="alertmanager">Alertmanager</option>
-                      <option value="grafana">Grafana</option>
-                      <option value="pagerduty">PagerDuty-style events</option>
-                      <option value="github">GitHub</option>
-                    </select>
-                  </div>
-                  <div class="field">
-                    <label for="wh-name">Name</label>
-                    <input id="wh-name" name="name" required maxlength="100" />
-                  </div>
-                <//>`
-        }
-      </section>
-
-      <section id="networks">
-        <h3>Web3 networks</h3>
-        ${
-          networks.length === 0
-            ? html`<p class="meta">No network is watched.</p>`
-            : html`<div class="scroll">
-                <table>
-                  <thead>
-                    <tr>
-                      <th scope="col">Name</th>
-                      <th scope="col">Chain</th>
-                      <th scope="col">RPC host</th>
-                      <th scope="col">Gas alert</th>
-                      <th scope="col"><span class="visually-hidden">Actions</span></th>
-                    </tr>
-                  </thead>
-                  <tbody>
-                    ${networks.map(
-                      (n) =>
-                        html`<tr data-id=${n.id}>
-                          <td><a href=${p.network(n.id)}>${n.name}</a></td>
-                          <td class="num">${n.chainId}</td>
-                          <td><code>${n.rpcHost}</code></td>
-                          <td class="num">
-                            ${n.gasAlertGwei !== undefined ? `${n.gasAlertGwei} gwei` : "—"}
-                          </td>
-                          <td>
-                            ${admin ? html`<${ActionButton} label="Remove" url=${p.api(`integrations/networks/${encodeURIComponent(n.id)}`)} method="DELETE" done="Removed." confirm="Press again to remove" danger=${true} after="reload" />` : null}
-                          </td>
-                        </tr>`,
-                    )}
-                  </tbody>
-                </table>
-              </div>`
-        }
-        ${
-          admin
-            ? html`<h3>Watch a network</h3>
-                <${ActionForm}
-                  url=${p.api("integrations/networks")}
-                  done="Network added."
-                  submit="Add network"
-                  after="reload"
-                >
-                  <div class="field">
-                    <label for="net-id">Id</label
-                    ><input id="net-id" name="id" required pattern="[A-Za-z0-9._:@-]+" />
-                  </div>
-                  <div class="field">
-                    <label for="net-preset">Preset</label>
-                    <select id="net-preset" name="preset">
-                      <option value="">none</option>
-                      <option value="ethereum">Ethereum</option>
-                      <option value="polygon">Polygon</option>
-                    </select>
-                  </div>
-                  <div class="field">
-                    <label for="net-name">Name (without a preset)</label
-                    ><input id="net-name" name="name" maxlength="100" />
-                  </div>
-                  <div class="field">
-                    <label for="net-chain">Chain id (without a preset)</label
-                    ><input
-                      id="net-chain"
-                      name="chainId"
-                      type="number"
-                      data-type="number"
-                      min="1"
-                    />
-                  </div>
-                  <div class="field">
-                    <label for="net-rpc">RPC URL (kept secret; shown by host only)</label
-                    ><input
-                      id="net-rpc"
-                      name="rpcUrl"
-                      type="password"
-                      autocomplete="off"
-                      required
-                    />
-                  </div>
-                  <div class="field">
-                    <label for="net-explorer">Explorer URL (https)</label
-                    ><input id="net-explorer" name="explorerUrl" type="url" />
-                  </div>
-                  <div class="field">
-                    <label for="net-gas">Gas alert (gwei)</label
-                    ><input
-                      id="net-gas"
-                      name="gasAlertGwei"
-                      type="number"
-                      data-type="number"
-                      min="0"
-                      step="any"
-                    />
-                  </div>
-                <//>`
-            : null
-        }
-      </section>
-
-      <section id="collection">
-        <h3>Collection intervals (seconds)</h3>
-        ${
-          admin
-            ? html`<${ActionForm}
-                url=${p.api("collection/intervals")}
-                method="PUT"
-                done="Intervals saved."
-                submit="Save"
-              >
-                <${Number_}
-                  id="i-metrics"
-                  name="metrics"
-                  label="Metrics"
-                  value=${intervals.metrics}
-                  min=${5}
-                  max=${3600}
-                />
-                <${Number_}
-                  id="i-deployments"
-                  name="deployments"
-                  label="Deployments"
-                  value=${intervals.deployments}
-                  min=${5}
-                  max=${3600}
-                />
-                <${Number_}
-                  id="i-web3"
-                  name="web3"
-                  label="Web3 networks"
-                  value=${intervals.web3}
-                  min=${5}
-                  max=${3600}
-                />
-                <${Number_}
-                  id="i-security"
-                  name="security"
-                  label="Security scans"
-                  value=${intervals.security}
-                  min=${30}
-                  max=${86400}
-                />
-              <//>`
-            : html`<p>
-                ${
-                  `metrics ${intervals.metrics} s · deployments ${intervals.deployments} s · ` +
-                  `Web3 ${intervals.web3} s · security ${intervals.security} s`
-                }
-              </p>`
-        }
-      </section>
+      <${SendersSection}
+        workspace=${props.workspace}
+        webhooks=${props.data.webhooks}
+        now=${props.now}
+      />
+      <${NetworksSection} workspace=${props.workspace} networks=${networks} admin=${admin} />
+      <${CollectionSection} workspace=${props.workspace} intervals=${intervals} admin=${admin} />
     </article>
   <//>`;
 }

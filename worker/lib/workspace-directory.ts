@@ -3,6 +3,7 @@ import { TokenBuckets } from "../../lib/token-bucket";
 import { logSafe } from "../../lib/log-safe";
 import type { WorkspaceStub } from "../env";
 import { ApiError } from "../errors";
+import { edgeLookup, edgeRemember } from "./directory-edge-cache";
 
 /** A workspace that exists stays known this long in an isolate (workspaces are never deleted). */
 export const DIRECTORY_POSITIVE_TTL_MS = 10 * 60_000;
@@ -79,7 +80,12 @@ export async function workspaceExists(
     );
   const lookup = (async () => {
     try {
-      const exists = await env.DIRECTORY.getByName(DIRECTORY_NAME).has(slug);
+      // This location's shared answer first (directory-edge-cache.ts), then the directory.
+      let exists = await edgeLookup(slug);
+      if (exists === undefined) {
+        exists = await env.DIRECTORY.getByName(DIRECTORY_NAME).has(slug);
+        await edgeRemember(slug, exists);
+      }
       if (exists) rememberWorkspace(slug, Date.now());
       else remember(negative, MAX_NEGATIVE, slug, Date.now() + DIRECTORY_NEGATIVE_TTL_MS);
       return exists;

@@ -1,4 +1,5 @@
 import { createRoute } from "@hono/zod-openapi";
+import type { Context } from "hono";
 import { z } from "zod";
 import {
   ANOMALY_REQUEST_MAX_POINTS,
@@ -12,6 +13,7 @@ import {
   ResolveAlertBody,
   SeriesDetection,
 } from "../../schema";
+import type { AppEnv } from "../env";
 import { unwrap } from "../errors";
 import { detectBatch } from "../lib/anomaly-batch";
 import { authorize } from "../middleware/auth";
@@ -24,6 +26,38 @@ const conflict = {
   409: { description: "The alert's state forbids it (problem+json with `current`)" },
 };
 const tooLarge = { 413: { description: "Body over 1 MB (more points than a request may hold)" } };
+
+type LifecycleAction = "acknowledge" | "resolve" | "dismiss";
+const withNotes = { params: WorkspaceRecordParams, ...jsonBody(ResolveAlertBody, false) };
+const withoutBody = { params: WorkspaceRecordParams };
+
+/**
+ * The lifecycle actions on an anomaly's alert differ only in the verb, the summary and
+ * whether they take optional `notes` (dismiss takes no body): one route config for all.
+ */
+function lifecycleRoute<R extends typeof withoutBody>(
+  action: LifecycleAction,
+  summary: string,
+  request: R,
+) {
+  return createRoute({
+    method: "post",
+    path: `/anomaly/{id}/${action}`,
+    summary,
+    middleware: [authorize("operator")] as const,
+    request,
+    responses: { 200: json(AnomalyResult), ...problemResponses, ...conflict },
+  });
+}
+
+/** …and one handler body: act through the workspace, answer with the anomaly. */
+async function act(c: Context<AppEnv>, id: string, action: LifecycleAction, body?: unknown) {
+  const { notes } = ResolveAlertBody.parse(body ?? {});
+  const anomaly = unwrap(
+    await c.var.workspace.stub.actOnAnomaly(c.var.principal, id, action, notes),
+  );
+  return c.json({ success: true as const, anomaly }, 200);
+}
 
 /**
  * Anomalies: what the streaming detector flags on metric series (capabilities/anomalies.ts),
@@ -71,55 +105,20 @@ export const anomalyRoutes = router()
       return c.json({ anomaly }, 200);
     },
   )
-  .openapi(
-    createRoute({
-      method: "post",
-      path: "/anomaly/{id}/acknowledge",
-      summary: "Acknowledge the anomaly's alert",
-      middleware: [authorize("operator")] as const,
-      request: { params: WorkspaceRecordParams, ...jsonBody(ResolveAlertBody, false) },
-      responses: { 200: json(AnomalyResult), ...problemResponses, ...conflict },
-    }),
-    async (c) => {
-      const { notes } = ResolveAlertBody.parse(c.req.valid("json") ?? {});
-      const id = c.req.valid("param").id;
-      const stub = c.var.workspace.stub;
-      const anomaly = unwrap(await stub.actOnAnomaly(c.var.principal, id, "acknowledge", notes));
-      return c.json({ success: true as const, anomaly }, 200);
-    },
+  .openapi(lifecycleRoute("acknowledge", "Acknowledge the anomaly's alert", withNotes), async (c) =>
+    act(c, c.req.valid("param").id, "acknowledge", c.req.valid("json")),
   )
   .openapi(
-    createRoute({
-      method: "post",
-      path: "/anomaly/{id}/resolve",
-      summary: "Resolve the anomaly's alert by hand; the anomaly closes",
-      middleware: [authorize("operator")] as const,
-      request: { params: WorkspaceRecordParams, ...jsonBody(ResolveAlertBody, false) },
-      responses: { 200: json(AnomalyResult), ...problemResponses, ...conflict },
-    }),
-    async (c) => {
-      const { notes } = ResolveAlertBody.parse(c.req.valid("json") ?? {});
-      const id = c.req.valid("param").id;
-      const stub = c.var.workspace.stub;
-      const anomaly = unwrap(await stub.actOnAnomaly(c.var.principal, id, "resolve", notes));
-      return c.json({ success: true as const, anomaly }, 200);
-    },
+    lifecycleRoute("resolve", "Resolve the anomaly's alert by hand; the anomaly closes", withNotes),
+    async (c) => act(c, c.req.valid("param").id, "resolve", c.req.valid("json")),
   )
   .openapi(
-    createRoute({
-      method: "post",
-      path: "/anomaly/{id}/dismiss",
-      summary: "Dismiss the anomaly's alert (off every list, kept for the audit trail)",
-      middleware: [authorize("operator")] as const,
-      request: { params: WorkspaceRecordParams },
-      responses: { 200: json(AnomalyResult), ...problemResponses, ...conflict },
-    }),
-    async (c) => {
-      const id = c.req.valid("param").id;
-      const stub = c.var.workspace.stub;
-      const anomaly = unwrap(await stub.actOnAnomaly(c.var.principal, id, "dismiss"));
-      return c.json({ success: true as const, anomaly }, 200);
-    },
+    lifecycleRoute(
+      "dismiss",
+      "Dismiss the anomaly's alert (off every list, kept for the audit trail)",
+      withoutBody,
+    ),
+    async (c) => act(c, c.req.valid("param").id, "dismiss"),
   )
   .openapi(
     createRoute({

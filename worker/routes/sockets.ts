@@ -7,12 +7,25 @@ import {
   SOCKET_RETRY_AFTER_SECONDS,
   connectBurst,
   socketCaps,
+  type SocketCaps,
 } from "../../durable-objects/domain/socket-limits";
 import type { AppEnv } from "../env";
 import { ApiError } from "../errors";
 import { invalidCredential, vetCredential } from "../middleware/auth";
 import { foreignOrigin, workspaceAllows } from "../middleware/cors";
-import { clientIp, workspaceStub } from "../lib/workspace-directory";
+import { clientIp, findWorkspace, workspaceStub } from "../lib/workspace-directory";
+import { chargeUpgrade, noteRefusedUpgrade } from "../lib/upgrade-limit";
+
+/** The 429 for a credential past its upgrade allowance, from this isolate or from the object. */
+function connectRateLimited(caps: SocketCaps, retryAfter: string): ApiError {
+  return new ApiError(
+    429,
+    "rate_limited",
+    `Too many connections from this credential: at most ${connectBurst(caps)} at once, then ${SOCKET_CONNECTS_PER_TOKEN.perSecond} a second. Reconnect with backoff.`,
+    undefined,
+    { "Retry-After": retryAfter },
+  );
+}
 
 const SocketQuery = z.object({ [FRAMES_PARAM]: FrameMode.optional() });
 
@@ -60,18 +73,26 @@ export const socketRoutes = new Hono<AppEnv>().get(
       Upgrade: "websocket",
       [CREDENTIAL_HEADER]: JSON.stringify(credential),
     });
+    // A reconnect loop past the credential's allowance is refused here, without the object.
+    const caps = socketCaps(c.env);
+    const charged = chargeUpgrade(caps, id, credential.secret);
+    if (!charged.ok) {
+      // Counted in the workspace's /metrics, a batch at most once a second per isolate; a
+      // slug the directory does not know (from this isolate's cache) reports to no one.
+      const report = noteRefusedUpgrade(id);
+      if (report > 0)
+        await (async () =>
+          (await findWorkspace(c.env, id, clientIp(c.req)))?.countRefusedUpgrades(report))()
+          // Best effort: the caller's answer is the 429 whatever the report's fate.
+          .catch(() => undefined);
+      throw connectRateLimited(caps, String(charged.retryAfterSeconds));
+    }
     // An unknown workspace answers as a wrong credential does, and no object is named.
     const stub = await workspaceStub(c.env, id, clientIp(c.req), invalidCredential);
     const res = await stub.fetch(new Request(url, { headers }));
     if (res.status === 401) throw invalidCredential();
     if (res.status === 429 && res.headers.get(SOCKET_REFUSAL_HEADER) === "connect_rate")
-      throw new ApiError(
-        429,
-        "rate_limited",
-        `Too many connections from this credential: at most ${connectBurst(socketCaps(c.env))} at once, then ${SOCKET_CONNECTS_PER_TOKEN.perSecond} a second. Reconnect with backoff.`,
-        undefined,
-        { "Retry-After": res.headers.get("Retry-After") ?? "1" },
-      );
+      throw connectRateLimited(caps, res.headers.get("Retry-After") ?? "1");
     // The workspace holds its cap of sockets (durable-objects/domain/socket-limits.ts): the
     // newcomer is refused before any socket exists, and open dashboards stay live.
     if (res.status === 429)

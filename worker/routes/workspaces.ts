@@ -8,6 +8,7 @@ import { problemResponses, router } from "../openapi";
 import { json, jsonBody } from "./params";
 import { issued } from "./members";
 import { rememberWorkspace } from "../lib/workspace-directory";
+import { edgeRemember } from "../lib/directory-edge-cache";
 
 export const workspaceRoutes = router().openapi(
   createRoute({
@@ -36,6 +37,8 @@ export const workspaceRoutes = router().openapi(
     // (lib/workspace-directory.ts), so it must never exist unregistered. Registering is
     // idempotent, so POSTing an existing id again (409) also registers one that predates it.
     await c.env.DIRECTORY.getByName(DIRECTORY_NAME).register(body.id);
+    // Over a negative answer this location may hold: reachable at once from any isolate here.
+    await edgeRemember(body.id, true);
     const stub = c.env.WORKSPACE.getByName(body.id);
     const adminToken = unwrap(await stub.create({ id: body.id, name: body.name }, body.adminName));
     rememberWorkspace(body.id);
