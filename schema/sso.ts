@@ -84,6 +84,14 @@ export const SsoConfigInput = z
      */
     requireVerifiedEmail: z.boolean().default(true),
     roleMapping: SsoRoleMapping.nullable().optional(),
+    /**
+     * An address in an allowed domain that is no member yet becomes one at its first sign-in
+     * (with the mapped role, else `defaultRole`). Off by default: then only invited members
+     * sign in, and anyone else is refused with `sso_member_unknown`.
+     */
+    autoProvision: z.boolean().default(false),
+    /** The role of a member created by `autoProvision` when no role claim matched. */
+    defaultRole: Role.default("viewer"),
   })
   .strict();
 export type SsoConfigInput = z.infer<typeof SsoConfigInput>;
@@ -97,6 +105,8 @@ export const StoredSsoConfig = z.object({
   allowedEmailDomains: z.array(z.string()),
   requireVerifiedEmail: z.boolean(),
   roleMapping: SsoRoleMapping.optional(),
+  autoProvision: z.boolean().default(false),
+  defaultRole: Role.default("viewer"),
 });
 export type StoredSsoConfig = z.infer<typeof StoredSsoConfig>;
 
@@ -190,6 +200,10 @@ export const SsoFailureCode = z.enum([
   "url_not_allowed",
   "validation_failed",
   "secrets_key_missing",
+  "sso_member_unknown",
+  "member_disabled",
+  "sso_flows_full",
+  "rate_limited",
 ]);
 export type SsoFailureCode = z.infer<typeof SsoFailureCode>;
 
@@ -237,5 +251,22 @@ export const AccessFailureCode = z.enum([
   "access_certs_unreachable",
   "url_not_allowed",
   "validation_failed",
+  "access_service_token",
+  "sso_member_unknown",
+  "member_disabled",
 ]);
 export type AccessFailureCode = z.infer<typeof AccessFailureCode>;
+
+/**
+ * The admin's Cloudflare Access settings (`PUT api/integrations/access`): when enabled, a
+ * request without a session or token that carries `Cf-Access-Jwt-Assertion` is verified
+ * against this team and AUD tag and, for an enabled member's address, signed in.
+ */
+export const AccessSettings = z
+  .object({
+    enabled: z.boolean(),
+    teamDomain: AccessConfig.shape.teamDomain,
+    audience: AccessConfig.shape.audience,
+  })
+  .strict();
+export type AccessSettings = z.infer<typeof AccessSettings>;

@@ -41,6 +41,8 @@ import { prometheusRoutes } from "./routes/prometheus";
 import { publicStatusHeaders, publicStatusRoutes } from "./routes/public-status";
 import { securityRoutes } from "./routes/security";
 import { sessionRoutes } from "./routes/session";
+import { ssoAuthRoutes } from "./routes/sso-auth";
+import { ssoIntegrationRoutes } from "./routes/sso-integration";
 import { settingsRoutes } from "./routes/settings";
 import { silenceRoutes } from "./routes/silences";
 import { socketRoutes } from "./routes/sockets";
@@ -72,6 +74,7 @@ const api = router()
   .route("/", actionRoutes)
   .route("/", awsIntegrationRoutes)
   .route("/", prometheusIntegrationRoutes)
+  .route("/", ssoIntegrationRoutes)
   .route("/", collectionRoutes)
   .route("/", contractRoutes)
   .route("/", alertRuleRoutes)
@@ -130,6 +133,7 @@ app.use("/w/:workspace/api/*", crossOrigin);
 for (const path of ["/api/*", "/w/:workspace/api/*"]) app.use(path, csrfGuard, jsonBody);
 app.route("/api/workspaces", workspaceRoutes);
 app.route("/w/:workspace/api", api);
+app.route("/w/:workspace/auth", ssoAuthRoutes);
 app.route("/w/:workspace", socketRoutes);
 app.route("/w/:workspace", prometheusRoutes);
 app.route("/w/:workspace", githubHookRoutes);

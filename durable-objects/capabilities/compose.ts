@@ -24,6 +24,7 @@ import { AlertSenders } from "./senders";
 import { WorkspaceSettings } from "./settings";
 import { SilenceWindows } from "./silences";
 import { SocketGuard } from "./socket-guard";
+import { SingleSignOn } from "./sso";
 import { Sockets } from "./sockets";
 import { SourceStates } from "./sources";
 import { StatusPage } from "./status-page";
@@ -40,6 +41,7 @@ export class Capabilities {
   readonly access: Access;
   readonly members: Members;
   readonly passkeys: Passkeys;
+  readonly sso: SingleSignOn;
   readonly idempotency: Idempotency;
   readonly activity: Activity;
   readonly notifications: Notifications;
@@ -70,6 +72,7 @@ export class Capabilities {
     this.members = new Members(host, () => this.access.logins);
     this.access = new Access(host, this.members);
     this.passkeys = new Passkeys(host, this.members, () => this.access.logins);
+    this.sso = new SingleSignOn(host, this.members, () => this.access.logins);
     this.idempotency = new Idempotency(host);
     this.activity = new Activity(host);
     this.notifications = new Notifications(host, () => this.sources);

@@ -30,7 +30,7 @@ import { closeEnded } from "./socket-guard";
 export type OpenedSession = { session: string; expiresAt: string; member: Member };
 
 /** How a sign-in reached `startSession`, for the audit trail ("invitation", later "passkey", "oidc"). */
-export type SignInMethod = "invitation" | "passkey" | "oidc";
+export type SignInMethod = "invitation" | "passkey" | "oidc" | "access";
 
 /** The same answer for an unknown, used, revoked, expired or foreign invitation: no oracle. */
 export const invalidInvitation = () =>

@@ -62,6 +62,8 @@ export async function mergeSsoConfig(
     allowedEmailDomains: input.allowedEmailDomains,
     requireVerifiedEmail: input.requireVerifiedEmail,
     ...(input.roleMapping ? { roleMapping: input.roleMapping } : {}),
+    autoProvision: input.autoProvision,
+    defaultRole: input.defaultRole,
   });
 }
 

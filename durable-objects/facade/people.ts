@@ -2,6 +2,7 @@ import type { Access } from "../capabilities/access";
 import type { Idempotency } from "../capabilities/idempotency";
 import type { Members } from "../capabilities/members";
 import type { Passkeys as P } from "../capabilities/passkeys";
+import type { SingleSignOn } from "../capabilities/sso";
 import { WorkspaceBase } from "./base";
 
 /** Who may do what: the workspace record, tokens, sessions, members, audit and idempotency. */
@@ -100,6 +101,31 @@ export class PeopleFacade extends WorkspaceBase {
   }
   removePasskey(...a: Parameters<P["remove"]>) {
     return this.c.passkeys.remove(...a);
+  }
+  // ── Single sign-on and Cloudflare Access (capabilities/sso.ts) ──
+  ssoConfig() {
+    return this.c.sso.view();
+  }
+  ssoEnabled() {
+    return this.c.sso.enabled();
+  }
+  configureSso(...a: Parameters<SingleSignOn["configure"]>) {
+    return this.c.sso.configure(...a);
+  }
+  accessConfig() {
+    return this.c.sso.accessSettings();
+  }
+  configureAccess(...a: Parameters<SingleSignOn["configureAccess"]>) {
+    return this.c.sso.configureAccess(...a);
+  }
+  ssoStart(...a: Parameters<SingleSignOn["start"]>) {
+    return this.c.sso.start(...a);
+  }
+  ssoComplete(...a: Parameters<SingleSignOn["complete"]>) {
+    return this.c.sso.complete(...a);
+  }
+  accessSignIn(...a: Parameters<SingleSignOn["accessSignIn"]>) {
+    return this.c.sso.accessSignIn(...a);
   }
 
   claimIdempotency(...a: Parameters<Idempotency["claim"]>) {

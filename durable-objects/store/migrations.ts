@@ -156,6 +156,15 @@ export const MIGRATIONS: readonly string[] = [
   );
   CREATE INDEX passkey_challenges_by_expiry ON passkey_challenges (expires_at);
   `,
+  // 12: single sign-on flows between the redirect to the identity provider and its callback:
+  // keyed by `state`, bound to the browser by a hash of its flow cookie, taken once, and
+  // pruned by retention 10 minutes after they began.
+  `
+  CREATE TABLE sso_flows (
+    state TEXT PRIMARY KEY, browser TEXT NOT NULL, data TEXT NOT NULL, created_at INTEGER NOT NULL
+  );
+  CREATE INDEX sso_flows_by_created ON sso_flows (created_at);
+  `,
 ];
 
 export function migrate(sql: SqlStorage): void {

@@ -7,6 +7,7 @@
  */
 import { REVOKED_TOKEN_DAYS } from "../../schema";
 import { KEY_TTL_MS } from "./notification-outbox";
+import { pruneSsoFlows } from "./sso-flows";
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 
@@ -207,6 +208,7 @@ export function pruneAll(
     { rule: "member_sessions", removed: pruneByExpiry(sql, "member_sessions", now, limit) },
     { rule: "passkey_challenges", removed: pruneByExpiry(sql, "passkey_challenges", now, limit) },
     { rule: "idempotency", removed: pruneIdempotency(sql, now, limit) },
+    { rule: "sso_flows", removed: pruneSsoFlows(sql, now, limit) },
     // deliveries: pruned by the GitHub task that owns them (store/delivery-memory.ts).
     { rule: "notification_keys", removed: pruneNotifiedKeys(sql, now, limit) },
     { rule: "pagerduty_unkeyed", removed: prunePagerDutyUnkeyed(sql, now, limit) },

@@ -29,6 +29,8 @@ export const PEOPLE: Record<string, TestPerson> = {
   },
   bob: { email: "bob@example.com", emailVerified: false, name: "Bob", groups: ["everyone"] },
   mallory: { email: "mallory@evil.test", emailVerified: true, name: "Mallory", groups: [] },
+  carol: { email: "carol@example.com", emailVerified: true, name: "Carol", groups: ["everyone"] },
+  dave: { email: "dave@example.com", emailVerified: true, name: "Dave", groups: ["everyone"] },
 };
 
 export type TestClient = { clientId: string; clientSecret: string };
@@ -115,6 +117,8 @@ class MemoryStore implements Adapter {
 export type PeerOptions = {
   /** Token endpoint client authentication the provider offers (and the clients use). */
   clientAuthMethods?: ("client_secret_basic" | "client_secret_post")[];
+  /** Redirect URIs the clients register (a running Worker's callback); REDIRECT_URI by default. */
+  redirectUris?: string[];
 };
 
 function configuration(keys: SigningKey[], options: PeerOptions): Configuration {
@@ -125,7 +129,7 @@ function configuration(keys: SigningKey[], options: PeerOptions): Configuration 
     clients: [CLIENT, OTHER_CLIENT].map((c) => ({
       client_id: c.clientId,
       client_secret: c.clientSecret,
-      redirect_uris: [REDIRECT_URI],
+      redirect_uris: options.redirectUris ?? [REDIRECT_URI],
       grant_types: ["authorization_code"],
       response_types: ["code"],
       token_endpoint_auth_method: methods[0],

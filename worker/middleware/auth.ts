@@ -10,6 +10,7 @@ import { withIdempotency } from "./idempotency";
 import { readJsonBody } from "./json-body";
 import { authenticateMetered } from "./rate-limit";
 import { SESSION_COOKIE, setSessionCookie } from "../lib/session-cookie";
+import { accessOnly, signInWithAccess } from "../lib/access-sign-in";
 
 export { SESSION_COOKIE } from "../lib/session-cookie";
 
@@ -29,7 +30,8 @@ function credentialFrom(c: Context<AppEnv>, allowTicket: boolean): Credential | 
   }
   const ticket = allowTicket ? c.req.query("ticket") : undefined;
   if (ticket) return { kind: "ticket", secret: ticket };
-  const session = getCookie(c, SESSION_COOKIE);
+  // A session opened on this request (Cloudflare Access) is the one it acts on.
+  const session = c.get("renewedSession") ?? getCookie(c, SESSION_COOKIE);
   return session ? { kind: "session", secret: session } : undefined;
 }
 
@@ -115,6 +117,8 @@ export function vetCredential(
  */
 export function authorize(minRole: Role, options: { allowTicket?: boolean } = {}) {
   return createMiddleware<AppEnv>(async (c, next) => {
+    const assertion = accessOnly(c, options.allowTicket ?? false);
+    if (assertion) await signInWithAccess(c, workspaceParam(c), assertion, invalidCredential);
     const { id, credential } = vetCredential(c, options.allowTicket ?? false);
     // A cookie is ours alone: a write must come from our origin, and so must any request
     // that names an Origin (cross-origin clients use bearer tokens, see middleware/cors.ts).

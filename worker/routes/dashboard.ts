@@ -58,9 +58,13 @@ export async function chartSlots(
 
 export const dashboardRoutes = new Hono<AppEnv>()
   .get("/", (c) => c.redirect("/w/demo"))
-  .get("/w/:workspace/login", (c) =>
-    c.html(renderPage(LoginPage({ workspace: workspaceParam(c), theme: themeOf(c) }))),
-  )
+  .get("/w/:workspace/login", async (c) => {
+    const workspace = workspaceParam(c);
+    // "Sign in with SSO" when the workspace has it; an unknown one just gets the token form.
+    const stub = await findWorkspace(c.env, workspace, clientIp(c.req));
+    const sso = stub ? await stub.ssoEnabled() : false;
+    return c.html(renderPage(LoginPage({ workspace, theme: themeOf(c), sso })));
+  })
   .post("/w/:workspace/login", loginBodyLimit, async (c) => {
     const workspace = workspaceParam(c);
     const origin = c.req.header("Origin");

@@ -1,3 +1,4 @@
+import { accessOnly } from "../lib/access-sign-in";
 import type { Context, MiddlewareHandler } from "hono";
 import { deleteCookie, getCookie } from "hono/cookie";
 import type { VNode } from "preact";
@@ -25,7 +26,7 @@ export const loginPath = (workspace: string) => `/w/${workspace}/login`;
 export function signInFirst(): MiddlewareHandler<AppEnv> {
   const viewer = authorize("viewer");
   return async (c, next) => {
-    if (!getCookie(c, SESSION_COOKIE) && !c.req.header("Authorization")) {
+    if (!getCookie(c, SESSION_COOKIE) && !c.req.header("Authorization") && !accessOnly(c, false)) {
       return c.redirect(loginPath(workspaceParam(c)), 303);
     }
     try {
