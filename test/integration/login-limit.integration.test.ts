@@ -106,7 +106,9 @@ describe("sign-in rate limit", () => {
         statuses.push((await login(ws.id, `odk.${ws.id}.g${a}x${i}`, `192.0.2.${a + 1}`)).status);
     // The burst, plus what the allowance refilled meanwhile (each 401 waits out the refusal
     // floor, worker/middleware/refusal-floor.ts, so the loop takes a second or two).
-    const refilled = Math.ceil(((Date.now() - started) / 1000) * LOGIN_PER_WORKSPACE.perSecond);
+    // Two more for the clocks: the object's and this test's advance only on I/O, so under load
+    // the object can see a little more time pass than the loop measured (63 of 60 + 1 seen).
+    const refilled = Math.ceil(((Date.now() - started) / 1000) * LOGIN_PER_WORKSPACE.perSecond) + 2;
     const failures = statuses.filter((s) => s === 401).length;
     expect(failures).toBeGreaterThanOrEqual(LOGIN_PER_WORKSPACE.burst);
     expect(failures).toBeLessThanOrEqual(LOGIN_PER_WORKSPACE.burst + refilled);
