@@ -40,6 +40,7 @@ export class JwtKeys {
   private readonly store: JwtKeyStore;
   private readonly publicKeys = new Map<string, CryptoKey>();
   private signing?: { kid: string; key: CryptoKey };
+  private generating?: Promise<Outcome<void>>;
   readonly tasks = { [JWT_ROTATE_TASK]: (now: number) => this.rotate(now) };
 
   constructor(private readonly host: Host) {
@@ -153,7 +154,18 @@ export class JwtKeys {
     return ok(this.signing);
   }
 
-  private async generate(now: number): Promise<Outcome<void>> {
+  /**
+   * One key generation at a time: concurrent first sign-ins (the object interleaves requests
+   * across crypto awaits) share it instead of each retiring the key the previous one made.
+   */
+  private generate(now: number): Promise<Outcome<void>> {
+    this.generating ??= this.generateOnce(now).finally(() => {
+      this.generating = undefined;
+    });
+    return this.generating;
+  }
+
+  private async generateOnce(now: number): Promise<Outcome<void>> {
     const box = await this.host.box();
     if (!box) return SECRETS_KEY_MISSING();
     const pair = await generateKeyPair(ALG, { extractable: true });

@@ -64,6 +64,28 @@ describe("seed auth: login, verify, API", () => {
     expect(v).toMatchObject({ role: "viewer", member: { id: member.id, name: "Vera Viewer" } });
     const ok = await call(`/w/${ws.id}/api/alerts`, bearer(issued.accessToken));
     expect(ok.status).toBe(200);
+    // Another origin cannot turn the cookie into a bearer it could read.
+    const cross = await call("/auth/login", {
+      method: "POST",
+      headers: {
+        "Content-Type": "application/json",
+        Cookie: cookie,
+        Origin: "https://evil.example",
+      },
+      body: JSON.stringify({ workspace: ws.id }),
+    });
+    await expectProblem(cross, 403, "csrf_rejected");
+    // Concurrent first uses of a fresh workspace share one key.
+    const fresh = await makeWorkspace("jwt");
+    const many = await Promise.all(
+      [1, 2, 3, 4].map((i) =>
+        authLogin({ workspace: fresh.id, token: fresh.viewer }, `192.0.2.${40 + i}`),
+      ),
+    );
+    const kids = await Promise.all(
+      many.map(async (r) => kidOf(((await r.json()) as { accessToken: string }).accessToken)),
+    );
+    expect(new Set(kids).size).toBe(1);
     // The cookie itself verifies too.
     const byCookie = await call("/auth/verify", { headers: { Cookie: cookie } });
     expect(await byCookie.json()).toMatchObject({ member: { id: member.id }, workspace: ws.id });
