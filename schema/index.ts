@@ -12,6 +12,7 @@ export * from "./sources";
 export * from "./settings";
 export * from "./retention";
 export * from "./auth";
+export * from "./auth-jwt";
 export * from "./members";
 export * from "./passkeys";
 export * from "./problem";

@@ -1,3 +1,4 @@
+import { seedAuthRoutes } from "./routes/seed-auth";
 import { requestId } from "hono/request-id";
 import { secureHeaders } from "hono/secure-headers";
 import type { AppEnv } from "./env";
@@ -87,6 +88,7 @@ export const app = router();
 app.use(requestId());
 // Unknown workspace and wrong credential answer after the same delay (no existence oracle).
 app.use("/w/:workspace/*", refusalFloor);
+app.use("/auth/*", refusalFloor);
 // Before secureHeaders, so it runs after it and may loosen what embedding needs (see there).
 app.use("/status/*", publicStatusHeaders);
 app.use(
@@ -131,7 +133,9 @@ app.get("/openapi.json", openapiGuard, (c) => {
 // First, so a preflight is answered before any check that would refuse it.
 app.use("/w/:workspace/api/*", crossOrigin);
 for (const path of ["/api/*", "/w/:workspace/api/*"]) app.use(path, csrfGuard, jsonBody);
+app.use("/auth/*", jsonBody);
 app.route("/api/workspaces", workspaceRoutes);
+app.route("/", seedAuthRoutes);
 app.route("/w/:workspace/api", api);
 app.route("/w/:workspace/auth", ssoAuthRoutes);
 app.route("/w/:workspace", socketRoutes);

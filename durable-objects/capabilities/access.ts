@@ -15,6 +15,7 @@ import {
 } from "../../schema";
 import { attachmentOf, type SocketAttachment } from "../connections";
 import { TokenBuckets } from "../../lib/token-bucket";
+import { looksLikeJwt } from "../../lib/jwt-shape";
 import { AccessStore, type MemberSessions } from "../store/access";
 import { SocketCounters } from "../store/socket-counters";
 import { LoginGuard, invalidLogin } from "./login-guard";
@@ -40,6 +41,8 @@ export class Access {
   constructor(
     private readonly host: Host,
     private readonly members?: MemberSessions & { endSession(secret: string): Promise<string> },
+    /** Resolves a JWT bearer (seed-auth.ts); absent, a JWT is just an unknown token. */
+    private readonly jwt?: (secret: string) => Promise<Principal | undefined>,
   ) {
     this.store = new AccessStore(host.sql, () => host.workspaceId(), members);
     this.socketCounters = new SocketCounters(host.sql);
@@ -73,6 +76,8 @@ export class Access {
   /** Resolves a token, session or socket ticket to its principal; undefined when invalid. */
   async authenticate(credential: Credential): Promise<Principal | undefined> {
     if (!this.host.info()) return undefined;
+    if (credential.kind === "token" && this.jwt && looksLikeJwt(credential.secret))
+      return this.jwt(credential.secret);
     return this.store.resolve(credential, new Date());
   }
 

@@ -12,7 +12,9 @@ import { Github } from "./github";
 import type { AlarmTasks, Host } from "./host";
 import { Idempotency } from "./idempotency";
 import { Incidents } from "./incidents";
+import { JwtKeys } from "./jwt-keys";
 import { Members } from "./members";
+import { SeedAuth } from "./seed-auth";
 import { Passkeys } from "./passkeys";
 import { MetricSeries } from "./metrics";
 import { Notifications } from "./notifications";
@@ -40,6 +42,8 @@ import { Webhooks } from "./webhooks";
 export class Capabilities {
   readonly access: Access;
   readonly members: Members;
+  readonly jwtKeys: JwtKeys;
+  readonly seedAuth: SeedAuth;
   readonly passkeys: Passkeys;
   readonly sso: SingleSignOn;
   readonly idempotency: Idempotency;
@@ -70,7 +74,9 @@ export class Capabilities {
 
   constructor(host: Host) {
     this.members = new Members(host, () => this.access.logins);
-    this.access = new Access(host, this.members);
+    this.jwtKeys = new JwtKeys(host);
+    this.seedAuth = new SeedAuth(host, () => this.access, this.members, this.jwtKeys);
+    this.access = new Access(host, this.members, (jwt) => this.seedAuth.principal(jwt));
     this.passkeys = new Passkeys(host, this.members, () => this.access.logins);
     this.sso = new SingleSignOn(host, this.members, () => this.access.logins);
     this.idempotency = new Idempotency(host);
@@ -177,6 +183,7 @@ export class Capabilities {
       ...this.retention.tasks,
       ...this.socketGuard.tasks,
       ...this.github.tasks,
+      ...this.jwtKeys.tasks,
     };
   }
 }

@@ -2,6 +2,7 @@ import type { Access } from "../capabilities/access";
 import type { Idempotency } from "../capabilities/idempotency";
 import type { Members } from "../capabilities/members";
 import type { Passkeys as P } from "../capabilities/passkeys";
+import type { SeedAuth } from "../capabilities/seed-auth";
 import type { SingleSignOn } from "../capabilities/sso";
 import { WorkspaceBase } from "./base";
 
@@ -126,6 +127,20 @@ export class PeopleFacade extends WorkspaceBase {
   }
   accessSignIn(...a: Parameters<SingleSignOn["accessSignIn"]>) {
     return this.c.sso.accessSignIn(...a);
+  }
+
+  // ── Seed auth endpoints: JWT bearers (capabilities/seed-auth.ts, jwt-keys.ts) ──
+  jwtLogin(...a: Parameters<SeedAuth["login"]>) {
+    return this.c.seedAuth.login(...a);
+  }
+  jwtRegister(...a: Parameters<SeedAuth["register"]>) {
+    return this.c.seedAuth.register(...a);
+  }
+  jwtVerify(...a: Parameters<SeedAuth["verify"]>) {
+    return this.c.seedAuth.verify(...a);
+  }
+  jwks() {
+    return this.c.jwtKeys.jwks();
   }
 
   claimIdempotency(...a: Parameters<Idempotency["claim"]>) {

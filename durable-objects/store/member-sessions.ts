@@ -96,6 +96,26 @@ export class MemberSessionStore {
     return { memberId: s.member_id, hash, expiresAt: s.expires_at, renew: s.renew === 1 };
   }
 
+  /** The public id of the session with this hash (what a JWT names as `sid`). */
+  idOf(hash: string): string | undefined {
+    const row = this.sql
+      .exec<{ id: string }>("SELECT id FROM member_sessions WHERE hash = ?", hash)
+      .next();
+    return row.done ? undefined : row.value.id;
+  }
+
+  /** Whether the session with this public id is still live (one lookup on its unique index). */
+  liveById(id: string, now: number): boolean {
+    return !this.sql
+      .exec(
+        "SELECT 1 FROM member_sessions WHERE id = ? AND expires_at > ? AND last_seen_at > ?",
+        id,
+        now,
+        now - this.timeouts.idleMs,
+      )
+      .next().done;
+  }
+
   /** Why a socket opened with this session must close now, or undefined while it holds. */
   ended(hash: string, now: number): "signed_out" | "session_expired" | undefined {
     const row = this.sql

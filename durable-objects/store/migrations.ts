@@ -165,6 +165,14 @@ export const MIGRATIONS: readonly string[] = [
   );
   CREATE INDEX sso_flows_by_created ON sso_flows (created_at);
   `,
+  // 13: the workspace's JWT signing keys (ES256): the public JWK, the private key sealed with
+  // the secret box, and when it was retired by rotation; at most JWT_KEYS_MAX rows.
+  `
+  CREATE TABLE jwt_keys (
+    kid TEXT PRIMARY KEY, public_jwk TEXT NOT NULL, private_sealed TEXT NOT NULL,
+    created_at INTEGER NOT NULL, retired_at INTEGER
+  );
+  `,
 ];
 
 export function migrate(sql: SqlStorage): void {

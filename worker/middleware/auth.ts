@@ -5,6 +5,7 @@ import { ROLE_RANK, WorkspaceSlug, type Credential, type Role } from "../../sche
 import type { AppEnv } from "../env";
 import { ApiError } from "../errors";
 import { bearerToken } from "../lib/bearer";
+import { looksLikeJwt } from "../../lib/jwt-shape";
 import { clientIp, workspaceStub } from "../lib/workspace-directory";
 import { withIdempotency } from "./idempotency";
 import { readJsonBody } from "./json-body";
@@ -102,6 +103,9 @@ export function vetCredential(
         "WWW-Authenticate": 'Bearer realm="opsdeck"',
       },
     );
+  // A JWT bearer names no workspace in its text: the object of the path verifies it (its
+  // keys, `aud`), so another workspace's JWT is simply invalid there.
+  if (credential.kind === "token" && looksLikeJwt(credential.secret)) return { id, credential };
   const owner = workspaceOfSecret(credential.secret);
   // Only a well-formed credential of another workspace is a 404 (its existence stays
   // hidden); a JWT or other garbage names no workspace at all and is simply invalid.
