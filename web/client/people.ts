@@ -91,7 +91,7 @@ async function refresh(selector: string): Promise<void> {
 }
 
 /** Live members: any `members` frame (a role changed, someone joined or was disabled). */
-function liveMembers(workspace: string): void {
+function liveMembers(workspace: string, root: HTMLElement): void {
   const link = new LiveLink({
     base: `/w/${encodeURIComponent(workspace)}`,
     lastSeq: () => undefined,
@@ -104,7 +104,10 @@ function liveMembers(workspace: string): void {
       }
       if (type === "members") void refresh("#member-list");
     },
-    onStatus: () => {},
+    // The socket's state on the page (tests and the curious wait for "live").
+    onStatus: (status) => {
+      root.dataset.link = status.state;
+    },
     poll: async () => "ok",
   });
   link.start();
@@ -147,5 +150,5 @@ if (invite) wireInvite(invite);
 const add = document.querySelector<HTMLFormElement>("form[data-people=passkey-add]");
 if (add) wirePasskeyAdd(add);
 const workspace = /^\/w\/([^/]+)\/members$/.exec(location.pathname)?.[1];
-if (workspace && document.querySelector("[data-people-live=members]"))
-  liveMembers(decodeURIComponent(workspace));
+const root = document.querySelector<HTMLElement>("[data-people-live=members]");
+if (workspace && root) liveMembers(decodeURIComponent(workspace), root);
