@@ -133,9 +133,11 @@ function wirePasskeyAdd(form: HTMLFormElement): void {
       const text =
         error instanceof Error && error.name === "NotAllowedError"
           ? "The passkey prompt was closed or timed out; try again."
-          : error instanceof Error
-            ? error.message
-            : String(error);
+          : error instanceof Error && error.name === "InvalidStateError"
+            ? "This authenticator already holds one of your passkeys here; use another one."
+            : error instanceof Error
+              ? error.message
+              : String(error);
       return say(form, false, text);
     }
     const done = await send(api, "POST", { challengeId, response });
