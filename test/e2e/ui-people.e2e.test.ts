@@ -191,4 +191,52 @@ describe.skipIf(!hasChromium)("members and profile screens, in a real browser", 
     expectClean(dana.problems, REFUSALS);
     await dana.context.close();
   });
+
+  it("saves single sign-on and Access settings, a wrong issuer shown under its field", async () => {
+    const ws = await createWorkspace(apiUrl, operatorToken, "ui-sso-settings");
+    const context = await browser.newContext();
+    const { page, problems } = await signIn(context, baseUrl, ws.id, ws.admin);
+    await page.goto(`${baseUrl}/w/${ws.id}/settings#sso`);
+    expect(await seriousViolations(page, "#sso")).toEqual([]);
+    expect(await seriousViolations(page, "#access")).toEqual([]);
+    await page.check("#sso-enabled");
+    await page.fill("#sso-issuer", "https://idp.example.com/?tenant=1");
+    await page.fill("#sso-client", "opsdeck");
+    await page.fill("#sso-secret", "client-secret-1");
+    await page.fill("#sso-domains", "example.com, example.org");
+    await page.click("#sso-form button[type=submit]");
+    const error = await page.waitForSelector("#sso-form #sso-issuer + .field-error");
+    expect(await error.textContent()).toMatch(/query or fragment/);
+    expect(await page.getAttribute("#sso-issuer", "aria-invalid")).toBe("true");
+
+    // Saved off (no discovery then), with a role mapping; the secret comes back only as set.
+    await page.uncheck("#sso-enabled");
+    await page.fill("#sso-issuer", "https://idp.example.com");
+    await page.fill("#sso-claim", "groups");
+    await page.fill("#sso-values", "ops-admins = admin\nops = operator");
+    await page.uncheck("#sso-no-mapping");
+    await Promise.all([page.waitForEvent("load"), page.click("#sso-form button[type=submit]")]);
+    await page.waitForSelector("#sso-form");
+    expect(await page.inputValue("#sso-issuer")).toBe("https://idp.example.com");
+    expect(await page.inputValue("#sso-values")).toBe("ops-admins = admin\nops = operator");
+    expect(await page.inputValue("#sso-secret")).toBe("");
+    expect(await page.textContent("#sso")).toContain("(set)");
+    expect(await page.content()).not.toContain("client-secret-1");
+
+    await page.fill("#access-team", "acme.cloudflareaccess.com");
+    await page.fill("#access-aud", "a".repeat(64));
+    await Promise.all([page.waitForEvent("load"), page.click("#access-form button[type=submit]")]);
+    await page.waitForSelector("#access-form");
+    expect(await page.inputValue("#access-team")).toBe("acme.cloudflareaccess.com");
+
+    // Only admins get these forms.
+    const opContext = await browser.newContext();
+    const op = await signIn(opContext, baseUrl, ws.id, ws.operator);
+    await op.page.goto(`${baseUrl}/w/${ws.id}/settings`);
+    expect(await op.page.locator("#sso, #access").count()).toBe(0);
+    expectClean(problems, REFUSALS);
+    expectClean(op.problems);
+    await context.close();
+    await opContext.close();
+  });
 });
