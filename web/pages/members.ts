@@ -37,7 +37,8 @@ function MemberControls(props: { workspace: string; member: Member | MemberSumma
  * The workspace's members: who the names on acknowledgements, notes and timelines are. Every
  * member sees names and roles; an admin also sees addresses and when each was last seen, and
  * gets the controls (change role, disable/enable), the invitation form and open invitations.
- * `#member-list` is redrawn from the server when a `members` frame arrives (web/client/people.ts).
+ * On an admin's page `#member-list` is redrawn from the server when a `members` frame arrives
+ * (web/client/people.ts); the others' pages open no socket (names and roles rarely change).
  */
 export function MembersView(props: {
   members: (Member | MemberSummary)[];
@@ -69,7 +70,7 @@ export function MembersView(props: {
               </li>`,
           )}
         </ol>`;
-  return html`<div data-people-live="members">
+  return html`<div data-people-live=${admin ? "members" : undefined}>
     <h2>Members</h2>
     <div id="member-list">${list}</div>
     ${
