@@ -98,6 +98,12 @@ describe.skipIf(!hasChromium)("members and profile screens, in a real browser", 
     expect(await alice.page.textContent("#invitations")).toContain("bob@example.com");
 
     const bob = await join(ws, link, "Bob Builder");
+    // The used invitation leaves Alice's open list without a reload (the members frame).
+    await alice.page.waitForFunction(
+      () => !document.querySelector("#invitations")?.textContent?.includes("bob@example.com"),
+      undefined,
+      { timeout: 15_000 },
+    );
     await carol.page.goto(members);
     await carol.page.waitForSelector("[data-people-live][data-link=live]", { timeout: 15_000 });
     await alice.page.reload();

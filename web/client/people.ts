@@ -75,19 +75,21 @@ function wireInvite(form: HTMLFormElement): void {
   });
 }
 
-/** Redraws one section from the server's current page (role-checked there, not here). */
-async function refresh(selector: string): Promise<void> {
+/** Redraws sections from the server's current page (role-checked there, not here). */
+async function refresh(...selectors: string[]): Promise<void> {
   const res = await fetch(location.pathname, {
     credentials: "same-origin",
     headers: { "X-Opsdeck-Fragment": "1" },
   }).catch(() => undefined);
   if (!res?.ok) return;
   const doc = new DOMParser().parseFromString(await res.text(), "text/html");
-  const fresh = doc.querySelector(selector);
-  const old = document.querySelector(selector);
-  // Leave a section alone while its form shows a result or is being edited.
-  if (!fresh || !old || old.querySelector("output.result:not(:empty)")) return;
-  old.replaceWith(document.importNode(fresh, true));
+  for (const selector of selectors) {
+    const fresh = doc.querySelector(selector);
+    const old = document.querySelector(selector);
+    // Leave a section alone while one of its forms shows a result.
+    if (!fresh || !old || old.querySelector("output.result:not(:empty)")) continue;
+    old.replaceWith(document.importNode(fresh, true));
+  }
 }
 
 /** Live members: any `members` frame (a role changed, someone joined or was disabled). */
@@ -102,7 +104,8 @@ function liveMembers(workspace: string, root: HTMLElement): void {
       } catch {
         return;
       }
-      if (type === "members") void refresh("#member-list");
+      // Someone joined (an invitation was used up), a role changed, a member was disabled.
+      if (type === "members") void refresh("#member-list", "#invitations");
     },
     // The socket's state on the page (tests and the curious wait for "live").
     onStatus: (status) => {
