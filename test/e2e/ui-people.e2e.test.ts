@@ -215,12 +215,17 @@ describe.skipIf(!hasChromium)("members and profile screens, in a real browser", 
     expect(await error.textContent()).toMatch(/query or fragment/);
     expect(await page.getAttribute("#sso-issuer", "aria-invalid")).toBe("true");
 
-    // Saved off (no discovery then), with a role mapping; the secret comes back only as set.
+    // Saved off (no discovery then), with a role mapping; a role that does not exist is
+    // explained under the claim values.
     await page.uncheck("#sso-enabled");
     await page.fill("#sso-issuer", "https://idp.example.com");
     await page.fill("#sso-claim", "groups");
-    await page.fill("#sso-values", "ops-admins = admin\nops = operator");
+    await page.fill("#sso-values", "ops-admins = superuser");
     await page.uncheck("#sso-no-mapping");
+    await page.click("#sso-form button[type=submit]");
+    await page.waitForSelector("#sso-form #sso-values + .field-error");
+    expect(await page.$("#sso-issuer + .field-error")).toBeNull();
+    await page.fill("#sso-values", "ops-admins = admin\nops = operator");
     await Promise.all([page.waitForEvent("load"), page.click("#sso-form button[type=submit]")]);
     await page.waitForSelector("#sso-form");
     expect(await page.inputValue("#sso-issuer")).toBe("https://idp.example.com");
