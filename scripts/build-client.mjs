@@ -17,6 +17,18 @@ await build({
   logLevel: "warning",
 });
 
+// The members and profile pages: invitations, the live members list, adding a passkey.
+await build({
+  entryPoints: [path.join(ROOT, "web/client/people.ts")],
+  outfile: path.join(ROOT, "web/public/assets/people.js"),
+  bundle: true,
+  format: "esm",
+  target: "es2022",
+  minify: true,
+  sourcemap: false,
+  logLevel: "warning",
+});
+
 // The passkey ceremonies, only on the join and sign-in pages.
 await build({
   entryPoints: [path.join(ROOT, "web/client/passkey.ts")],

@@ -27,6 +27,18 @@ function setPath(target: Record<string, unknown>, path: string, value: unknown):
   node[keys[keys.length - 1]!] = value;
 }
 
+/** `data-type="pairs"`: one `key = value` a line, as an object (a role mapping's values). */
+function pairsOf(text: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const line of text.split("\n")) {
+    const at = line.lastIndexOf("=");
+    if (at < 0) continue;
+    const key = line.slice(0, at).trim();
+    if (key) out[key] = line.slice(at + 1).trim();
+  }
+  return out;
+}
+
 type Field = HTMLInputElement | HTMLSelectElement | HTMLTextAreaElement;
 const SKIP = Symbol("skip");
 
@@ -37,6 +49,7 @@ function valueOf(el: Field): unknown {
   if (el.value === "" && !el.required) return SKIP;
   if (el.dataset.type === "number") return Number(el.value);
   if (el.dataset.type === "list") return el.value.split(/[\s,]+/).filter(Boolean);
+  if (el.dataset.type === "pairs") return pairsOf(el.value);
   return el.value;
 }
 

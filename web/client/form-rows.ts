@@ -45,9 +45,11 @@ export function showIssues(form: HTMLFormElement, issues: { path: string; messag
   }
   let first: HTMLElement | undefined;
   for (const [n, issue] of issues.entries()) {
-    const field = Array.from(form.querySelectorAll<HTMLElement>("[data-path]")).find(
-      (el) => el.dataset.path === issue.path,
-    );
+    const fields = Array.from(form.querySelectorAll<HTMLElement>("[data-path]"));
+    // Else the field holding the named key (`roleMapping.values.ops` → the values' textarea).
+    const field =
+      fields.find((el) => el.dataset.path === issue.path) ??
+      fields.find((el) => issue.path.startsWith(`${el.dataset.path}.`));
     if (!field) continue;
     const id = `${form.id || "form"}-issue-${n}`;
     const note = document.createElement("small");

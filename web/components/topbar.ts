@@ -118,6 +118,8 @@ export function TopBar(props: {
         <summary class="who">${principal.name} (${principal.role})</summary>
         <ul class="menu-list">
           <li class="menu-head">Signed in as ${principal.name} · ${principal.role}</li>
+          <li><a href=${`${p.base}/me`}>Profile</a></li>
+          <li><a href=${p.members}>Members</a></li>
           <li><a href=${p.settings()}>Settings</a></li>
           <li>
             <form method="post" action=${`${p.base}/logout`} class="logout">

@@ -14,12 +14,14 @@ export function DetailPage(props: {
   workspace: string;
   principal: Principal;
   theme?: Theme;
+  /** Page-specific bundles after the shared client (the members and profile pages). */
+  scripts?: string[];
   children: ComponentChildren;
 }) {
   const p = paths(props.workspace);
   return html`<${Layout}
     title=${`${props.title} · Opsdeck`}
-    scripts=${["/assets/live.js"]}
+    scripts=${["/assets/live.js", ...(props.scripts ?? [])]}
     theme=${props.theme}
     role=${props.principal.role}
   >
@@ -30,6 +32,7 @@ export function DetailPage(props: {
       </div>
       <div class="top-actions">
         <a class="button" href=${p.base}>← Overview</a>
+        <a href=${`${p.base}/me`}>Profile</a>
         <span class="meta">${props.principal.name} (${props.principal.role})</span>
       </div>
     </header>

@@ -10,6 +10,7 @@ import type {
   Settings,
   WebhookIntegration,
 } from "../../schema";
+import type { AccessSettings, SsoConfigView } from "../../schema/sso";
 import { AlertRuleTable } from "../components/alert-rules";
 import { ActionForm } from "../components/menu";
 import { paths } from "../components/paths";
@@ -24,6 +25,7 @@ import { AwsForm, GithubForm } from "./settings/integrations";
 import { NetworksSection } from "./settings/networks";
 import { PrometheusSection } from "./settings/prometheus";
 import { SendersSection } from "./settings/senders";
+import { AccessSection, SsoSection } from "./settings/sso";
 
 export type SettingsData = {
   /** The integrations' own views, read by admins only (they carry owner, regions…). */
@@ -39,6 +41,9 @@ export type SettingsData = {
   /** Only admins may list webhook integrations. */
   webhooks?: WebhookIntegration[];
   notifications: NotificationsView;
+  /** Sign-in settings, read for admins only (only they see the forms). */
+  sso?: SsoConfigView | null;
+  access?: AccessSettings | null;
 };
 
 /** Settings: notifications, thresholds, integrations (secrets write-only), collection. */
@@ -267,6 +272,12 @@ export function SettingsPage(props: {
       />
       <${NetworksSection} workspace=${props.workspace} networks=${networks} admin=${admin} />
       <${CollectionSection} workspace=${props.workspace} intervals=${intervals} admin=${admin} />
+      ${
+        admin
+          ? html`<${SsoSection} workspace=${props.workspace} sso=${props.data.sso ?? null} />
+              <${AccessSection} workspace=${props.workspace} access=${props.data.access ?? null} />`
+          : null
+      }
     </article>
   <//>`;
 }

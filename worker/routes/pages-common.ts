@@ -64,7 +64,13 @@ const isFragment = (c: Context<AppEnv>) => c.req.header(FRAGMENT_HEADER) === "1"
  * A detail page: the whole document for a navigation, only its content for the client's
  * dialog. Never cached: it shows live state and who may act on it.
  */
-export function sendDetail(c: Context<AppEnv>, title: string, body: VNode, status = 200) {
+export function sendDetail(
+  c: Context<AppEnv>,
+  title: string,
+  body: VNode,
+  status = 200,
+  scripts?: string[],
+) {
   c.header("Cache-Control", "no-store");
   c.header("Vary", FRAGMENT_HEADER);
   if (isFragment(c)) return c.html(render(body), status as 200);
@@ -73,6 +79,7 @@ export function sendDetail(c: Context<AppEnv>, title: string, body: VNode, statu
     workspace: c.var.workspace.id,
     principal: c.var.principal,
     theme: themeOf(c),
+    scripts,
     children: body,
   });
   return c.html(renderPage(page), status as 200);

@@ -12,6 +12,9 @@ export const settingsPageRoutes = new Hono<AppEnv>().get(
   async (c) => {
     const stub = c.var.workspace.stub;
     const admin = can(c.var.principal.role, "admin");
+    const [sso, access] = admin
+      ? await Promise.all([stub.ssoConfig(), stub.accessConfig()])
+      : [undefined, undefined];
     const [settings, intervals, networks, rules, webhooks, github, aws, notifications, prometheus] =
       await Promise.all([
         stub.getSettings(),
@@ -41,6 +44,8 @@ export const settingsPageRoutes = new Hono<AppEnv>().get(
             aws,
             notifications,
             prometheus,
+            sso,
+            access,
           },
           now: Date.now(),
         }),
