@@ -6,40 +6,22 @@ import { build } from "esbuild";
 import path from "node:path";
 import { ROOT } from "./lib/dev-server.mjs";
 
-await build({
-  entryPoints: [path.join(ROOT, "web/client/live.ts")],
-  outfile: path.join(ROOT, "web/public/assets/live.js"),
-  bundle: true,
-  format: "esm",
-  target: "es2022",
-  minify: true,
-  sourcemap: false,
-  logLevel: "warning",
-});
+/** One browser bundle: web/client/<name>.ts → /assets/<name>.js. */
+const browserBundle = (name) =>
+  build({
+    entryPoints: [path.join(ROOT, `web/client/${name}.ts`)],
+    outfile: path.join(ROOT, `web/public/assets/${name}.js`),
+    bundle: true,
+    format: "esm",
+    target: "es2022",
+    minify: true,
+    sourcemap: false,
+    logLevel: "warning",
+  });
 
-// The members and profile pages: invitations, the live members list, adding a passkey.
-await build({
-  entryPoints: [path.join(ROOT, "web/client/people.ts")],
-  outfile: path.join(ROOT, "web/public/assets/people.js"),
-  bundle: true,
-  format: "esm",
-  target: "es2022",
-  minify: true,
-  sourcemap: false,
-  logLevel: "warning",
-});
-
-// The passkey ceremonies, only on the join and sign-in pages.
-await build({
-  entryPoints: [path.join(ROOT, "web/client/passkey.ts")],
-  outfile: path.join(ROOT, "web/public/assets/passkey.js"),
-  bundle: true,
-  format: "esm",
-  target: "es2022",
-  minify: true,
-  sourcemap: false,
-  logLevel: "warning",
-});
+// The live dashboard; the members and profile pages (invitations, the live members list,
+// adding a passkey); the passkey ceremonies, only on the join and sign-in pages.
+await Promise.all(["live", "people", "passkey"].map(browserBundle));
 
 await build({
   entryPoints: [path.join(ROOT, "scripts/host-agent.mjs")],
